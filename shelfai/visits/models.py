@@ -1,0 +1,137 @@
+"""Store visits and the photos reps take during them."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class Visit(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    rep = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="visits")
+    store = models.ForeignKey("stores.Store", on_delete=models.PROTECT, related_name="visits")
+    started_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    # Where the phone said it was at check-in (when the rep allowed geolocation).
+    checkin_latitude = models.FloatField(null=True, blank=True)
+    checkin_longitude = models.FloatField(null=True, blank=True)
+    checkin_accuracy_m = models.FloatField(null=True, blank=True)
+    checkin_distance_m = models.FloatField(null=True, blank=True)
+    client_visit_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["store", "started_at"]), models.Index(fields=["rep", "started_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rep", "client_visit_id"],
+                condition=~models.Q(client_visit_id=""),
+                name="uniq_client_visit",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Visit {self.public_id} at {self.store}"
+
+
+def photo_original_path(instance: Photo, filename: str) -> str:
+    # Content-addressed and never the client's file name: nothing a client sends becomes a path.
+    return f"photos/{instance.sha256[:2]}/{instance.sha256}/{instance.public_id}.{instance.file_ext}"
+
+
+class Photo(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        PROCESSING = "processing", "Processing"
+        ANALYZED = "analyzed", "Analyzed"  # detections stored, scoring pending
+        DONE = "done", "Done"
+        RETAKE = "retake", "Retake needed"
+        FAILED = "failed", "Failed"
+
+    TERMINAL = (Status.DONE, Status.RETAKE, Status.FAILED)
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="photos")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="photos")
+    client_upload_id = models.CharField(max_length=64)
+    original = models.FileField(upload_to=photo_original_path, max_length=255)
+    content_type = models.CharField(max_length=40)
+    file_ext = models.CharField(max_length=8)
+    size_bytes = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64, db_index=True)
+    width = models.PositiveIntegerField(help_text="Width after EXIF orientation.")
+    height = models.PositiveIntegerField(help_text="Height after EXIF orientation.")
+    evidence_image = models.FileField(upload_to="evidence/", blank=True, max_length=255)
+
+    # EXIF as the phone wrote it; empty when the file had none (which is itself a flag).
+    exif_taken_at = models.DateTimeField(null=True, blank=True)
+    exif_latitude = models.FloatField(null=True, blank=True)
+    exif_longitude = models.FloatField(null=True, blank=True)
+    exif_device = models.CharField(max_length=120, blank=True)
+    exif_software = models.CharField(max_length=120, blank=True)
+    exif_orientation = models.PositiveSmallIntegerField(default=1)
+
+    # Perceptual hash (64 bits, stored signed) and its bands for the near-duplicate index.
+    phash = models.BigIntegerField(null=True, blank=True)
+
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    status_reason = models.TextField(blank=True, help_text="Why it failed or needs a retake, in plain words.")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    processing_started_at = models.DateTimeField(null=True, blank=True)
+    analyzed_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["uploaded_by", "client_upload_id"], name="uniq_client_upload"),
+        ]
+        indexes = [models.Index(fields=["status", "queued_at"]), models.Index(fields=["visit", "uploaded_at"])]
+
+    def __str__(self) -> str:
+        return f"Photo {self.public_id} ({self.status})"
+
+
+class PhotoHashBand(models.Model):
+    """One band of a photo's perceptual hash: an exact-match index for near-duplicate search.
+
+    Two hashes within the match distance share at least one band exactly (pigeonhole), so a
+    lookup reads a handful of index rows per band instead of scanning every stored photo.
+    """
+
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="hash_bands")
+    band = models.PositiveSmallIntegerField()
+    value = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["band", "value"])]
+        constraints = [models.UniqueConstraint(fields=["photo", "band"], name="uniq_photo_band")]
+
+
+class AuthenticityFlag(models.Model):
+    class Severity(models.TextChoices):
+        INFO = "info", "Info"
+        WARNING = "warning", "Warning"
+        CRITICAL = "critical", "Critical"
+
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="flags")
+    code = models.CharField(max_length=32)
+    severity = models.CharField(max_length=8, choices=Severity.choices)
+    reason = models.TextField()
+    duplicate_of = models.ForeignKey(
+        Photo, null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicated_by"
+    )
+    distance = models.PositiveSmallIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["photo", "code"], name="uniq_photo_flag")]
