@@ -6,6 +6,7 @@ Anything that would be unsafe in production (no SECRET_KEY, DEBUG) refuses to st
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -16,9 +17,11 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("SHELFAI_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", False)
+# The test runner gets a throwaway key; it never serves real users.
+TESTING = env_bool("SHELFAI_TESTING", False) or "pytest" in sys.modules
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
-    if not DEBUG:
+    if not (DEBUG or TESTING):
         raise ImproperlyConfigured(
             "SECRET_KEY is required when DEBUG is off. Set SECRET_KEY to a long random string, "
             "or DEBUG=1 for local development."
@@ -46,6 +49,7 @@ INSTALLED_APPS = [
     "shelfai.analysis",
     "shelfai.compliance",
     "shelfai.claims",
+    "shelfai.web",
     "analytics",
     "forecasting",
 ]
@@ -130,7 +134,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG or env_bool("SHELFAI_TESTING", False)
+            if DEBUG or TESTING
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },

@@ -60,18 +60,21 @@ def link_dataset(src: Path, dst: Path) -> Path:
     """Mirror a YOLO dataset folder as symlinks under ``dst``.
 
     Why: ultralytics writes ``labels/*.cache`` next to the labels, and the shared data folder must stay
-    untouched (and may be read-only). Nothing is copied, so the data never ends up inside the repository.
+    untouched (and may be read-only). Folders are real and files are links: ultralytics resolves folder
+    paths, so a linked folder would lead it straight back into the source. Nothing is copied, so the data
+    never ends up inside the repository.
     """
     src, dst = Path(src).resolve(), Path(dst)
     for kind in ("images", "labels"):
         if not (src / kind).is_dir():
             raise TrainingError(f"{src} has no {kind}/ folder: expected images/ and labels/ in YOLO format.")
-        (dst / kind).mkdir(parents=True, exist_ok=True)
-        for split in sorted((src / kind).iterdir()):
-            link = dst / kind / split.name
-            if link.is_symlink() or link.exists():
+        for file in sorted((src / kind).rglob("*")):
+            if file.is_dir() or file.suffix == ".cache":
                 continue
-            link.symlink_to(split, target_is_directory=split.is_dir())
+            link = dst / kind / file.relative_to(src / kind)
+            link.parent.mkdir(parents=True, exist_ok=True)
+            if not (link.is_symlink() or link.exists()):
+                link.symlink_to(file)
     return dst
 
 
@@ -142,19 +145,29 @@ def write_tiles(
 
 
 # --------------------------------------------------------------------------------------------- training
+def _loss_items(trainer: Any) -> dict[str, float]:
+    try:
+        items = trainer.label_loss_items(trainer.tloss, prefix="train")
+        return {k.split("/")[-1]: round(float(v), 4) for k, v in items.items()}
+    except Exception:  # noqa: BLE001 - the loss layout differs between ultralytics versions
+        return {}
+
+
 def _progress_callbacks(model: Any, progress: ProgressFn | None) -> None:
     if progress is None:
         return
 
     def on_epoch_end(trainer: Any) -> None:
-        metrics = {k.split("/")[-1].replace("(B)", ""): float(v) for k, v in (trainer.metrics or {}).items()}
+        # a progress report must never stop a training run: read what is there, defensively
+        metrics = {k.split("/")[-1].replace("(B)", ""): round(float(v), 4)
+                   for k, v in (trainer.metrics or {}).items() if np.isscalar(v) or hasattr(v, "item")}
         progress(
             {
                 "event": "epoch",
                 "epoch": trainer.epoch + 1,
                 "epochs": trainer.epochs,
                 "seconds": round(float(trainer.epoch_time or 0.0), 1),
-                "loss": [round(float(x), 4) for x in np.atleast_1d(trainer.tloss.cpu().numpy())],
+                "train_loss": _loss_items(trainer),
                 **metrics,
             }
         )

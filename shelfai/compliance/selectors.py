@@ -1,0 +1,50 @@
+"""Reads for compliance: which planogram applies where and when."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Q
+
+from shelfai.stores.models import Planogram, Store
+
+
+def planogram_for(*, store: Store, on: date) -> Planogram | None:
+    """The planogram in force at a store on a day: the store's own first, else its group's."""
+    in_force = Planogram.objects.filter(effective_from__lte=on).filter(
+        Q(effective_to__isnull=True) | Q(effective_to__gte=on)
+    )
+    own = in_force.filter(store=store).order_by("-effective_from", "-version").first()
+    if own is not None:
+        return own
+    return in_force.filter(store_group__stores=store).order_by("-effective_from", "-version").first()
+
+
+def photo_result_summary(photo) -> dict | None:
+    """What the rep's phone shows for a photo: score, what to fix, counts. None until analysed."""
+    from shelfai.analysis.models import DetectionRun
+    from shelfai.compliance.models import ComplianceResult
+
+    run = DetectionRun.objects.filter(photo=photo, is_current=True).first()
+    if run is None:
+        return None
+    result = ComplianceResult.objects.filter(photo=photo, is_current=True).first()
+    summary = {
+        "facings": run.facing_count,
+        "gaps": len(run.gaps),
+        "quality_ok": run.quality_ok,
+        "quality_reasons": run.quality_reasons,
+        "detector": run.detector_sha256[:12],
+        "score": None,
+        "confidence": None,
+        "fixes": [],
+        "planogram": None,
+    }
+    if result is not None:
+        summary.update(
+            score=float(result.score) if result.score is not None else None,
+            confidence=round(result.confidence, 2),
+            fixes=[d.get("message", "") for d in result.deductions],
+            planogram=result.planogram.name if result.planogram_id else None,
+        )
+    return summary

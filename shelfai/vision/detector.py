@@ -1,0 +1,284 @@
+"""The product detector: one box per visible product facing, from local YOLO weights.
+
+Two backends run the same network with the same pre- and post-processing, so they give the same boxes:
+
+* PyTorch (``.pt`` ultralytics checkpoint) — used on CUDA, where images are run in batches;
+* ONNX Runtime (``.onnx``) — used on CPU when an ``.onnx`` exported from the same ``.pt`` lies next to it,
+  because it was measured faster there (see docs/MODEL_CARD.md and ``bench/vision_latency.py``).
+
+Photos are letterboxed so the long side is ``imgsz`` (640 by default, the size the shipped model was trained
+at on whole-shelf photos; a 12 MP phone photo of a shelf bay shows products at the same relative scale, so
+it is resized rather than tiled — see the model card for the measurement). NMS keeps up to ``max_det`` boxes:
+dense shelves hold 400 products and more.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from shelfai.vision.types import Box
+
+os.environ.setdefault("YOLO_OFFLINE", "1")  # never let ultralytics reach for the network
+
+log = logging.getLogger(__name__)
+
+STRIDE = 32
+PAD_VALUE = 114
+
+
+class DetectorUnavailable(RuntimeError):
+    """The weights cannot be used. The message says what is wrong and what to do about it."""
+
+
+@dataclass(frozen=True, slots=True)
+class DetectorSettings:
+    imgsz: int = 640  # long side of the network input, pixels
+    conf: float = 0.25  # boxes below this confidence are dropped
+    iou: float = 0.6  # NMS overlap threshold: neighbouring packs touch but rarely overlap this much
+    max_det: int = 1000  # dense shelves: 400+ facings on one photo
+    batch: int = 16  # images per forward pass on CUDA
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _resolve_device(device: str) -> str:
+    if device != "auto":
+        return device
+    try:
+        import torch
+
+        return "cuda:0" if torch.cuda.is_available() else "cpu"
+    except ImportError:  # ONNX-only install
+        return "cpu"
+
+
+# --------------------------------------------------------------------------------------------- backends
+class _TorchBackend:
+    def __init__(self, path: Path, device: str):
+        import torch
+        from ultralytics.nn.tasks import load_checkpoint
+
+        self.torch = torch
+        self.device = torch.device(device)
+        try:
+            # safe load: an allow-list of ultralytics/torch classes, so a foreign pickle cannot run code
+            os.environ.setdefault("ULTRALYTICS_SAFE_LOAD", "1")
+            model, ckpt = load_checkpoint(str(path), device=self.device, fuse=True)
+        except Exception as exc:  # torch raises many types for a bad file; all mean the same to the user
+            raise DetectorUnavailable(
+                f"{path} is not a readable ultralytics YOLO checkpoint ({type(exc).__name__}: {exc}). "
+                "Replace it with weights made by `python manage.py train_detector`, or point DETECTOR_WEIGHTS "
+                "at a valid .pt/.onnx file."
+            ) from exc
+        if getattr(model, "task", "detect") != "detect":
+            raise DetectorUnavailable(
+                f"{path} is a YOLO '{model.task}' model, not a detector. Use detection weights "
+                "(python manage.py train_detector)."
+            )
+        self.model = model.half() if self.device.type == "cuda" else model
+        self.names = dict(getattr(model, "names", {0: "product"}))
+        self.imgsz = int((ckpt.get("train_args") or {}).get("imgsz") or 640)
+
+    def __call__(self, batch: np.ndarray) -> Any:
+        tensor = self.torch.from_numpy(batch).to(self.device)
+        tensor = tensor.half() if self.device.type == "cuda" else tensor
+        with self.torch.inference_mode():
+            out = self.model(tensor)
+        out = out[0] if isinstance(out, (list, tuple)) else out
+        return out.float()
+
+
+class _OnnxBackend:
+    def __init__(self, path: Path, threads: int | None = None):
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        if threads:
+            options.intra_op_num_threads = threads
+        try:
+            self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        except Exception as exc:
+            raise DetectorUnavailable(
+                f"{path} is not a readable ONNX model ({type(exc).__name__}). Re-export it from the .pt weights "
+                "(shelfai.vision.detector.export_onnx(WEIGHTS.pt)) or delete it so the .pt file is used."
+            ) from exc
+        self.input_name = self.session.get_inputs()[0].name
+        meta = self.session.get_modelmeta().custom_metadata_map
+        self.meta = meta
+        self.imgsz = int(json.loads(meta.get("imgsz", "[640]").replace("'", '"'))[0]) if meta else 640
+        self.names = {0: "product"}
+
+    def __call__(self, batch: np.ndarray) -> Any:
+        import torch
+
+        return torch.from_numpy(self.session.run(None, {self.input_name: batch})[0])
+
+
+# --------------------------------------------------------------------------------------------- detector
+def _looks_like_torch_zip(path: Path) -> bool:
+    return zipfile.is_zipfile(path)
+
+
+class ProductDetector:
+    """Load once per process, then call :meth:`detect` for each batch of photos."""
+
+    def __init__(self, backend: Any, *, name: str, model_hash: str, device: str, settings: DetectorSettings):
+        self._backend = backend
+        self.name = name
+        self.model_hash = model_hash  # sha256 of the weights file the caller asked for
+        self.device = device
+        self.backend_name = "onnxruntime" if isinstance(backend, _OnnxBackend) else "pytorch"
+        self.settings = settings
+
+    @classmethod
+    def load(
+        cls, weights: Path, *, device: str = "auto", settings: DetectorSettings | None = None,
+        prefer_onnx: bool = True,
+    ) -> ProductDetector:
+        """Open local weights (``.pt`` or ``.onnx``); never downloads anything.
+
+        On CPU a ``.pt`` whose sibling ``.onnx`` was exported from it (its sha256 is stored in the ONNX
+        metadata) runs through ONNX Runtime; ``model_hash`` stays the hash of the file asked for.
+        """
+        weights = Path(weights)
+        settings = settings or DetectorSettings()
+        if not weights.is_file():
+            raise DetectorUnavailable(
+                f"Detector weights not found at {weights}. Train a model (python manage.py train_detector) "
+                "or restore shelfai/vision/weights/ from the repository."
+            )
+        if weights.stat().st_size == 0:
+            raise DetectorUnavailable(f"Detector weights {weights} are empty (0 bytes). Restore or retrain them.")
+        model_hash = file_sha256(weights)
+        device = _resolve_device(device)
+        suffix = weights.suffix.lower()
+        if suffix == ".onnx":
+            backend: Any = _OnnxBackend(weights)
+            device = "cpu"
+        elif suffix == ".pt":
+            if not _looks_like_torch_zip(weights):
+                raise DetectorUnavailable(
+                    f"{weights} is not a PyTorch checkpoint (corrupt or another format). "
+                    "Replace it with weights made by `python manage.py train_detector`."
+                )
+            sibling = weights.with_suffix(".onnx")
+            backend = None
+            if device == "cpu" and prefer_onnx and sibling.is_file():
+                backend = _matching_onnx(sibling, model_hash)
+            if backend is None:
+                backend = _TorchBackend(weights, device)
+        else:
+            raise DetectorUnavailable(
+                f"Unsupported weights format '{weights.suffix}' for {weights}: use a YOLO .pt or .onnx file."
+            )
+        if settings.imgsz <= 0:
+            settings = DetectorSettings(**{**_asdict(settings), "imgsz": backend.imgsz})
+        return cls(backend, name=weights.stem, model_hash=model_hash, device=device, settings=settings)
+
+    # -------------------------------------------------------------------------------------------- detect
+    def detect(self, images: list[np.ndarray]) -> list[list[Box]]:
+        """Product boxes for each BGR image, in that image's pixels, highest confidence first."""
+        if not images:
+            return []
+        step = self.settings.batch if self.device.startswith("cuda") else 1
+        results: list[list[Box]] = []
+        for start in range(0, len(images), step):
+            results.extend(self._detect_batch(images[start : start + step]))
+        return results
+
+    def _detect_batch(self, images: list[np.ndarray]) -> list[list[Box]]:
+        from ultralytics.utils.nms import non_max_suppression
+
+        prepared = [letterbox(img, self.settings.imgsz) for img in images]
+        h = max(p[0].shape[0] for p in prepared)
+        w = max(p[0].shape[1] for p in prepared)
+        batch = np.full((len(prepared), 3, h, w), PAD_VALUE / 255.0, np.float32)
+        for i, (canvas, _, _) in enumerate(prepared):
+            ch, cw = canvas.shape[:2]
+            batch[i, :, :ch, :cw] = canvas[:, :, ::-1].transpose(2, 0, 1) / 255.0  # BGR -> RGB, CHW
+        raw = self._backend(batch)
+        kept = non_max_suppression(
+            raw, conf_thres=self.settings.conf, iou_thres=self.settings.iou, max_det=self.settings.max_det,
+            max_nms=30000, max_time_img=2.0,
+        )
+        out = []
+        for det, (_, scale, image) in zip(kept, prepared, strict=True):
+            det = det.cpu().numpy()
+            ih, iw = image
+            boxes = []
+            for x1, y1, x2, y2, conf in det[:, :5]:
+                boxes.append(Box(float(np.clip(x1 / scale, 0, iw)), float(np.clip(y1 / scale, 0, ih)),
+                                 float(np.clip(x2 / scale, 0, iw)), float(np.clip(y2 / scale, 0, ih)),
+                                 float(conf)))
+            out.append(boxes)
+        return out
+
+
+def letterbox(image: np.ndarray, imgsz: int) -> tuple[np.ndarray, float, tuple[int, int]]:
+    """Resize so the long side is ``imgsz`` and pad right/bottom to a multiple of the stride.
+
+    Padding only on the right and bottom keeps the box maths to a single scale factor. Returns the
+    canvas, the scale and the original (h, w).
+    """
+    if image.ndim == 2:
+        image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    elif image.shape[2] == 4:
+        image = cv2.cvtColor(image, cv2.COLOR_BGRA2BGR)
+    h, w = image.shape[:2]
+    scale = imgsz / max(h, w)
+    nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
+    # INTER_AREA is the right filter for big downscales (12 MP -> 640) and fast enough at these sizes
+    resized = cv2.resize(image, (nw, nh), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    ph, pw = -(-nh // STRIDE) * STRIDE, -(-nw // STRIDE) * STRIDE
+    canvas = np.full((ph, pw, 3), PAD_VALUE, np.uint8)
+    canvas[:nh, :nw] = resized
+    return canvas, scale, (h, w)
+
+
+def _asdict(settings: DetectorSettings) -> dict[str, Any]:
+    return {k: getattr(settings, k) for k in DetectorSettings.__dataclass_fields__}
+
+
+def _matching_onnx(path: Path, pt_hash: str) -> _OnnxBackend | None:
+    """The ONNX twin of a .pt, or None when it was exported from other weights (then the .pt is used)."""
+    try:
+        backend = _OnnxBackend(path)
+    except DetectorUnavailable as exc:
+        log.warning("Ignoring %s: %s", path, exc)
+        return None
+    if backend.meta.get("source_sha256") != pt_hash:
+        log.warning("Ignoring %s: it was not exported from the .pt next to it.", path)
+        return None
+    return backend
+
+
+def export_onnx(pt_path: Path, *, imgsz: int = 640) -> Path:
+    """Export ``pt_path`` to a dynamic-shape ONNX file next to it, tagged with the .pt's sha256."""
+    import onnx
+    from ultralytics import YOLO
+
+    pt_path = Path(pt_path)
+    out = Path(YOLO(str(pt_path)).export(format="onnx", imgsz=imgsz, dynamic=True, simplify=False,
+                                          opset=17, batch=1))
+    model = onnx.load(str(out))
+    entry = model.metadata_props.add()
+    entry.key, entry.value = "source_sha256", file_sha256(pt_path)
+    onnx.save(model, str(out))
+    return out

@@ -1,0 +1,238 @@
+"""Shelf rows and gaps from product geometry alone.
+
+Products stand on shelves, so the bottoms of the facings on one shelf lie on one (possibly tilted) line.
+Rows are found by linking each box to its horizontal neighbours whose bottoms line up with its own, and
+taking connected chains: a chain follows a tilted or slightly curved shelf edge because each link is local,
+and it breaks where two shelf bays side by side sit at different heights (those become separate row
+*segments* that share a level). Levels are then numbered from the top of the photo, segments at the same
+height in neighbouring bays sharing one level.
+
+A gap is an empty stretch on a row at least as wide as a typical product on that row (the median facing
+width), between two facings or at a row end inside the shelf's x-extent (the bay the row belongs to, taken
+from the rows above and below it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from shelfai.vision.types import Box, Gap, ShelfRow
+
+# Two facings are on the same shelf when their bottoms differ by less than this share of the smaller
+# facing's height (plus the tilt their horizontal distance allows).
+BOTTOM_TOLERANCE = 0.3
+# Per unit of horizontal distance, how much the bottom line may rise or fall (a ~8 degree tilt).
+MAX_SLOPE = 0.14
+# Neighbours are linked across empty stretches up to this many facing widths (gaps must not split rows).
+MAX_LINK_GAP = 4.0
+# Facings must overlap vertically by this share of the smaller height to be on one shelf.
+MIN_VERTICAL_OVERLAP = 0.5
+
+
+class _UnionFind:
+    def __init__(self, n: int):
+        self.parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def _same_shelf(a: np.ndarray, b: np.ndarray) -> bool:
+    """a, b: [x1, y1, x2, y2]. Same shelf if bottoms line up (within tilt) and they overlap vertically."""
+    ha, hb = a[3] - a[1], b[3] - b[1]
+    small = min(ha, hb)
+    dx = abs((a[0] + a[2]) - (b[0] + b[2])) / 2
+    if abs(a[3] - b[3]) > BOTTOM_TOLERANCE * small + MAX_SLOPE * dx:
+        return False
+    overlap = min(a[3], b[3]) - max(a[1], b[1])
+    return overlap >= MIN_VERTICAL_OVERLAP * small
+
+
+def _link_neighbours(xyxy: np.ndarray) -> _UnionFind:
+    """Link every box to its nearest same-shelf neighbour on the left and on the right."""
+    n = len(xyxy)
+    uf = _UnionFind(n)
+    order = np.argsort(xyxy[:, 0])
+    widths = xyxy[:, 2] - xyxy[:, 0]
+    for pos, i in enumerate(order):
+        reach = MAX_LINK_GAP * widths[i]
+        for j in order[pos + 1 :]:  # boxes further right, by left edge
+            if xyxy[j, 0] - xyxy[i, 2] > reach:
+                break
+            if _same_shelf(xyxy[i], xyxy[j]):
+                uf.union(int(i), int(j))
+                # the nearest right neighbour on this shelf is enough: the chain carries on from it
+                if xyxy[j, 0] >= xyxy[i, 2] - 0.5 * widths[i]:
+                    break
+    return uf
+
+
+def _segments(xyxy: np.ndarray) -> list[list[int]]:
+    uf = _link_neighbours(xyxy)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(xyxy)):
+        groups.setdefault(uf.find(i), []).append(i)
+    return list(groups.values())
+
+
+def _absorb_strays(xyxy: np.ndarray, segments: list[list[int]]) -> list[list[int]]:
+    """A lone facing (a stacked pack, a hanging item) joins the segment whose band holds its centre."""
+    big = [s for s in segments if len(s) >= 2]
+    if not big:
+        return segments
+    out = [list(s) for s in big]
+    bands = [(xyxy[s, 1].min(), xyxy[s, 3].max(), xyxy[s, 0].min(), xyxy[s, 2].max()) for s in big]
+    for seg in segments:
+        if len(seg) >= 2:
+            continue
+        i = seg[0]
+        cx, cy = (xyxy[i, 0] + xyxy[i, 2]) / 2, (xyxy[i, 1] + xyxy[i, 3]) / 2
+        best, best_d = None, np.inf
+        for k, (y1, y2, x1, x2) in enumerate(bands):
+            if y1 <= cy <= y2:
+                d = max(x1 - cx, 0, cx - x2) + abs(cy - (y1 + y2) / 2)
+                if d < best_d:
+                    best, best_d = k, d
+        if best is None:
+            out.append([i])
+        else:
+            out[best].append(i)
+    return out
+
+
+def _number_levels(bands: list[tuple[float, float]]) -> list[int]:
+    """Level per band (1 = top): bands that overlap vertically by half the smaller height share a level."""
+    order = sorted(range(len(bands)), key=lambda k: (bands[k][0] + bands[k][1]) / 2)
+    levels = [0] * len(bands)
+    level, current = 0, None  # current: (y1, y2) of the level being filled
+    for k in order:
+        y1, y2 = bands[k]
+        if current is not None:
+            overlap = min(y2, current[1]) - max(y1, current[0])
+            if overlap >= 0.5 * min(y2 - y1, current[1] - current[0]):
+                levels[k] = level
+                continue
+        level += 1
+        levels[k] = level
+        current = (y1, y2)
+    return levels
+
+
+def assign_rows(boxes: Sequence[Box], image_h: int, image_w: int) -> tuple[list[int], list[ShelfRow]]:
+    """Shelf level per box (1 = top row of the photo) and the row segments, sorted top-down, left-right.
+
+    Several segments can share a level when shelf bays side by side are cut at different heights.
+    """
+    if not boxes:
+        return [], []
+    xyxy = np.array([[b.x1, b.y1, b.x2, b.y2] for b in boxes], dtype=np.float64)
+    xyxy[:, [0, 2]] = xyxy[:, [0, 2]].clip(0, image_w)
+    xyxy[:, [1, 3]] = xyxy[:, [1, 3]].clip(0, image_h)
+    segments = _absorb_strays(xyxy, _segments(xyxy))
+    # robust band: the typical top and bottom of the segment, so one tall stray does not swallow a row
+    bands = [(float(np.percentile(xyxy[s, 1], 10)), float(np.percentile(xyxy[s, 3], 90))) for s in segments]
+    seg_levels = _number_levels(bands)
+    rows = [
+        ShelfRow(level=seg_levels[k], y1=float(xyxy[s, 1].min()), y2=float(xyxy[s, 3].max()),
+                 x1=float(xyxy[s, 0].min()), x2=float(xyxy[s, 2].max()))
+        for k, s in enumerate(segments)
+    ]
+    box_levels = [0] * len(boxes)
+    for k, seg in enumerate(segments):
+        for i in seg:
+            box_levels[i] = seg_levels[k]
+    rows.sort(key=lambda r: (r.level, r.x1))
+    return box_levels, rows
+
+
+# ------------------------------------------------------------------------------------------------- gaps
+def _members(boxes: Sequence[Box], rows: Sequence[ShelfRow], levels: Sequence[int] | None) -> list[list[int]]:
+    """Indices of the boxes on each row: same level (when known) and centre inside the row's extent."""
+    members: list[list[int]] = [[] for _ in rows]
+    for i, b in enumerate(boxes):
+        best, best_d = None, np.inf
+        for k, r in enumerate(rows):
+            if levels is not None and levels[i] != r.level:
+                continue
+            if not (r.x1 <= b.cx <= r.x2 and r.y1 <= b.cy <= r.y2):
+                continue
+            d = abs(b.y2 - r.y2)
+            if d < best_d:
+                best, best_d = k, d
+        if best is not None:
+            members[best].append(i)
+    return members
+
+
+def _shelf_extent(row: ShelfRow, rows: Sequence[ShelfRow]) -> tuple[float, float]:
+    """The x-extent of the bay a row stands in: its own, widened to the rows above/below that overlap it,
+    but never into another segment on the same level."""
+    x1, x2 = row.x1, row.x2
+    for other in rows:
+        if other.level == row.level:
+            continue
+        overlap = min(other.x2, row.x2) - max(other.x1, row.x1)
+        if overlap > 0.5 * min(other.x2 - other.x1, row.x2 - row.x1):
+            x1, x2 = min(x1, other.x1), max(x2, other.x2)
+    for other in rows:
+        if other is row or other.level != row.level:
+            continue
+        if other.x2 <= row.x1:
+            x1 = max(x1, other.x2)
+        elif other.x1 >= row.x2:
+            x2 = min(x2, other.x1)
+    return x1, x2
+
+
+def find_gaps(
+    boxes: Sequence[Box], rows: Sequence[ShelfRow], levels: Sequence[int] | None = None
+) -> list[Gap]:
+    """Empty stretches on each row at least one median facing wide, left to right, top row first.
+
+    ``levels`` (from :func:`assign_rows`) pins each box to its level; without it boxes are placed on the
+    row whose band holds their centre.
+    """
+    gaps: list[Gap] = []
+    for row, idx in zip(rows, _members(boxes, rows, levels), strict=True):
+        if len(idx) < 2:
+            continue  # a lone box says nothing about how wide products on this shelf are
+        members = sorted((boxes[i] for i in idx), key=lambda b: b.x1)
+        typical = float(np.median([b.width for b in members]))
+        # everything that physically stands in this row's band occupies space, whatever row it was given
+        band = [b for b in boxes if min(b.y2, row.y2) - max(b.y1, row.y1) > 0.5 * b.height]
+        left, right = _shelf_extent(row, rows)
+        for x1, x2 in _free_intervals(band, left, right):
+            if x2 - x1 >= typical:
+                y1, y2 = _local_band(members, (x1 + x2) / 2)
+                gaps.append(Gap(row=row.level, box=Box(x1, y1, x2, y2, 1.0),
+                                width_in_facings=round((x2 - x1) / typical, 2)))
+    gaps.sort(key=lambda g: (g.row, g.box.x1))
+    return gaps
+
+
+def _free_intervals(boxes: Sequence[Box], left: float, right: float) -> list[tuple[float, float]]:
+    spans = sorted((max(b.x1, left), min(b.x2, right)) for b in boxes if b.x2 > left and b.x1 < right)
+    free, cursor = [], left
+    for x1, x2 in spans:
+        if x1 > cursor:
+            free.append((cursor, x1))
+        cursor = max(cursor, x2)
+    if cursor < right:
+        free.append((cursor, right))
+    return free
+
+
+def _local_band(members: Sequence[Box], x: float) -> tuple[float, float]:
+    """Top and bottom of the shelf at ``x``: from the nearest facings on each side (follows a tilt)."""
+    nearest = sorted(members, key=lambda b: abs(b.cx - x))[:4]
+    return float(np.median([b.y1 for b in nearest])), float(np.median([b.y2 for b in nearest]))

@@ -1,0 +1,313 @@
+"""SKU recognition from a handful of reference pack images, with an honest "unknown".
+
+No network weights can be downloaded, and adding a SKU must not need retraining, so a facing is
+described by hand-made features that survive phone photos (colour layout, colour histograms by
+band, gradient orientations, pack aspect) and compared with many *augmented* copies of each SKU's
+reference images (detector-like box jitter, perspective, light, blur, noise, glare). The nearest
+SKU wins only if it is close enough (a distance threshold) and clearly closer than the next SKU
+(a ratio test), so a flavour that is not in the catalog comes out as ``UNKNOWN_SKU`` rather than as
+its look-alike sibling. Both limits are calibrated at build time on held-out augmentations: each
+SKU's queries against its own references give the "known" distances, and the same queries against
+the catalog *without* that SKU show what an unlisted look-alike looks like.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from shelfai.vision.types import UNKNOWN_SKU, Box
+
+CROP_W, CROP_H = 32, 48  # every facing is compared at this size
+_WORK_W = 64  # references are shrunk to this width before augmenting (fast, and facings are small)
+_GRID_X, _GRID_Y = 4, 6
+_HUE_BINS = 12
+_BLOCK_WEIGHTS = {"layout": 1.0, "hist": 1.0, "grad": 0.6, "aspect": 0.5}
+_FORMAT = "shelfai-sku-catalog/1"
+
+
+@dataclass(frozen=True, slots=True)
+class RecognitionSettings:
+    augmentations: int = 24  # augmented copies per reference image in the catalog
+    calibration_queries: int = 6  # held-out augmentations per reference image, for the thresholds
+    known_quantile: float = 0.97  # share of calibration queries of a known SKU the threshold accepts
+    max_ratio: float = 0.0  # best/second-best distance ratio above which we say unknown; 0 = calibrate
+    seed: int = 7
+
+
+def trim_background(image: np.ndarray, tolerance: int = 28) -> np.ndarray:
+    """Crop a pack shot to the pack: drop borders that match the photo's plain background colour."""
+    h, w = image.shape[:2]
+    if h < 8 or w < 8:
+        return image
+    ring = np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]]).astype(np.int16)
+    background = np.median(ring, axis=0)
+    if np.abs(ring - background).max(axis=1).mean() > tolerance:  # busy border: no plain background
+        return image
+    differs = np.abs(image.astype(np.int16) - background).max(axis=2) > tolerance
+    rows, cols = np.flatnonzero(differs.mean(axis=1) > 0.1), np.flatnonzero(differs.mean(axis=0) > 0.1)
+    if len(rows) < h * 0.3 or len(cols) < w * 0.3:
+        return image
+    return image[rows[0]: rows[-1] + 1, cols[0]: cols[-1] + 1]
+
+
+def _embed(crops: np.ndarray, aspects: np.ndarray) -> np.ndarray:
+    """Feature vectors (N, D) for crops (N, CROP_H, CROP_W, 3) uint8 BGR and box aspects w/h."""
+    n = len(crops)
+    pixels = crops.astype(np.float32)
+    # Colour layout: per grid cell, brightness relative to the crop and chromaticity (light-invariant).
+    cells = pixels.reshape(n, _GRID_Y, CROP_H // _GRID_Y, _GRID_X, CROP_W // _GRID_X, 3).mean(axis=(2, 4))
+    intensity = cells.mean(axis=3, keepdims=True) + 8.0
+    chroma = cells / intensity - 1.0
+    relative = np.log(intensity / intensity.mean(axis=(1, 2), keepdims=True))
+    layout = np.concatenate([chroma * 2.0, relative], axis=3).reshape(n, -1)
+
+    # Colour histograms of the top, middle and bottom of the pack: survives a few pixels of box shift.
+    hsv = cv2.cvtColor(crops.reshape(n * CROP_H, CROP_W, 3), cv2.COLOR_BGR2HSV).reshape(n, CROP_H, CROP_W, 3)
+    hue, sat, val = (hsv[..., i].astype(np.int32) for i in range(3))
+    chromatic = (sat > 70) & (val > 45)
+    grey_bin = _HUE_BINS + np.minimum(val * 3 // 256, 2)
+    bins = np.where(chromatic, hue * _HUE_BINS // 180, grey_bin)
+    band = (np.arange(CROP_H) * 3 // CROP_H)[None, :, None]
+    index = (np.arange(n)[:, None, None] * 3 + band) * (_HUE_BINS + 3) + bins
+    hist = np.bincount(index.ravel(), minlength=n * 3 * (_HUE_BINS + 3)).astype(np.float32)
+    hist = np.sqrt(hist.reshape(n, -1) / (CROP_H * CROP_W / 3))
+
+    # Gradient orientations per cell (HOG-like, unsigned, 8 bins): text and pattern structure.
+    grey = pixels.mean(axis=3)
+    gx = np.zeros_like(grey)
+    gy = np.zeros_like(grey)
+    gx[:, :, 1:-1] = grey[:, :, 2:] - grey[:, :, :-2]
+    gy[:, 1:-1] = grey[:, 2:] - grey[:, :-2]
+    magnitude = np.sqrt(gx * gx + gy * gy)
+    orientation = ((np.arctan2(gy, gx) % np.pi) / np.pi * 8).astype(np.int32) % 8
+    cell_y = (np.arange(CROP_H) * _GRID_Y // CROP_H)[None, :, None]
+    cell_x = (np.arange(CROP_W) * _GRID_X // CROP_W)[None, None, :]
+    index = ((np.arange(n)[:, None, None] * _GRID_Y + cell_y) * _GRID_X + cell_x) * 8 + orientation
+    grad = np.bincount(index.ravel(), magnitude.ravel(), minlength=n * _GRID_Y * _GRID_X * 8)
+    grad = np.sqrt(grad.reshape(n, -1).astype(np.float32))
+
+    aspect = np.log(np.asarray(aspects, np.float32)).reshape(n, 1)
+    blocks = {"layout": layout, "hist": hist, "grad": grad, "aspect": aspect}
+    parts = []
+    for name, block in blocks.items():
+        if name != "aspect":
+            block = block / (np.linalg.norm(block, axis=1, keepdims=True) + 1e-6)
+        parts.append(block * np.sqrt(_BLOCK_WEIGHTS[name]))
+    return np.concatenate(parts, axis=1).astype(np.float32)
+
+
+def crop_boxes(image: np.ndarray, boxes: list[Box]) -> tuple[np.ndarray, np.ndarray]:
+    """Facing crops resized to the comparison size, and their aspect ratios."""
+    h, w = image.shape[:2]
+    crops = np.empty((len(boxes), CROP_H, CROP_W, 3), np.uint8)
+    aspects = np.empty(len(boxes), np.float32)
+    for i, box in enumerate(boxes):
+        x1, y1 = int(max(0, min(w - 1, box.x1))), int(max(0, min(h - 1, box.y1)))
+        x2, y2 = int(max(x1 + 1, min(w, round(box.x2)))), int(max(y1 + 1, min(h, round(box.y2))))
+        crops[i] = cv2.resize(image[y1:y2, x1:x2], (CROP_W, CROP_H), interpolation=cv2.INTER_AREA)
+        aspects[i] = max(box.width, 1.0) / max(box.height, 1.0)
+    return crops, aspects
+
+
+def _augment(pack: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, float]:
+    """One phone-like view of a pack as a detector would box it: crop, aspect."""
+    h, w = pack.shape[:2]
+    pad = int(0.15 * max(w, h))
+    context = rng.integers(0, 256, 3)
+    canvas = cv2.copyMakeBorder(pack, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=context.tolist())
+    # Detector boxes are off by a few percent on every edge.
+    jitter = rng.uniform(-0.06, 0.06, 4) * [w, h, w, h]
+    x1, y1, x2, y2 = np.array([pad, pad, pad + w, pad + h]) + jitter
+    box = np.float32([[x1, y1], [x2, y1], [x2, y2], [x1, y2]])
+    # Perspective: the pack seen slightly from the side or from below.
+    box += rng.uniform(-0.04, 0.04, (4, 2)).astype(np.float32) * [w, h]
+    out_w, out_h = CROP_W * 2, CROP_H * 2
+    target = np.float32([[0, 0], [out_w, 0], [out_w, out_h], [0, out_h]])
+    view = cv2.warpPerspective(canvas, cv2.getPerspectiveTransform(box, target), (out_w, out_h),
+                               flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    view = view.astype(np.float32)
+    if rng.random() < 0.3:  # glare: a soft bright blob
+        yy, xx = np.mgrid[0:out_h, 0:out_w]
+        cx, cy, r = rng.uniform(0, out_w), rng.uniform(0, out_h), rng.uniform(0.15, 0.4) * out_w
+        view += 120 * rng.uniform(0.3, 1.0) * np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * r * r))[..., None]
+    gain = rng.uniform(0.6, 1.35) * rng.uniform(0.93, 1.07, 3)  # exposure and white balance
+    view = view * gain + rng.normal(0, rng.uniform(1, 6), view.shape)
+    view = np.clip(view, 0, 255).astype(np.uint8)
+    if rng.random() < 0.6:
+        view = cv2.GaussianBlur(view, (0, 0), rng.uniform(0.3, 1.6))
+    if rng.random() < 0.4:  # a small, far facing: lost detail
+        small = (max(8, int(out_w * rng.uniform(0.3, 0.6))), max(12, int(out_h * rng.uniform(0.3, 0.6))))
+        view = cv2.resize(cv2.resize(view, small, interpolation=cv2.INTER_AREA), (out_w, out_h))
+    crop = cv2.resize(view, (CROP_W, CROP_H), interpolation=cv2.INTER_AREA)
+    aspect = (x2 - x1) / (y2 - y1)
+    return crop, float(aspect)
+
+
+def _embed_augmented(packs: list[np.ndarray], count: int, rng: np.random.Generator) -> np.ndarray:
+    views = [_augment(pack, rng) for pack in packs for _ in range(count)]
+    crops = np.stack([v[0] for v in views])
+    return _embed(crops, np.array([v[1] for v in views], np.float32))
+
+
+def _squared_distances(queries: np.ndarray, refs: np.ndarray, ref_norms: np.ndarray) -> np.ndarray:
+    d = ref_norms[None, :] - 2.0 * (queries @ refs.T)
+    d += (queries * queries).sum(axis=1, keepdims=True)
+    return np.maximum(d, 0.0)
+
+
+def _per_sku_min(distances: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """(N, n_skus): each query's distance to the nearest embedding of every SKU."""
+    return np.minimum.reduceat(distances, starts, axis=1)
+
+
+def _best_two(per_sku: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    if per_sku.shape[1] == 1:
+        return np.zeros(len(per_sku), int), per_sku[:, 0], np.full(len(per_sku), np.inf, np.float32)
+    order = np.argpartition(per_sku, 1, axis=1)[:, :2]
+    d = np.take_along_axis(per_sku, order, axis=1)
+    swap = d[:, 0] > d[:, 1]
+    best = np.where(swap, order[:, 1], order[:, 0])
+    return best, np.minimum(d[:, 0], d[:, 1]), np.maximum(d[:, 0], d[:, 1])
+
+
+def _prepare(images: list[np.ndarray]) -> list[np.ndarray]:
+    packs = []
+    for image in images:
+        if image is None or image.ndim != 3 or image.shape[2] != 3 or min(image.shape[:2]) < 4:
+            raise ValueError("A reference image must be a BGR colour image (H, W, 3) of at least 4x4 pixels")
+        pack = trim_background(image)
+        height = max(8, round(pack.shape[0] * _WORK_W / pack.shape[1]))
+        packs.append(cv2.resize(pack, (_WORK_W, height), interpolation=cv2.INTER_AREA))
+    return packs
+
+
+def _open_set_limits(pos: np.ndarray, pos_ratio: np.ndarray, neg: np.ndarray, neg_ratio: np.ndarray,
+                     settings: RecognitionSettings) -> tuple[float, float]:
+    """Distance threshold and ratio limit from calibration queries.
+
+    ``pos``: known queries' distance to their own SKU; ``neg``: the same queries' distance to the best
+    *other* SKU, i.e. what a product missing from the catalog scores. The threshold keeps
+    ``known_quantile`` of known queries; the ratio limit is the one that best separates the two.
+    """
+    threshold = float(np.quantile(pos, settings.known_quantile))
+    if settings.max_ratio:
+        return threshold, settings.max_ratio
+    if len(neg) == 0:
+        return threshold, 0.95
+    best_ratio, best_score = 0.95, -1.0
+    for ratio in np.linspace(0.5, 1.0, 26):
+        known = np.mean((pos <= threshold) & (pos_ratio <= ratio))
+        unknown = np.mean((neg > threshold) | (neg_ratio > ratio))
+        score = min(known, unknown) + 0.01 * (known + unknown)
+        if score > best_score:
+            best_ratio, best_score = float(ratio), score
+    return threshold, best_ratio
+
+
+@dataclass(slots=True)
+class SkuCatalog:
+    """Reference embeddings of every SKU plus calibrated open-set limits. Build once, cache, reuse."""
+
+    codes: list[str]
+    embeddings: np.ndarray  # (M, D) float32, grouped by SKU in ``codes`` order
+    starts: np.ndarray  # first embedding row of each SKU
+    threshold: float  # squared distance beyond which a facing matches no SKU
+    max_ratio: float  # best/second-best distance ratio beyond which the match is ambiguous
+
+    @classmethod
+    def build(cls, references: dict[str, list[np.ndarray]],
+              settings: RecognitionSettings | None = None) -> SkuCatalog:
+        """Embed augmented references of every SKU and calibrate when to answer unknown."""
+        settings = settings or RecognitionSettings()
+        if not references or any(len(images) == 0 for images in references.values()):
+            raise ValueError("Every SKU needs at least one reference image; upload a pack shot first")
+        rng = np.random.default_rng(settings.seed)
+        codes = sorted(references)
+        packs = {code: _prepare(references[code]) for code in codes}
+        blocks = [_embed_augmented(packs[code], settings.augmentations, rng) for code in codes]
+        starts = np.cumsum([0] + [len(b) for b in blocks[:-1]])
+        catalog = cls(codes, np.concatenate(blocks), starts, threshold=np.inf, max_ratio=1.0)
+        catalog._calibrate(packs, settings, rng)
+        return catalog
+
+    def _calibrate(self, packs: dict[str, list[np.ndarray]], settings: RecognitionSettings,
+                   rng: np.random.Generator) -> None:
+        queries = [_embed_augmented(packs[code], settings.calibration_queries, rng) for code in self.codes]
+        owner = np.concatenate([np.full(len(q), i) for i, q in enumerate(queries)])
+        per_sku = self._per_sku(np.concatenate(queries))
+        rows = np.arange(len(owner))
+        pos = per_sku[rows, owner]
+        others = per_sku.copy()
+        others[rows, owner] = np.inf  # as if this SKU were not in the catalog
+        if len(self.codes) >= 3:
+            nearest_other = np.sort(others, axis=1)[:, :2]
+            neg, neg_ratio = nearest_other[:, 0], nearest_other[:, 0] / np.maximum(nearest_other[:, 1], 1e-9)
+            pos_ratio = pos / np.maximum(nearest_other[:, 0], 1e-9)
+        else:
+            neg = neg_ratio = np.empty(0)
+            pos_ratio = np.zeros_like(pos) if len(self.codes) == 1 else pos / others.min(axis=1)
+        self.threshold, self.max_ratio = _open_set_limits(pos, pos_ratio, neg, neg_ratio, settings)
+
+    def _per_sku(self, queries: np.ndarray) -> np.ndarray:
+        norms = (self.embeddings * self.embeddings).sum(axis=1)
+        return _per_sku_min(_squared_distances(queries, self.embeddings, norms), self.starts)
+
+    def identify(self, image: np.ndarray, boxes: list[Box]) -> list[tuple[str, float]]:
+        """SKU code (or ``UNKNOWN_SKU``) and a 0..1 confidence in that answer, for every box."""
+        if not boxes:
+            return []
+        crops, aspects = crop_boxes(image, boxes)
+        return self.identify_crops(crops, aspects)
+
+    def identify_crops(self, crops: np.ndarray, aspects: np.ndarray) -> list[tuple[str, float]]:
+        per_sku = self._per_sku(_embed(crops, aspects))
+        best, d1, d2 = _best_two(per_sku)
+        ratio = d1 / np.maximum(d2, 1e-9)
+        # One margin for both tests: <= 1 means accepted; the further from 1, the surer the answer.
+        margin = np.maximum(d1 / max(self.threshold, 1e-9), ratio / self.max_ratio)
+        sure = 1.0 / (1.0 + np.exp(-5.0 * np.abs(1.0 - margin)))
+        return [
+            (self.codes[b], round(float(c), 3)) if m <= 1.0 else (UNKNOWN_SKU, round(float(c), 3))
+            for b, m, c in zip(best, margin, sure)
+        ]
+
+    def with_sku(self, code: str, images: list[np.ndarray], settings: RecognitionSettings | None = None
+                 ) -> SkuCatalog:
+        """A copy with one SKU added or replaced: only its references are embedded, nothing retrained."""
+        settings = settings or RecognitionSettings()
+        rng = np.random.default_rng([settings.seed, len(self.codes)])
+        new_block = _embed_augmented(_prepare(images), settings.augmentations, rng)
+        blocks = {c: self.embeddings[s:e] for c, s, e in zip(self.codes, self.starts, self._ends())}
+        blocks[code] = new_block
+        codes = sorted(blocks)
+        starts = np.cumsum([0] + [len(blocks[c]) for c in codes[:-1]])
+        return SkuCatalog(codes, np.concatenate([blocks[c] for c in codes]), starts,
+                          self.threshold, self.max_ratio)
+
+    def _ends(self) -> np.ndarray:
+        return np.append(self.starts[1:], len(self.embeddings))
+
+    def to_bytes(self) -> bytes:
+        meta = {"format": _FORMAT, "codes": self.codes, "threshold": self.threshold,
+                "max_ratio": self.max_ratio, "crop": [CROP_W, CROP_H]}
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, embeddings=self.embeddings, starts=self.starts,
+                            meta=np.frombuffer(json.dumps(meta).encode(), np.uint8))
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> SkuCatalog:
+        try:
+            with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+                meta = json.loads(archive["meta"].tobytes().decode())
+                embeddings, starts = archive["embeddings"], archive["starts"]
+        except (OSError, ValueError, KeyError) as exc:
+            raise ValueError("Not a saved SKU catalog; rebuild it from the reference images") from exc
+        if meta.get("format") != _FORMAT or meta.get("crop") != [CROP_W, CROP_H]:
+            raise ValueError(f"SKU catalog format {meta.get('format')!r} is not {_FORMAT!r}; rebuild it")
+        return cls(list(meta["codes"]), embeddings, starts, float(meta["threshold"]), float(meta["max_ratio"]))

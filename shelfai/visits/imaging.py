@@ -1,0 +1,153 @@
+"""Checks an uploaded photo before anything is stored, and reads its EXIF.
+
+Cheap on purpose (headers, trailers and metadata, no full decode) so the intake answers in
+milliseconds; the worker decodes the pixels. Nothing here trusts the client's file name or type.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+import pillow_heif
+from PIL import ExifTags, Image, UnidentifiedImageError
+
+pillow_heif.register_heif_opener()
+
+FORMATS = {
+    "JPEG": ("image/jpeg", "jpg"),
+    "PNG": ("image/png", "png"),
+    "WEBP": ("image/webp", "webp"),
+    "HEIF": ("image/heic", "heic"),
+}
+
+
+class ImageRejected(ValueError):
+    """The upload is not a photo we can analyse. The message is shown to the user as is."""
+
+
+@dataclass(frozen=True)
+class ImageFacts:
+    content_type: str
+    ext: str
+    width: int  # after EXIF orientation
+    height: int
+    orientation: int
+    taken_at: datetime | None
+    latitude: float | None
+    longitude: float | None
+    device: str
+    software: str
+
+
+def inspect_image(data: bytes, *, max_pixels: int, max_bytes: int) -> ImageFacts:
+    if not data:
+        raise ImageRejected("The file is empty (0 bytes). Take the photo again and re-send it.")
+    if len(data) > max_bytes:
+        raise ImageRejected(
+            f"The file is {len(data) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB. "
+            "Send the photo at normal camera quality."
+        )
+    try:
+        with warnings.catch_warnings():
+            # Our own pixel limit below decides; Pillow's warning would only add noise.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            fmt = image.format
+            width, height = image.size
+    except (UnidentifiedImageError, OSError, SyntaxError):
+        raise ImageRejected("The file is not a photo we can read. Send a JPEG, PNG, WebP or HEIC photo.") from None
+    except Image.DecompressionBombError:
+        raise ImageRejected("The image has far too many pixels to be a phone photo.") from None
+    if fmt not in FORMATS:
+        raise ImageRejected(f"{fmt} images are not supported. Send a JPEG, PNG, WebP or HEIC photo.")
+    if width * height > max_pixels:
+        raise ImageRejected(
+            f"The image is {width}×{height} pixels, more than the {max_pixels / 1e6:.0f} megapixels allowed."
+        )
+    _check_complete(data, image, fmt)
+    content_type, ext = FORMATS[fmt]
+    exif = _read_exif(image)
+    orientation = int(exif.get("Orientation", 1) or 1)
+    if orientation in (5, 6, 7, 8):
+        width, height = height, width
+    return ImageFacts(
+        content_type=content_type,
+        ext=ext,
+        width=width,
+        height=height,
+        orientation=orientation if 1 <= orientation <= 8 else 1,
+        taken_at=_taken_at(exif),
+        latitude=exif.get("_lat"),
+        longitude=exif.get("_lon"),
+        device=" ".join(str(exif.get(k, "")).strip() for k in ("Make", "Model")).strip()[:120],
+        software=str(exif.get("Software", "")).strip()[:120],
+    )
+
+
+def _check_complete(data: bytes, image: Image.Image, fmt: str) -> None:
+    """Refuse files cut short in transit, which would otherwise fail later in the worker."""
+    truncated = ImageRejected("The photo arrived incomplete (the file is cut short). Upload it again.")
+    if fmt == "JPEG":
+        # A complete JPEG ends with the EOI marker; phones may pad a few bytes after it.
+        if b"\xff\xd9" not in data[-1024:]:
+            raise truncated
+        return
+    try:
+        image.verify()
+    except Exception:
+        raise truncated from None
+
+
+def _read_exif(image: Image.Image) -> dict:
+    try:
+        raw = image.getexif()
+    except Exception:
+        return {}
+    out: dict = {}
+    for tag, value in raw.items():
+        out[ExifTags.TAGS.get(tag, str(tag))] = value
+    try:
+        for tag, value in raw.get_ifd(ExifTags.IFD.Exif).items():
+            out[ExifTags.TAGS.get(tag, str(tag))] = value
+        gps = raw.get_ifd(ExifTags.IFD.GPSInfo)
+    except Exception:
+        gps = {}
+    if gps:
+        lat = _gps_degrees(gps.get(2), gps.get(1))
+        lon = _gps_degrees(gps.get(4), gps.get(3))
+        if lat is not None and lon is not None and -90 <= lat <= 90 and -180 <= lon <= 180:
+            out["_lat"], out["_lon"] = lat, lon
+    return out
+
+
+def _gps_degrees(value, ref) -> float | None:
+    try:
+        degrees, minutes, seconds = (float(v) for v in value)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    result = degrees + minutes / 60 + seconds / 3600
+    if str(ref).upper().startswith(("S", "W")):
+        result = -result
+    return result
+
+
+def _taken_at(exif: dict) -> datetime | None:
+    raw = exif.get("DateTimeOriginal") or exif.get("DateTime")
+    if not raw:
+        return None
+    try:
+        naive = datetime.strptime(str(raw).strip("\x00 "), "%Y:%m:%d %H:%M:%S")
+    except ValueError:
+        return None
+    offset = str(exif.get("OffsetTimeOriginal") or exif.get("OffsetTime") or "").strip("\x00 ")
+    tz = timezone.utc
+    if len(offset) == 6 and offset[0] in "+-":
+        try:
+            sign = 1 if offset[0] == "+" else -1
+            tz = timezone(sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6])))
+        except ValueError:
+            pass
+    return naive.replace(tzinfo=tz)

@@ -1,0 +1,153 @@
+"""Writes for visits and photo intake."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from shelfai.accounts.models import User
+from shelfai.stores.models import Store
+from shelfai.visits.imaging import ImageFacts, ImageRejected, inspect_image
+from shelfai.visits.models import Photo, Visit
+
+log = logging.getLogger(__name__)
+
+
+class IntakeError(Exception):
+    """A request we refuse; ``status`` is the HTTP status to answer with."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.status = status
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres (haversine)."""
+    r = 6_371_000.0
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(a))
+
+
+def visit_start(
+    *,
+    rep: User,
+    store: Store,
+    latitude: float | None = None,
+    longitude: float | None = None,
+    accuracy_m: float | None = None,
+    client_visit_id: str = "",
+) -> tuple[Visit, bool]:
+    """Open a visit (or return the one this client already opened). Returns (visit, created)."""
+    if client_visit_id:
+        existing = Visit.objects.filter(rep=rep, client_visit_id=client_visit_id).first()
+        if existing:
+            return existing, False
+    distance = None
+    if latitude is not None and longitude is not None:
+        distance = distance_m(latitude, longitude, store.latitude, store.longitude)
+    visit = Visit(
+        rep=rep,
+        store=store,
+        checkin_latitude=latitude,
+        checkin_longitude=longitude,
+        checkin_accuracy_m=accuracy_m,
+        checkin_distance_m=distance,
+        client_visit_id=client_visit_id,
+    )
+    try:
+        with transaction.atomic():
+            visit.save()
+    except IntegrityError:  # a double submit raced us; the first one wins
+        return Visit.objects.get(rep=rep, client_visit_id=client_visit_id), False
+    return visit, True
+
+
+@dataclass(frozen=True)
+class PendingUpload:
+    client_upload_id: str
+    data: bytes
+    facts: ImageFacts
+    sha256: str
+
+
+def validate_upload(*, client_upload_id: str, data: bytes) -> PendingUpload:
+    if not client_upload_id or len(client_upload_id) > 64:
+        raise IntakeError("Each photo needs a client_upload_id of 1 to 64 characters.")
+    try:
+        facts = inspect_image(data, max_pixels=settings.PHOTO_MAX_PIXELS, max_bytes=settings.PHOTO_MAX_BYTES)
+    except ImageRejected as exc:
+        raise IntakeError(str(exc), status=413 if len(data) > settings.PHOTO_MAX_BYTES else 400) from None
+    return PendingUpload(client_upload_id, data, facts, hashlib.sha256(data).hexdigest())
+
+
+def photos_accept(*, visit: Visit, user: User, uploads: list[PendingUpload]) -> list[tuple[Photo, bool]]:
+    """Store already validated uploads and queue them for analysis. Returns (photo, created) pairs.
+
+    Retrying an upload with the same client upload id returns the photo made the first time.
+    """
+    results = []
+    for upload in uploads:
+        existing = Photo.objects.filter(uploaded_by=user, client_upload_id=upload.client_upload_id).first()
+        if existing is not None:
+            results.append((existing, False))
+            continue
+        results.append(_photo_create(visit=visit, user=user, upload=upload))
+    return results
+
+
+def _photo_create(*, visit: Visit, user: User, upload: PendingUpload) -> tuple[Photo, bool]:
+    facts = upload.facts
+    photo = Photo(
+        visit=visit,
+        uploaded_by=user,
+        client_upload_id=upload.client_upload_id,
+        content_type=facts.content_type,
+        file_ext=facts.ext,
+        size_bytes=len(upload.data),
+        sha256=upload.sha256,
+        width=facts.width,
+        height=facts.height,
+        exif_taken_at=facts.taken_at,
+        exif_latitude=facts.latitude,
+        exif_longitude=facts.longitude,
+        exif_device=facts.device,
+        exif_software=facts.software,
+        exif_orientation=facts.orientation,
+        status=Photo.Status.QUEUED,
+        queued_at=timezone.now(),
+    )
+    # Write the bytes before the row: a row never points at a missing file. The name is derived
+    # from the content hash and a fresh uuid, so a failed insert leaves at most an unreferenced file.
+    name = photo.original.field.generate_filename(photo, "upload")
+    photo.original.name = default_storage.save(name, ContentFile(upload.data))
+    try:
+        with transaction.atomic():
+            photo.save()
+            transaction.on_commit(lambda: enqueue_analysis(photo.pk))
+    except IntegrityError:
+        # A double submit of the same client upload id raced us: answer with the first photo.
+        default_storage.delete(photo.original.name)
+        return Photo.objects.get(uploaded_by=user, client_upload_id=upload.client_upload_id), False
+    return photo, True
+
+
+def enqueue_analysis(photo_id: int) -> None:
+    """Send the photo to the ``gpu`` queue. If the broker is down the sweeper sends it later."""
+    from shelfai.analysis.tasks import analyze_photo
+
+    try:
+        analyze_photo.apply_async(args=[photo_id], retry=True, retry_policy={"max_retries": 2})
+    except Exception as exc:  # broker unreachable: the photo stays queued and the sweeper retries
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            raise
+        log.warning("Could not enqueue photo %s (%s); the sweeper will retry.", photo_id, exc)

@@ -1,0 +1,239 @@
+// The rep's capture flow. Photos are written to IndexedDB first and sent from there, so a
+// flaky store network or a page reload never loses one; the client upload id made at capture
+// time makes every retry idempotent on the server.
+(() => {
+  "use strict";
+  const app = document.getElementById("app");
+  const csrf = app.dataset.csrf;
+  const $ = (id) => document.getElementById(id);
+  const DB_NAME = "shelfai", STORE = "uploads";
+  const TERMINAL = new Set(["done", "retake", "failed"]);
+  let db, sending = false, backoff = 1000, position = null;
+  let visit = JSON.parse(localStorage.getItem("shelfai.visit") || "null");
+
+  const uuid = () => (crypto.randomUUID ? crypto.randomUUID()
+    : "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx".replace(/[xy]/g, (c) => {
+        const r = (Math.random() * 16) | 0; return (c === "x" ? r : (r & 3) | 8).toString(16); }));
+
+  // --- IndexedDB -------------------------------------------------------------------------------
+  function openDb() {
+    return new Promise((resolve, reject) => {
+      const req = indexedDB.open(DB_NAME, 1);
+      req.onupgradeneeded = () => req.result.createObjectStore(STORE, { keyPath: "id" });
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+  }
+  function tx(mode, fn) {
+    return new Promise((resolve, reject) => {
+      const t = db.transaction(STORE, mode);
+      const result = fn(t.objectStore(STORE));
+      t.oncomplete = () => resolve(result && "result" in result ? result.result : undefined);
+      t.onerror = () => reject(t.error);
+    });
+  }
+  const putItem = (item) => tx("readwrite", (s) => s.put(item));
+  const allItems = () => tx("readonly", (s) => s.getAll());
+
+  // --- Network ---------------------------------------------------------------------------------
+  async function api(method, url, body) {
+    const res = await fetch(url, {
+      method, credentials: "same-origin",
+      headers: { "X-CSRFToken": csrf, "Content-Type": "application/json", Accept: "application/json" },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const data = await res.json().catch(() => ({}));
+    if (!res.ok) { const e = new Error(data.detail || res.statusText); e.status = res.status; throw e; }
+    return data;
+  }
+  function showNet() {
+    const note = $("net");
+    note.hidden = navigator.onLine;
+    note.textContent = "Offline: photos are kept on this phone and will send when the network is back.";
+  }
+
+  // --- Stores and check-in ---------------------------------------------------------------------
+  function locate() {
+    return new Promise((resolve) => {
+      if (!navigator.geolocation) return resolve(null);
+      navigator.geolocation.getCurrentPosition(
+        (p) => resolve(p.coords), () => resolve(null), { timeout: 6000, maximumAge: 60000 });
+    });
+  }
+  async function loadStores() {
+    position = await locate();
+    const q = position ? `?lat=${position.latitude}&lon=${position.longitude}` : "";
+    $("geo-note").textContent = position ? "Nearest first." : "Location is off: stores in name order.";
+    let stores = [];
+    try { stores = await api("GET", "/api/stores/" + q); localStorage.setItem("shelfai.stores", JSON.stringify(stores)); }
+    catch (e) { stores = JSON.parse(localStorage.getItem("shelfai.stores") || "[]"); }
+    const list = $("stores");
+    list.replaceChildren();
+    if (!stores.length) list.innerHTML = "<li class='muted'>No stores are assigned to you today.</li>";
+    for (const s of stores) {
+      const li = document.createElement("li");
+      const b = document.createElement("button");
+      b.type = "button";
+      b.dataset.store = s.code;
+      const dist = s.distance_m == null ? "" : s.distance_m < 1000 ? `${Math.round(s.distance_m)} m` : `${(s.distance_m / 1000).toFixed(1)} km`;
+      b.innerHTML = `<strong></strong><span class="dist"></span><br><span class="muted small"></span>`;
+      b.querySelector("strong").textContent = s.name;
+      b.querySelector(".dist").textContent = dist;
+      b.querySelector(".small").textContent = `${s.retailer} · ${s.address}`;
+      b.addEventListener("click", () => checkIn(s));
+      li.append(b); list.append(li);
+    }
+  }
+  async function checkIn(store) {
+    const clientVisitId = uuid();
+    const body = { store: store.code, client_visit_id: clientVisitId };
+    if (position) Object.assign(body, { latitude: position.latitude, longitude: position.longitude, accuracy_m: position.accuracy });
+    try {
+      const v = await api("POST", "/api/visits/", body);
+      visit = { id: v.id, store: store.code, name: store.name, distance: v.checkin_distance_m };
+    } catch (e) {
+      if (e.status) { alert(e.message); return; }
+      // Offline: open the visit locally; it is created on the server before its first photo.
+      visit = { id: null, pending: body, store: store.code, name: store.name };
+    }
+    localStorage.setItem("shelfai.visit", JSON.stringify(visit));
+    showVisit();
+  }
+  function showVisit() {
+    $("stores-view").hidden = !!visit;
+    $("visit-view").hidden = !visit;
+    if (!visit) return;
+    $("visit-h").textContent = visit.name;
+    $("visit-meta").textContent = visit.distance != null ? `Checked in ${Math.round(visit.distance)} m from the store.` : "Checked in.";
+    render();
+  }
+
+  // --- Capture and upload ----------------------------------------------------------------------
+  async function addFiles(files) {
+    for (const file of files) {
+      await putItem({ id: uuid(), visitKey: visit.store, visit: visit, blob: file, type: file.type,
+        state: "waiting", progress: 0, created: Date.now() });
+    }
+    render(); pump();
+  }
+  async function ensureVisit(item) {
+    if (item.visit.id) return item.visit.id;
+    const v = await api("POST", "/api/visits/", item.visit.pending);
+    item.visit.id = v.id;
+    if (visit && visit.pending && visit.pending.client_visit_id === item.visit.pending.client_visit_id) {
+      visit.id = v.id; localStorage.setItem("shelfai.visit", JSON.stringify(visit));
+    }
+    return v.id;
+  }
+  function send(item, visitId) {
+    return new Promise((resolve, reject) => {
+      const form = new FormData();
+      form.append("photos", item.blob, "photo");
+      form.append("client_upload_ids", item.id);
+      const xhr = new XMLHttpRequest();
+      xhr.open("POST", `/api/visits/${visitId}/photos/`);
+      xhr.setRequestHeader("X-CSRFToken", csrf);
+      xhr.setRequestHeader("Accept", "application/json");
+      xhr.upload.onprogress = (ev) => { if (ev.lengthComputable) { item.progress = ev.loaded / ev.total; paint(item); } };
+      xhr.onload = () => {
+        let data = {}; try { data = JSON.parse(xhr.responseText); } catch (e) { /* keep {} */ }
+        if (xhr.status === 202) resolve(data[0]);
+        else { const e = new Error(data.detail || `HTTP ${xhr.status}`); e.status = xhr.status; reject(e); }
+      };
+      xhr.onerror = () => reject(new Error("network"));
+      xhr.send(form);
+    });
+  }
+  async function pump() {
+    if (sending) return;
+    sending = true;
+    try {
+      for (const item of await allItems()) {
+        if (item.state !== "waiting" && item.state !== "uploading") continue;
+        item.state = "uploading"; paint(item);
+        try {
+          const visitId = await ensureVisit(item);
+          const photo = await send(item, visitId);
+          Object.assign(item, { state: "sent", photo, blob: null, progress: 1 });
+          backoff = 1000;
+        } catch (e) {
+          if (e.status && e.status >= 400 && e.status < 500 && e.status !== 408 && e.status !== 429) {
+            Object.assign(item, { state: "rejected", error: e.message }); // the server said no: retrying won't help
+          } else {
+            item.state = "waiting"; await putItem(item); paint(item);
+            setTimeout(pump, backoff); backoff = Math.min(backoff * 2, 30000);
+            break;
+          }
+        }
+        await putItem(item); paint(item);
+      }
+    } finally { sending = false; }
+  }
+  async function poll() {
+    for (const item of await allItems()) {
+      if (item.state !== "sent" || TERMINAL.has(item.photo.status)) continue;
+      try { item.photo = await api("GET", `/api/photos/${item.photo.id}/`); await putItem(item); paint(item); }
+      catch (e) { /* offline: try again next tick */ }
+    }
+  }
+
+  // --- Rendering -------------------------------------------------------------------------------
+  const urls = new Map();
+  function paint(item) {
+    let li = document.getElementById("p-" + item.id);
+    if (!li) {
+      li = document.createElement("li");
+      li.id = "p-" + item.id; li.className = "photo";
+      li.innerHTML = `<img alt="Shelf photo"><div><span class="badge"></span> <span class="score"></span>
+        <progress max="1" value="0"></progress><p class="msg small"></p><ul class="fixes small"></ul></div>`;
+      $("photos").prepend(li);
+    }
+    const img = li.querySelector("img");
+    if (item.blob && !urls.has(item.id)) { urls.set(item.id, URL.createObjectURL(item.blob)); }
+    if (urls.has(item.id)) img.src = urls.get(item.id);
+    else if (item.photo && item.photo.evidence_url) img.src = item.photo.evidence_url;
+    else if (item.photo) img.src = item.photo.original_url;
+    const status = item.state === "sent" ? item.photo.status : item.state;
+    const labels = { waiting: "Waiting for network", uploading: "Uploading", rejected: "Not accepted",
+      queued: "Queued", processing: "Analysing", analyzed: "Scoring", done: "Done", retake: "Retake", failed: "Failed" };
+    const badge = li.querySelector(".badge");
+    badge.className = "badge " + status; badge.textContent = labels[status] || status;
+    li.dataset.status = status;
+    const prog = li.querySelector("progress");
+    prog.hidden = !(item.state === "uploading" || item.state === "waiting");
+    prog.value = item.progress || 0;
+    const result = item.photo && item.photo.result;
+    li.querySelector(".score").textContent = result && result.score != null ? `${Math.round(result.score)}/100` : "";
+    let msg = "";
+    if (item.state === "rejected") msg = item.error;
+    else if (status === "retake" || status === "failed") msg = item.photo.status_reason;
+    else if (result && result.score == null && status === "done") msg = `${result.facings} products seen; no planogram for this store.`;
+    li.querySelector(".msg").textContent = msg;
+    const fixes = li.querySelector(".fixes");
+    fixes.replaceChildren(...((result && result.fixes) || []).slice(0, 6).map((t) => {
+      const f = document.createElement("li"); f.textContent = t; return f; }));
+  }
+  async function render() {
+    $("photos").replaceChildren();
+    const items = (await allItems()).filter((i) => visit && i.visitKey === visit.store).sort((a, b) => a.created - b.created);
+    items.forEach(paint);
+  }
+
+  // --- Wiring ----------------------------------------------------------------------------------
+  async function main() {
+    db = await openDb();
+    showNet();
+    window.addEventListener("online", () => { showNet(); backoff = 1000; pump(); });
+    window.addEventListener("offline", showNet);
+    for (const id of ["camera", "library"]) {
+      $(id).addEventListener("change", (ev) => { addFiles([...ev.target.files]); ev.target.value = ""; });
+    }
+    $("back").addEventListener("click", () => { visit = null; localStorage.removeItem("shelfai.visit"); showVisit(); loadStores(); });
+    if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(() => {});
+    if (visit) showVisit(); else loadStores();
+    pump();
+    setInterval(poll, 2000);
+    setInterval(() => { if (navigator.onLine) pump(); }, 15000);
+  }
+  main();
+})();
