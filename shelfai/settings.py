@@ -92,6 +92,10 @@ DATABASES = {
         env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'shelfai.sqlite3'}"), base_dir=BASE_DIR
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # A file, not memory, so the integration tests' worker process shares the test database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-shelfai.sqlite3")}
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

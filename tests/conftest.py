@@ -13,9 +13,16 @@ os.environ.setdefault("DEBUG", "1")
 
 
 @pytest.fixture(autouse=True)
-def _media_and_eager(settings, tmp_path):
+def _media_and_eager(request, settings, tmp_path):
+    from shelfai.celery import app
+
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.CELERY_TASK_ALWAYS_EAGER = True
+    # Unit tests run tasks in-process; integration tests send them to a real worker.
+    eager = "integration" not in request.keywords
+    settings.CELERY_TASK_ALWAYS_EAGER = eager
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = eager
+    request.addfinalizer(lambda: setattr(app.conf, "task_always_eager", previous))
     settings.STORAGES = {**settings.STORAGES, "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 
