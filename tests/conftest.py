@@ -31,7 +31,7 @@ def _media_and_eager(request, settings, tmp_path):
 def world(db):
     """Two stores in one region, reps assigned to one each, and users of every role."""
     from shelfai.accounts.models import Role, User
-    from shelfai.stores.models import Region, Retailer, RepAssignment, Store
+    from shelfai.stores.models import Region, RepAssignment, Retailer, Store
 
     region = Region.objects.create(code="north", name="North")
     retailer = Retailer.objects.create(code="freshco", name="FreshCo")

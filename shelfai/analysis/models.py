@@ -32,7 +32,9 @@ class DetectorModel(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["is_active"], condition=models.Q(is_active=True), name="one_active_detector")
+            models.UniqueConstraint(
+                fields=["is_active"], condition=models.Q(is_active=True), name="one_active_detector"
+            )
         ]
 
     def __str__(self) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import logging
 
 from django.conf import settings

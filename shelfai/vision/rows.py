@@ -29,6 +29,9 @@ MAX_SLOPE = 0.14
 MAX_LINK_GAP = 4.0
 # Facings must overlap vertically by this share of the smaller height to be on one shelf.
 MIN_VERTICAL_OVERLAP = 0.5
+# A gap must be this many median facing widths: boxes hug the packs, so the hole a missing pack leaves
+# between its neighbours' boxes is a little narrower than a facing box.
+MIN_GAP_FACINGS = 0.8
 
 
 class _UnionFind:
@@ -195,12 +198,15 @@ def _shelf_extent(row: ShelfRow, rows: Sequence[ShelfRow]) -> tuple[float, float
 
 
 def find_gaps(
-    boxes: Sequence[Box], rows: Sequence[ShelfRow], levels: Sequence[int] | None = None
+    boxes: Sequence[Box], rows: Sequence[ShelfRow], levels: Sequence[int] | None = None,
+    *, image_size: tuple[int, int] | None = None,
 ) -> list[Gap]:
     """Empty stretches on each row at least one median facing wide, left to right, top row first.
 
     ``levels`` (from :func:`assign_rows`) pins each box to its level; without it boxes are placed on the
-    row whose band holds their centre.
+    row whose band holds their centre. With ``image_size`` (h, w), a stretch where the shelf runs out of
+    the frame (a tilted bottom row leaving the photo) is not reported: what is not in the photo is not
+    known to be empty.
     """
     gaps: list[Gap] = []
     for row, idx in zip(rows, _members(boxes, rows, levels), strict=True):
@@ -211,11 +217,15 @@ def find_gaps(
         # everything that physically stands in this row's band occupies space, whatever row it was given
         band = [b for b in boxes if min(b.y2, row.y2) - max(b.y1, row.y1) > 0.5 * b.height]
         left, right = _shelf_extent(row, rows)
+        top_line, bottom_line = _shelf_lines(members)
         for x1, x2 in _free_intervals(band, left, right):
-            if x2 - x1 >= typical:
-                y1, y2 = _local_band(members, (x1 + x2) / 2)
-                gaps.append(Gap(row=row.level, box=Box(x1, y1, x2, y2, 1.0),
-                                width_in_facings=round((x2 - x1) / typical, 2)))
+            if x2 - x1 < MIN_GAP_FACINGS * typical:
+                continue
+            y1, y2 = float(np.polyval(top_line, (x1 + x2) / 2)), float(np.polyval(bottom_line, (x1 + x2) / 2))
+            if image_size is not None and _cut_by_frame(members, x1, x2, image_size[0]):
+                continue
+            gaps.append(Gap(row=row.level, box=Box(x1, y1, x2, y2, 1.0),
+                            width_in_facings=round((x2 - x1) / typical, 2)))
     gaps.sort(key=lambda g: (g.row, g.box.x1))
     return gaps
 
@@ -232,7 +242,22 @@ def _free_intervals(boxes: Sequence[Box], left: float, right: float) -> list[tup
     return free
 
 
-def _local_band(members: Sequence[Box], x: float) -> tuple[float, float]:
-    """Top and bottom of the shelf at ``x``: from the nearest facings on each side (follows a tilt)."""
-    nearest = sorted(members, key=lambda b: abs(b.cx - x))[:4]
-    return float(np.median([b.y1 for b in nearest])), float(np.median([b.y2 for b in nearest]))
+def _shelf_lines(members: Sequence[Box]) -> tuple[np.ndarray, np.ndarray]:
+    """Straight lines through the tops and the bottoms of a row's facings: they follow a tilted shelf."""
+    xs = np.array([b.cx for b in members])
+    if len(members) < 3 or np.ptp(xs) < 1e-6:
+        return (np.array([0.0, np.median([b.y1 for b in members])]),
+                np.array([0.0, np.median([b.y2 for b in members])]))
+    # the bottom edge is what the packs stand on; tops vary with pack height, so use a robust level
+    bottom = np.polyfit(xs, [b.y2 for b in members], 1)
+    height = float(np.median([b.height for b in members]))
+    return np.array([bottom[0], bottom[1] - height]), bottom
+
+
+def _cut_by_frame(members: Sequence[Box], x1: float, x2: float, image_h: int) -> bool:
+    """True when the facings next to [x1, x2] are cut by the top or bottom of the photo: the shelf there
+    runs out of the frame, so an empty-looking stretch may just be out of view."""
+    typical = float(np.median([b.height for b in members]))
+    left = sorted((b for b in members if b.cx <= x1), key=lambda b: -b.cx)[:2]
+    right = sorted((b for b in members if b.cx >= x2), key=lambda b: b.cx)[:2]
+    return any((b.y1 <= 1.0 or b.y2 >= image_h - 1.0) and b.height < 0.8 * typical for b in left + right)

@@ -94,6 +94,14 @@ def write_data_yaml(data_dir: Path, out_yaml: Path | None = None, *, val_split: 
     return out_yaml
 
 
+def yaml_value(data_yaml: Path, key: str) -> str:
+    """One top-level ``key: value`` of a data YAML written by :func:`write_data_yaml`."""
+    for line in Path(data_yaml).read_text().splitlines():
+        if line.startswith(f"{key}:"):
+            return line.split(":", 1)[1].strip()
+    raise TrainingError(f"{data_yaml} has no '{key}' entry.")
+
+
 def resolve_data(data: Path, work_dir: Path) -> Path:
     """Accept a data YAML or a dataset folder; for a folder, link it under ``work_dir`` and write a YAML."""
     data = Path(data)
@@ -275,6 +283,7 @@ def evaluate(
     with tempfile.TemporaryDirectory(dir=work_dir) as tmp:
         linked = link_dataset(data_dir, Path(tmp) / "dataset")
         data_yaml = write_data_yaml(linked)
+        images = len(list_images(linked / yaml_value(data_yaml, "val")))
         model = YOLO(str(weights), task="detect")
         started = time.perf_counter()
         results = model.val(
@@ -284,7 +293,6 @@ def evaluate(
         )
         wall = time.perf_counter() - started
     box = results.box
-    images = int(getattr(results, "seen", 0) or len(getattr(box, "ap_class_index", [])))
     speed = results.speed or {}
     per_image_ms = sum(float(speed.get(k, 0.0)) for k in ("preprocess", "inference", "postprocess"))
     return {

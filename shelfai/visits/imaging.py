@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import warnings
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pillow_heif
 from PIL import ExifTags, Image, UnidentifiedImageError
@@ -143,7 +143,7 @@ def _taken_at(exif: dict) -> datetime | None:
     except ValueError:
         return None
     offset = str(exif.get("OffsetTimeOriginal") or exif.get("OffsetTime") or "").strip("\x00 ")
-    tz = timezone.utc
+    tz = UTC
     if len(offset) == 6 and offset[0] in "+-":
         try:
             sign = 1 if offset[0] == "+" else -1

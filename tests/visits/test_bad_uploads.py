@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import io
-import zlib
 import struct
+import zlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile

@@ -24,10 +24,10 @@ REGIONS = [("north", "North", 53.55, 10.0), ("west", "West", 51.22, 6.78), ("sou
 RETAILERS = [("freshco", "FreshCo"), ("valumart", "ValuMart"), ("cornerplus", "Corner Plus")]
 # (brand, own?, share target, category, [(flavour variant, pack size, price)])
 BRANDS = [
-    ("Gold Formula", True, "0.40", "Infant formula", [(0, "900 g", "24.99"), (1, "900 g", "25.99"), (0, "400 g", "12.49"),
-                                                      (2, "900 g", "26.49")]),
-    ("Nordic Dairy", True, "0.25", "Yogurt drinks", [(0, "500 ml", "1.79"), (1, "500 ml", "1.79"), (2, "500 ml", "1.89"),
-                                                     (0, "1 l", "2.99")]),
+    ("Gold Formula", True, "0.40", "Infant formula",
+     [(0, "900 g", "24.99"), (1, "900 g", "25.99"), (0, "400 g", "12.49"), (2, "900 g", "26.49")]),
+    ("Nordic Dairy", True, "0.25", "Yogurt drinks",
+     [(0, "500 ml", "1.79"), (1, "500 ml", "1.79"), (2, "500 ml", "1.89"), (0, "1 l", "2.99")]),
     ("Crisp Valley", True, "0.20", "Snacks", [(0, "150 g", "2.49"), (1, "150 g", "2.49"), (3, "150 g", "2.59")]),
     ("BabyStar", False, None, "Infant formula", [(0, "900 g", "22.99"), (1, "800 g", "21.49")]),
     ("Moo Farms", False, None, "Yogurt drinks", [(0, "500 ml", "1.59"), (2, "500 ml", "1.59")]),
@@ -75,7 +75,7 @@ class Command(BaseCommand):
         self._print_logins()
 
     def _print_logins(self) -> None:
-        self.stdout.write("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, role in LOGINS:
             self.stdout.write(f"  {username:<10} {role.label}")
 

@@ -1,0 +1,68 @@
+"""A table as data: what a page shows and what CSV/XLSX exports write come from the same object."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    kind: str = "text"  # text | int | float | pct | date | datetime
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind in {"int", "float", "pct"}
+
+
+@dataclass
+class Table:
+    """Rows are dicts keyed by column; ``_url`` in a row makes the row a drill-down link."""
+
+    name: str
+    title: str
+    columns: list[Column]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    empty_text: str = "Nothing matches these filters."
+    note: str = ""
+
+    def cells(self, row: dict[str, Any]) -> list[tuple[str, bool]]:
+        """Display text for each cell of ``row`` and whether it is numeric (right-aligned)."""
+        return [(format_value(row.get(c.key), c.kind), c.numeric) for c in self.columns]
+
+    def display_rows(self) -> list[dict[str, Any]]:
+        return [{"url": row.get("_url"), "cells": self.cells(row)} for row in self.rows]
+
+    def export_rows(self) -> list[list[Any]]:
+        """Raw values (numbers stay numbers) for the spreadsheet; percentages as fractions."""
+        return [[export_value(row.get(c.key)) for c in self.columns] for row in self.rows]
+
+
+def format_value(value: Any, kind: str) -> str:
+    if value is None or value == "":
+        return "—"
+    if kind == "pct":
+        return f"{float(value) * 100:.1f}%"
+    if kind == "float":
+        return f"{float(value):.1f}"
+    if kind == "int":
+        return f"{int(value):,}"
+    if kind == "datetime" and isinstance(value, datetime):
+        return f"{timezone.localtime(value):%Y-%m-%d %H:%M}"
+    if kind == "date" and isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def export_value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, datetime):
+        return timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
+    return value

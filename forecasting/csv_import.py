@@ -1,0 +1,276 @@
+"""Parse and validate a sales CSV. Pure: bytes in, rows and line-numbered problems out; no database.
+
+The rules a planner can rely on:
+- The file must be UTF-8 (a BOM is fine). Anything else is refused with a note on how to re-save it,
+  because guessing an encoding silently corrupts store names and codes.
+- Columns ``date``, ``store``, ``sku``, ``units`` are required; ``price``, ``promo`` (0/1), ``display``
+  (0..1, the share of the period a display was up) and ``revenue`` are optional. Header case and spaces
+  do not matter; unknown columns are ignored.
+- One date format per file: the format that parses most lines is the file's format, and a line in any
+  other format is reported (a "03/04/2024" among ISO dates is a typo or a merge of two exports).
+- Each (date, store, sku) may appear once. A repeated line is reported with the line it repeats.
+- Any problem means nothing is imported: the caller gets the full list (capped) and fixes the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+REQUIRED_COLUMNS = ("date", "store", "sku", "units")
+OPTIONAL_COLUMNS = ("price", "promo", "display", "revenue")
+DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%m/%d/%Y", "%Y/%m/%d")
+FORMAT_LABELS = {
+    "%Y-%m-%d": "YYYY-MM-DD",
+    "%d.%m.%Y": "DD.MM.YYYY",
+    "%d/%m/%Y": "DD/MM/YYYY",
+    "%m/%d/%Y": "MM/DD/YYYY",
+    "%Y/%m/%d": "YYYY/MM/DD",
+}
+MAX_REPORTED_ERRORS = 200
+DATE_SAMPLE = 5000  # lines read to settle the file's date format
+_TRUE = {"1", "true", "yes", "y"}
+_FALSE = {"0", "false", "no", "n", ""}
+
+
+@dataclass(frozen=True, slots=True)
+class SalesRow:
+    line: int
+    date: date
+    store: str
+    sku: str
+    units: Decimal
+    price: Decimal | None
+    promo: bool
+    display: float
+    revenue: Decimal | None
+
+
+@dataclass
+class ParsedSales:
+    rows: list[SalesRow] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    error_count: int = 0
+    columns: tuple[str, ...] = ()
+    date_format: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error_count == 0
+
+    def add_error(self, message: str) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_REPORTED_ERRORS:
+            self.errors.append(message)
+
+    def report(self) -> str:
+        """The validation report: every problem (up to the cap), one per line."""
+        lines = list(self.errors)
+        if self.error_count > len(self.errors):
+            lines.append(f"... and {self.error_count - len(self.errors)} more problems.")
+        return "\n".join(lines)
+
+
+def decode(raw: bytes) -> str:
+    """UTF-8 text of the file, or ValueError explaining which encoding it looks like and what to do."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ValueError(
+            "The file is UTF-16 encoded. Save it as 'CSV UTF-8 (comma delimited)' and import it again."
+        )
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        byte = raw[exc.start : exc.start + 1].hex()
+        raise ValueError(
+            f"The file is not UTF-8: line {line} has byte 0x{byte}, typical of Windows-1252/Latin-1 exports. "
+            "Save it as 'CSV UTF-8 (comma delimited)' (or convert it with `iconv -f cp1252 -t utf-8`) "
+            "and import it again, or pass the file's encoding explicitly."
+        ) from None
+
+
+def _number(text: str, name: str, line: int, result: ParsedSales) -> Decimal | None:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        result.add_error(f"line {line}: {name} {text!r} is not a number.")
+        return None
+    if not value.is_finite():
+        result.add_error(f"line {line}: {name} {text!r} is not a finite number.")
+        return None
+    if value < 0:
+        result.add_error(f"line {line}: {name} is negative ({text}); sales files hold quantities sold, not returns.")
+        return None
+    return value
+
+
+def choose_date_format(values: list[str]) -> tuple[str | None, str | None]:
+    """The file's date format, or an error when the dates are ambiguous (day and month both <= 12 everywhere)."""
+    distinct = set(values)
+    counts = {fmt: sum(1 for text in distinct if _parses(text, fmt)) for fmt in DATE_FORMATS}
+    best = max(counts.values(), default=0)
+    if best == 0:
+        return None, None
+    winners = [fmt for fmt in DATE_FORMATS if counts[fmt] == best]
+    if {"%d/%m/%Y", "%m/%d/%Y"} <= set(winners):
+        return None, "dates like 03/04/2024 could be day/month or month/day; write them as YYYY-MM-DD."
+    return winners[0], None
+
+
+def _parses(text: str, fmt: str) -> bool:
+    try:
+        datetime.strptime(text, fmt)
+    except ValueError:
+        return False
+    return True
+
+
+def _date_parser(fmt: str) -> Callable[[str], date]:
+    cache: dict[str, date] = {}
+
+    def parse(text: str) -> date:
+        value = cache.get(text)
+        if value is None:
+            if fmt == "%Y-%m-%d" and len(text) == 10:
+                value = date.fromisoformat(text)
+            else:
+                value = datetime.strptime(text, fmt).date()
+            cache[text] = value
+        return value
+
+    return parse
+
+
+def _flag(text: str, line: int, result: ParsedSales) -> bool | None:
+    lowered = text.lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    result.add_error(f"line {line}: promo {text!r} must be 0 or 1.")
+    return None
+
+
+def _share(text: str, line: int, result: ParsedSales) -> float | None:
+    if text == "":
+        return 0.0
+    try:
+        value = float(text)
+    except ValueError:
+        result.add_error(f"line {line}: display {text!r} is not a number between 0 and 1.")
+        return None
+    if not 0.0 <= value <= 1.0:
+        result.add_error(f"line {line}: display {text} must be between 0 and 1 (share of the period).")
+        return None
+    return value
+
+
+def parse_sales_csv(raw: bytes | str) -> ParsedSales:
+    """Validate every line; ``rows`` is only meaningful when ``ok``."""
+    result = ParsedSales()
+    try:
+        text = decode(raw) if isinstance(raw, bytes) else raw
+    except ValueError as exc:
+        result.add_error(str(exc))
+        return result
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, None)
+    if not header or not any(cell.strip() for cell in header):
+        result.add_error("line 1: the file is empty; expected a header line with date,store,sku,units.")
+        return result
+    columns = [cell.strip().lower() for cell in header]
+    result.columns = tuple(c for c in columns if c in REQUIRED_COLUMNS + OPTIONAL_COLUMNS)
+    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    if missing:
+        result.add_error(
+            f"line 1: missing column(s) {', '.join(missing)}; found {', '.join(columns)}. "
+            f"Required: {', '.join(REQUIRED_COLUMNS)}; optional: {', '.join(OPTIONAL_COLUMNS)}."
+        )
+        return result
+    index = {name: columns.index(name) for name in result.columns}
+    # Stream the lines: only the first few thousand are held to settle the date format.
+    records = ((reader.line_num, cells) for cells in reader if any(cell.strip() for cell in cells))
+    head = list(itertools.islice(records, DATE_SAMPLE))
+    if not head:
+        result.add_error("The file has a header but no data lines.")
+        return result
+    fmt, problem = choose_date_format([_cell(cells, index["date"]) for _, cells in head])
+    if problem:
+        result.add_error(problem)
+        return result
+    if fmt is None:
+        result.add_error(f"line {head[0][0]}: no recognisable dates; write them as YYYY-MM-DD.")
+        return result
+    result.date_format = FORMAT_LABELS[fmt]
+    _parse_records(itertools.chain(head, records), index, _date_parser(fmt), result)
+    return result
+
+
+def _cell(cells: list[str], position: int | None) -> str:
+    if position is None or position >= len(cells):
+        return ""
+    return cells[position].strip()
+
+
+def _values(row: SalesRow) -> tuple:
+    return (row.units, row.price, row.promo, row.display, row.revenue)
+
+
+def _parse_records(records, index: dict[str, int], parse_date, result: ParsedSales) -> None:
+    seen: dict[tuple[date, str, str], int] = {}  # key -> position in result.rows
+    needed = max(index[name] for name in REQUIRED_COLUMNS) + 1
+    for line, cells in records:
+        if len(cells) < needed:
+            result.add_error(f"line {line}: has {len(cells)} fields, fewer than the header; is a comma missing?")
+            continue
+        row = _parse_line(line, cells, index, parse_date, result)
+        if row is None:
+            continue
+        key = (row.date, row.store, row.sku)
+        position = seen.get(key)
+        if position is not None:
+            first = result.rows[position]
+            kind = "repeats" if _values(first) == _values(row) else "conflicts with"
+            result.add_error(
+                f"line {line}: {kind} line {first.line} (same date {row.date}, store {row.store}, sku {row.sku}); "
+                "keep one line per store, SKU and date."
+            )
+            continue
+        seen[key] = len(result.rows)
+        result.rows.append(row)
+
+
+def _parse_line(line: int, cells: list[str], index: dict[str, int], parse_date, result: ParsedSales):
+    errors_before = result.error_count
+    date_text = _cell(cells, index["date"])
+    try:
+        day = parse_date(date_text)
+    except ValueError:
+        result.add_error(
+            f"line {line}: date {date_text!r} is not in the file's format ({result.date_format}); "
+            "use one date format for the whole file."
+        )
+        day = None
+    store, sku = _cell(cells, index["store"]), _cell(cells, index["sku"])
+    if not store:
+        result.add_error(f"line {line}: store code is empty.")
+    if not sku:
+        result.add_error(f"line {line}: sku is empty.")
+    units_text = _cell(cells, index["units"])
+    units = _number(units_text, "units", line, result) if units_text else None
+    if not units_text:
+        result.add_error(f"line {line}: units is empty.")
+    price_text = _cell(cells, index.get("price"))
+    price = _number(price_text, "price", line, result) if price_text else None
+    revenue_text = _cell(cells, index.get("revenue"))
+    revenue = _number(revenue_text, "revenue", line, result) if revenue_text else None
+    promo = _flag(_cell(cells, index.get("promo")), line, result)
+    display = _share(_cell(cells, index.get("display")), line, result)
+    if result.error_count > errors_before:
+        return None
+    return SalesRow(line, day, store, sku, units, price, bool(promo), float(display), revenue)

@@ -1,0 +1,159 @@
+"""One shelf photo in, one :class:`PhotoAnalysis` out: decode → quality gate → detect → rows → gaps → SKUs.
+
+Pure: no Django, no files written. The intake API calls :func:`load_oriented_image` to validate an upload
+before it is stored; the analysis task calls it again on the stored bytes and hands the pixels to
+:func:`analyze_image`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import io
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+
+from shelfai.vision.detector import ProductDetector
+from shelfai.vision.rows import assign_rows, find_gaps
+from shelfai.vision.types import UNKNOWN_SKU, Box, Facing, PhotoAnalysis, QualityVerdict
+
+# 64 MP: every phone camera's default output (12-50 MP) fits; a 40000 x 40000 "PNG bomb" (1.6 GP, which
+# would need ~5 GB of RAM once decoded) does not. Checked from the header, before any pixel is decoded.
+DEFAULT_MAX_PIXELS = 64_000_000
+ACCEPTED_FORMATS = {"JPEG": "JPEG", "MPO": "JPEG", "PNG": "PNG", "WEBP": "WebP", "HEIF": "HEIC", "HEIC": "HEIC",
+                    "AVIF": "AVIF"}
+
+_heif_registered = False
+
+
+class ImageRejected(ValueError):
+    """The upload is not a photo we can analyse. ``reason`` is a short code, the message a sentence."""
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
+
+
+def _register_heif() -> None:
+    global _heif_registered
+    if not _heif_registered:
+        try:
+            from pillow_heif import register_heif_opener
+
+            register_heif_opener()
+        except ImportError:  # HEIC then comes out as "unsupported type"
+            pass
+        _heif_registered = True
+
+
+def load_oriented_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
+    """Decode JPEG/PNG/WebP/HEIC bytes to a BGR ``uint8`` array, upright as the phone showed it.
+
+    EXIF orientation is applied (phones store portrait shots as rotated landscape pixels). Raises
+    :class:`ImageRejected` for an empty file, something that is not an image, an unsupported type, a
+    truncated file, or more than ``max_pixels`` pixels (checked before decoding, so a decompression bomb
+    never allocates its pixels).
+    """
+    if not data:
+        raise ImageRejected("empty", "The file is empty (0 bytes). Take or choose the photo again.")
+    _register_heif()
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            kind = ACCEPTED_FORMATS.get(image.format or "")
+            if kind is None:
+                raise ImageRejected(
+                    "unsupported_type",
+                    f"{image.format or 'This'} images are not accepted. Send a JPEG, PNG, WebP or HEIC photo.",
+                )
+            width, height = image.size
+            if width * height > max_pixels:
+                raise ImageRejected(
+                    "too_many_pixels",
+                    f"The image is {width} x {height} pixels ({width * height / 1e6:.0f} MP); the limit is "
+                    f"{max_pixels / 1e6:.0f} MP. Send the camera's normal photo, not a stitched or upscaled one.",
+                )
+            if ImageFile.LOAD_TRUNCATED_IMAGES:  # someone relaxed Pillow globally; uploads stay strict
+                raise ImageRejected("config", "Pillow is set to accept truncated images; refusing to guess.")
+            image.load()  # decode now, so a truncated file fails here and not halfway through analysis
+            upright = ImageOps.exif_transpose(image)
+            rgb = upright.convert("RGB")
+    except ImageRejected:
+        raise
+    except Image.DecompressionBombError as exc:
+        raise ImageRejected("too_many_pixels", f"The image has too many pixels to decode safely ({exc}).") from exc
+    except UnidentifiedImageError as exc:
+        raise ImageRejected(
+            "not_an_image", "The file is not an image we can read. Send a JPEG, PNG, WebP or HEIC photo."
+        ) from exc
+    except (OSError, SyntaxError, ValueError) as exc:  # Pillow's ways of saying "broken file"
+        raise ImageRejected(
+            "truncated", f"The image file is damaged or incomplete ({exc}). Upload the photo again."
+        ) from exc
+    return np.ascontiguousarray(np.asarray(rgb)[:, :, ::-1])
+
+
+# --------------------------------------------------------------------------------------------- analysis
+def _quality_gate() -> Callable[..., QualityVerdict]:
+    from shelfai.vision.quality import assess_quality
+
+    return assess_quality
+
+
+def _accepts_boxes(fn: Callable[..., Any]) -> bool:
+    try:
+        return "boxes" in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+class _Stopwatch:
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+
+    def run(self, stage: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            self.timings[stage] = round((time.perf_counter() - started) * 1000, 1)
+
+
+def analyze_image(image_bgr: np.ndarray, *, detector: ProductDetector, catalog: Any = None) -> PhotoAnalysis:
+    """Analyse one oriented BGR photo. A photo that fails the quality gate gets ``quality.ok=False``,
+    its reasons, and no rows or gaps: a bad photo must never be reported as an out-of-stock shelf.
+
+    The gate runs twice when it can judge boxes: first on the pixels alone (blur, exposure, size — a bad
+    photo is refused before paying for detection), then with the detected boxes ("is this a shelf?").
+    """
+    h, w = image_bgr.shape[:2]
+    watch = _Stopwatch()
+    gate = _quality_gate()
+    verdict = watch.run("quality", gate, image_bgr)
+    if not verdict.ok:
+        return PhotoAnalysis(width=w, height=h, quality=verdict, timings_ms=watch.timings)
+
+    boxes: list[Box] = watch.run("detect", lambda: detector.detect([image_bgr])[0])
+    if _accepts_boxes(gate):
+        verdict = watch.run("quality_boxes", gate, image_bgr, boxes=boxes)
+        if not verdict.ok:
+            facings = [Facing(box=b) for b in boxes]  # shown on the evidence image, never scored
+            return PhotoAnalysis(width=w, height=h, quality=verdict, facings=facings, timings_ms=watch.timings)
+
+    levels, rows = watch.run("rows", assign_rows, boxes, h, w)
+    gaps = watch.run("gaps", find_gaps, boxes, rows, levels)
+    skus = watch.run("sku", _identify, catalog, image_bgr, boxes)
+    facings = [
+        Facing(box=b, row=level, sku=sku, sku_confidence=conf)
+        for b, level, (sku, conf) in zip(boxes, levels, skus, strict=True)
+    ]
+    return PhotoAnalysis(width=w, height=h, quality=verdict, facings=facings, rows=rows, gaps=gaps,
+                         timings_ms=watch.timings)
+
+
+def _identify(catalog: Any, image: np.ndarray, boxes: list[Box]) -> list[tuple[str, float]]:
+    if catalog is None or not boxes:
+        return [(UNKNOWN_SKU, 0.0)] * len(boxes)
+    return catalog.identify(image, boxes)
