@@ -11,6 +11,7 @@ from typing import Any
 from django.http import HttpResponse
 from django.utils import timezone
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from analytics.tables import Table
@@ -57,8 +58,6 @@ def table_xlsx(table: Table, *, filters_text: str = "") -> bytes:
     bold = Font(bold=True)
     header = []
     for column in table.columns:
-        from openpyxl.cell import WriteOnlyCell
-
         cell = WriteOnlyCell(sheet, value=column.label)
         cell.font = bold
         header.append(cell)

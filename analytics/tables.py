@@ -14,11 +14,11 @@ from django.utils import timezone
 class Column:
     key: str
     label: str
-    kind: str = "text"  # text | int | float | pct | date | datetime
+    kind: str = "text"  # text | int | float | ratio | money | pct | date | datetime
 
     @property
     def numeric(self) -> bool:
-        return self.kind in {"int", "float", "pct"}
+        return self.kind in {"int", "float", "ratio", "money", "pct"}
 
 
 @dataclass
@@ -49,6 +49,10 @@ def format_value(value: Any, kind: str) -> str:
         return "—"
     if kind == "pct":
         return f"{float(value) * 100:.1f}%"
+    if kind == "money":
+        return f"{Decimal(value):,.2f}"
+    if kind == "ratio":
+        return f"{float(value):.2f}"
     if kind == "float":
         return f"{float(value):.1f}"
     if kind == "int":

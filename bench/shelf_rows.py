@@ -26,9 +26,9 @@ from PIL import Image
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from shelfai.vision.detector import ProductDetector
-from shelfai.vision.rows import assign_rows
-from shelfai.vision.types import Box
+from shelfai.vision.detector import ProductDetector  # noqa: E402 - after the sys.path line
+from shelfai.vision.rows import assign_rows  # noqa: E402
+from shelfai.vision.types import Box  # noqa: E402
 
 DEFAULT_WEIGHTS = REPO / "shelfai" / "vision" / "weights" / "shelf-detector.pt"
 

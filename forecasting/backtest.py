@@ -23,6 +23,7 @@ from forecasting.model import (
     PROPHET,
     SEASON,
     SEASONAL_NAIVE,
+    Forecast,
     ModelSettings,
     NotEnoughHistory,
     choose_model,
@@ -41,10 +42,11 @@ class SeriesOutcome:
     chosen: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     skipped: str = ""
+    last_prophet: Forecast | None = None  # Prophet's forecast at the last origin, with its effects
 
 
 def backtest_series(key: str, history: pd.DataFrame, holdout: int, origins: int, settings: ModelSettings):
-    """Score one series over ``origins`` consecutive windows of ``holdout`` periods at the end of its history."""
+    """Score one series on ``origins`` consecutive windows of ``holdout`` periods at its history's end."""
     outcome = SeriesOutcome(key)
     frame = regularize(history, settings.freq)
     minimum = MIN_PROPHET_PERIODS[settings.freq]
@@ -61,14 +63,18 @@ def backtest_series(key: str, history: pd.DataFrame, holdout: int, origins: int,
         except (RuntimeError, NotEnoughHistory, np.linalg.LinAlgError) as exc:
             outcome.notes.append(f"origin {test['ds'].iloc[0].date()}: Prophet failed ({exc}); baseline used")
             prophet = naive
+        outcome.last_prophet = prophet
         chosen_name, note, _ = choose_model(train, holdout, settings)
         outcome.chosen.append(chosen_name)
         if note:
             outcome.notes.append(f"origin {test['ds'].iloc[0].date()}: {note}")
         scale_history = train["y"].where(~train["oos"]).to_numpy(dtype=float)
         actual = test["y"].to_numpy()[in_stock]
-        for name, forecast in ((PROPHET, prophet), (SEASONAL_NAIVE, naive),
-                               ("chosen", prophet if chosen_name == PROPHET else naive)):
+        for name, forecast in (
+            (PROPHET, prophet),
+            (SEASONAL_NAIVE, naive),
+            ("chosen", prophet if chosen_name == PROPHET else naive),
+        ):
             outcome.totals[name].add(
                 actual=actual,
                 forecast=forecast.yhat[in_stock],
@@ -83,6 +89,18 @@ def backtest_series(key: str, history: pd.DataFrame, holdout: int, origins: int,
             f"origin(s) of {holdout} periods, has {(~frame['oos']).sum()} in all."
         )
     return outcome
+
+
+def worker_pool(processes: int):
+    """A process pool safe to start after Prophet has run in this process.
+
+    Not "fork": cmdstanpy reads Stan's output with polars, whose thread pool does not survive a fork, so a
+    forked child of a process that has fitted once can hang forever. A forkserver starts clean and preloads
+    the model code, so workers still start in well under a second.
+    """
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["forecasting.model", "forecasting.prophet_fit"])
+    return context.Pool(processes)
 
 
 def _run_one(job: tuple[str, pd.DataFrame, int, int, ModelSettings]) -> SeriesOutcome:
@@ -122,7 +140,7 @@ def run_backtest(
     jobs = [(key, frame, holdout, origins, settings) for key, frame in series]
     outcomes: list[SeriesOutcome] = []
     if workers > 1 and len(jobs) > 1:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        with worker_pool(workers) as pool:
             for outcome in pool.imap(_run_one, jobs, chunksize=4):
                 outcomes.append(outcome)
                 if progress:
@@ -142,4 +160,3 @@ def run_backtest(
         "models": {name: pooled[name].summary() for name in MODELS},
     }
     return BacktestReport(summary, outcomes)
-

@@ -104,13 +104,15 @@ def _number(text: str, name: str, line: int, result: ParsedSales) -> Decimal | N
         result.add_error(f"line {line}: {name} {text!r} is not a finite number.")
         return None
     if value < 0:
-        result.add_error(f"line {line}: {name} is negative ({text}); sales files hold quantities sold, not returns.")
+        result.add_error(
+            f"line {line}: {name} is negative ({text}); sales files hold quantities sold, not returns."
+        )
         return None
     return value
 
 
 def choose_date_format(values: list[str]) -> tuple[str | None, str | None]:
-    """The file's date format, or an error when the dates are ambiguous (day and month both <= 12 everywhere)."""
+    """The file's date format, or an error when dates are ambiguous (day and month both <= 12 everywhere)."""
     distinct = set(values)
     counts = {fmt: sum(1 for text in distinct if _parses(text, fmt)) for fmt in DATE_FORMATS}
     best = max(counts.values(), default=0)
@@ -226,7 +228,9 @@ def _parse_records(records, index: dict[str, int], parse_date, result: ParsedSal
     needed = max(index[name] for name in REQUIRED_COLUMNS) + 1
     for line, cells in records:
         if len(cells) < needed:
-            result.add_error(f"line {line}: has {len(cells)} fields, fewer than the header; is a comma missing?")
+            result.add_error(
+                f"line {line}: has {len(cells)} fields, fewer than the header; is a comma missing?"
+            )
             continue
         row = _parse_line(line, cells, index, parse_date, result)
         if row is None:
@@ -237,8 +241,8 @@ def _parse_records(records, index: dict[str, int], parse_date, result: ParsedSal
             first = result.rows[position]
             kind = "repeats" if _values(first) == _values(row) else "conflicts with"
             result.add_error(
-                f"line {line}: {kind} line {first.line} (same date {row.date}, store {row.store}, sku {row.sku}); "
-                "keep one line per store, SKU and date."
+                f"line {line}: {kind} line {first.line} (same date {row.date}, store {row.store}, "
+                f"sku {row.sku}); keep one line per store, SKU and date."
             )
             continue
         seen[key] = len(result.rows)

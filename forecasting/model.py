@@ -77,11 +77,11 @@ class NotEnoughHistory(ValueError):
     """Raised by fitting functions when a series cannot support the requested model."""
 
 
-# --- frames ---------------------------------------------------------------------------------------------------
+# --- frames -------------------------------------------------------------------------------------------------
 
 
 def regularize(history: pd.DataFrame, freq: str) -> pd.DataFrame:
-    """One row per period from first to last: periods without a row sold nothing (POS exports omit zero lines)."""
+    """One row per period from first to last; periods without a row sold nothing (POS omits zero lines)."""
     if history.empty:
         return _empty_history()
     frame = history.copy()
@@ -102,13 +102,21 @@ def regularize(history: pd.DataFrame, freq: str) -> pd.DataFrame:
 
 def _empty_history() -> pd.DataFrame:
     return pd.DataFrame(
-        {"ds": pd.to_datetime([]), "y": [], "promo": [], "display": [], "price": [], "oos": pd.Series([], dtype=bool)}
+        {
+            "ds": pd.to_datetime([]),
+            "y": [],
+            "promo": [],
+            "display": [],
+            "price": [],
+            "oos": pd.Series([], dtype=bool),
+        }
     )
 
 
 def daily_to_weekly(daily: pd.DataFrame) -> pd.DataFrame:
-    """Weeks starting Monday. Units on out-of-stock days are replaced by the in-stock daily rate of that week;
-    a week with fewer than four in-stock days is itself marked out of stock. Part weeks at the ends are dropped."""
+    """Weeks starting Monday. Units on out-of-stock days are replaced by the in-stock daily rate of that
+    week; a week with fewer than four in-stock days is itself marked out of stock. Part weeks at the ends
+    are dropped."""
     frame = regularize(daily, "D")
     if frame.empty:
         return _empty_history()
@@ -139,7 +147,7 @@ def future_frame(last_ds: pd.Timestamp, horizon: int, freq: str) -> pd.DataFrame
     return pd.DataFrame({"ds": ds, "promo": 0.0, "display": 0.0, "price": np.nan})
 
 
-# --- holidays -------------------------------------------------------------------------------------------------
+# --- holidays -----------------------------------------------------------------------------------------------
 
 
 @lru_cache(maxsize=32)
@@ -150,15 +158,20 @@ def _holiday_dates(country: str, first_year: int, last_year: int) -> tuple[tuple
         calendar = holidays.country_holidays(country, years=range(first_year, last_year + 1))
     except NotImplementedError:
         raise ValueError(
-            f"FORECAST_COUNTRY={country!r} is not a country the holidays package knows; use an ISO code like US, DE."
+            f"FORECAST_COUNTRY={country!r} is not a country the holidays package knows; "
+            "use an ISO code like US or DE."
         ) from None
     return tuple(sorted((pd.Timestamp(day), name) for day, name in calendar.items()))
 
 
 def holiday_frame(country: str | None, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame | None:
-    if not country:
-        return None
-    dates = _holiday_dates(country, start.year, end.year)
+    """Prophet's holidays frame for the years spanned: one cached, read-only frame per span."""
+    return _holiday_frame(country, start.year, end.year) if country else None
+
+
+@lru_cache(maxsize=32)
+def _holiday_frame(country: str, first_year: int, last_year: int) -> pd.DataFrame | None:
+    dates = _holiday_dates(country, first_year, last_year)
     if not dates:
         return None
     return pd.DataFrame({"ds": [d for d, _ in dates], "holiday": [name for _, name in dates]})
@@ -175,7 +188,7 @@ def holiday_days_per_week(country: str | None, weeks: pd.Series) -> np.ndarray:
     return counts.reindex(starts).fillna(0).to_numpy(dtype=float)
 
 
-# --- seasonal naive -------------------------------------------------------------------------------------------
+# --- seasonal naive -----------------------------------------------------------------------------------------
 
 
 def seasonal_naive(history: pd.DataFrame, future: pd.DataFrame, settings: ModelSettings) -> Forecast:
@@ -216,7 +229,7 @@ def _regressor_values(future: pd.DataFrame) -> dict[str, np.ndarray]:
     return {name: future[name].astype(float).to_numpy() for name in ("promo", "display") if name in future}
 
 
-# --- Prophet --------------------------------------------------------------------------------------------------
+# --- Prophet ------------------------------------------------------------------------------------------------
 
 
 def prophet_forecast(history: pd.DataFrame, future: pd.DataFrame, settings: ModelSettings) -> Forecast:
@@ -228,7 +241,10 @@ def prophet_forecast(history: pd.DataFrame, future: pd.DataFrame, settings: Mode
         raise NotEnoughHistory(
             f"{len(train)} in-stock periods; Prophet needs at least {MIN_PROPHET_PERIODS[settings.freq]}."
         )
-    start, end = train["ds"].iloc[0], pd.Timestamp(future["ds"].iloc[-1]) if len(future) else train["ds"].iloc[-1]
+    start, end = (
+        train["ds"].iloc[0],
+        pd.Timestamp(future["ds"].iloc[-1]) if len(future) else train["ds"].iloc[-1],
+    )
     weekly = settings.freq == "W"
     fit = fit_prophet(
         train,
@@ -259,10 +275,12 @@ def prophet_forecast(history: pd.DataFrame, future: pd.DataFrame, settings: Mode
     )
 
 
-# --- choosing and forecasting ---------------------------------------------------------------------------------
+# --- choosing and forecasting -------------------------------------------------------------------------------
 
 
-def validation_scores(history: pd.DataFrame, horizon: int, settings: ModelSettings) -> dict[str, float] | None:
+def validation_scores(
+    history: pd.DataFrame, horizon: int, settings: ModelSettings
+) -> dict[str, float] | None:
     """WAPE of Prophet and seasonal naive on the last ``horizon`` periods, each trained on what came before.
 
     None when the series is too short to hold out ``horizon`` periods and still fit Prophet.
@@ -282,7 +300,9 @@ def validation_scores(history: pd.DataFrame, horizon: int, settings: ModelSettin
     return scores
 
 
-def choose_model(history: pd.DataFrame, horizon: int, settings: ModelSettings) -> tuple[str, str, dict[str, float]]:
+def choose_model(
+    history: pd.DataFrame, horizon: int, settings: ModelSettings
+) -> tuple[str, str, dict[str, float]]:
     """The model the system uses for this series, with the reason: Prophet unless the baseline beat it."""
     scores = validation_scores(history, horizon, settings)
     if scores is None:
@@ -304,7 +324,7 @@ def forecast_series(
     select: bool = True,
     validation_horizon: int | None = None,
 ) -> Forecast:
-    """A forecast for every row of ``future`` (ds, promo, display, price), or model NO_FORECAST with the reason.
+    """A forecast for each row of ``future`` (ds, promo, display, price), or NO_FORECAST with the reason.
 
     ``history`` is one series at ``settings.freq`` (ds, y, and optionally promo, display, price, oos).
     With ``select``, the model is chosen on a validation window of ``validation_horizon`` (default: the
@@ -322,8 +342,16 @@ def forecast_series(
     if in_stock["y"].sum() == 0:
         zeros = np.zeros(len(future))
         note = f"no sales in {len(in_stock)} periods of history: forecasting zero."
-        return Forecast(SEASONAL_NAIVE, pd.DatetimeIndex(future["ds"]), zeros, zeros, zeros, note=note,
-                        regressors=_regressor_values(future), history_periods=len(in_stock))
+        return Forecast(
+            SEASONAL_NAIVE,
+            pd.DatetimeIndex(future["ds"]),
+            zeros,
+            zeros,
+            zeros,
+            note=note,
+            regressors=_regressor_values(future),
+            history_periods=len(in_stock),
+        )
     if len(in_stock) < MIN_PROPHET_PERIODS[settings.freq]:
         forecast = seasonal_naive(history, future, settings)
         forecast.note = (

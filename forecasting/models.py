@@ -46,7 +46,9 @@ class SalesRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["store", "product", "date"], name="uniq_sales_store_sku_day"),
             models.CheckConstraint(condition=models.Q(units__gte=0), name="sales_units_not_negative"),
-            models.CheckConstraint(condition=models.Q(display__gte=0, display__lte=1), name="sales_display_share"),
+            models.CheckConstraint(
+                condition=models.Q(display__gte=0, display__lte=1), name="sales_display_share"
+            ),
         ]
         # The unique constraint's index serves store x SKU reads; these serve SKU-level and date-range reads.
         indexes = [models.Index(fields=["product", "date"]), models.Index(fields=["date"])]
@@ -93,13 +95,18 @@ class ForecastRun(models.Model):
 
 
 class ForecastPoint(models.Model):
-    """One forecast period of one series. ``store`` is empty at SKU and region level, ``region`` except at region."""
+    """One forecast period of one series. ``store`` is empty at SKU and region level; ``region`` is set only
+    at region level."""
 
     run = models.ForeignKey(ForecastRun, on_delete=models.CASCADE, related_name="points")
     level = models.CharField(max_length=8, choices=Level.choices, default=Level.SERIES)
-    store = models.ForeignKey("stores.Store", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    store = models.ForeignKey(
+        "stores.Store", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     product = models.ForeignKey("stores.Product", on_delete=models.CASCADE, related_name="+")
-    region = models.ForeignKey("stores.Region", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    region = models.ForeignKey(
+        "stores.Region", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     date = models.DateField()
     yhat = models.FloatField()
     yhat_lower = models.FloatField()
@@ -121,9 +128,13 @@ class SeriesFit(models.Model):
 
     run = models.ForeignKey(ForecastRun, on_delete=models.CASCADE, related_name="fits")
     level = models.CharField(max_length=8, choices=Level.choices, default=Level.SERIES)
-    store = models.ForeignKey("stores.Store", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    store = models.ForeignKey(
+        "stores.Store", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     product = models.ForeignKey("stores.Product", on_delete=models.CASCADE, related_name="+")
-    region = models.ForeignKey("stores.Region", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    region = models.ForeignKey(
+        "stores.Region", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     model = models.CharField(max_length=16, choices=ModelName.choices)
     history_periods = models.PositiveIntegerField(default=0)
     note = models.TextField(blank=True)

@@ -81,9 +81,10 @@ def inventory_plan(
     shortfall = max(0.0, order_up_to - on_hand - on_order)
     quantity = int(math.ceil(shortfall / case_size - 1e-9) * case_size) if shortfall > 0 else 0
     explanation = (
-        f"Expected demand over the {lead_time}-day lead time is {lead_demand:.0f} units (sigma {lead_sigma:.1f}). "
-        f"A {service_level:.0%} service level needs z={z:.2f}, so safety stock is {safety:.0f} units and the "
-        f"reorder point is {reorder_point:.0f}. Covering lead time plus the {review_period}-day review period "
+        f"Expected demand over the {lead_time}-day lead time is {lead_demand:.0f} units "
+        f"(sigma {lead_sigma:.1f}). A {service_level:.0%} service level needs z={z:.2f}, so safety stock is "
+        f"{safety:.0f} units and the reorder point is {reorder_point:.0f}. Covering lead time plus the "
+        f"{review_period}-day review period "
         f"needs {order_up_to:.0f} units; with {on_hand:.0f} on hand and {on_order:.0f} on order, order "
         f"{quantity} units" + (f" ({quantity // case_size} cases of {case_size})." if case_size > 1 else ".")
     )
@@ -129,7 +130,9 @@ class UpliftResult:
 NEUTRAL = {"promo": 0.0, "display": 0.0, "price_index": 1.0}
 
 
-def baseline_log(yhat: np.ndarray, regressors: dict[str, np.ndarray], effects: dict[str, EffectEstimate]) -> np.ndarray:
+def baseline_log(
+    yhat: np.ndarray, regressors: dict[str, np.ndarray], effects: dict[str, EffectEstimate]
+) -> np.ndarray:
     """log1p of the forecast with every known regressor effect moved to its neutral value."""
     base = np.log1p(np.maximum(np.asarray(yhat, float), 0.0))
     for name, effect in effects.items():
@@ -138,75 +141,123 @@ def baseline_log(yhat: np.ndarray, regressors: dict[str, np.ndarray], effects: d
     return base
 
 
-def _scenario_units(base: np.ndarray, scenario: dict[str, np.ndarray], effects: dict[str, EffectEstimate], z: float):
-    log_units = base.copy()
-    for name, values in scenario.items():
+@dataclass(frozen=True)
+class SeriesScenario:
+    """One store x SKU over the campaign days: the no-campaign baseline and the two situations to compare."""
+
+    base: np.ndarray  # log1p of the no-campaign forecast, one value per day (see baseline_log)
+    scenario: dict[str, np.ndarray]  # regressor values with the campaign, e.g. {"promo": 1, "display": 1}
+    reference: dict[str, np.ndarray]  # what it is compared with; {} = no campaign
+    effects: dict[str, EffectEstimate]
+    unit_price: Decimal
+
+
+def scenario_units(
+    base: np.ndarray, values: dict[str, np.ndarray], effects: dict[str, EffectEstimate], z: float
+):
+    """Expected units over the days, with each effect moved by z standard errors."""
+    log_units = np.asarray(base, float).copy()
+    for name, column in values.items():
         effect = effects.get(name)
         if effect is not None:
-            shift = np.asarray(values, float) - NEUTRAL.get(name, 0.0)
+            shift = np.asarray(column, float) - NEUTRAL.get(name, 0.0)
             log_units = log_units + (effect.coef + z * effect.se) * shift
     return float(np.maximum(np.expm1(log_units), 0.0).sum())
 
 
 def campaign_uplift(
     *,
-    base: np.ndarray,
-    scenario: dict[str, np.ndarray],
-    compare_to: dict[str, np.ndarray] | None,
-    effects: dict[str, EffectEstimate],
-    unit_price: Decimal,
+    series: list[SeriesScenario],
     discount_pct: Decimal | None,
     fee: Decimal,
     interval_width: float = 0.8,
 ) -> UpliftResult:
-    """Incremental units, revenue and ROI of ``scenario`` over ``compare_to`` (the baseline when None).
+    """Incremental units, revenue and ROI of each series' ``scenario`` over its ``reference``, summed.
 
-    ``base`` is log1p of the no-campaign forecast for each store x SKU x day of the campaign, flattened;
-    ``scenario`` maps a regressor name ("promo", "display") to its value on each of those days. The interval
-    moves every effect to its lower (upper) bound together, which is conservative when effects are independent.
-    ROI is on revenue, not margin (margins are not in the system): (incremental revenue - discount cost - fee)
-    / (discount cost + fee).
+    The interval moves every effect to its lower (upper) bound together, which is conservative when effects
+    are independent. ROI is on revenue, not margin (margins are not in the system):
+    (incremental revenue - discount cost - fee) / (discount cost + fee), where the discount cost is the
+    discount given on the units that would have sold anyway.
     """
     z = NormalDist().inv_cdf(0.5 + interval_width / 2)
-    reference = compare_to or {}
-    baseline_units = _scenario_units(base, reference, effects, 0.0)
-    scenario_units = _scenario_units(base, scenario, effects, 0.0)
-    low = _scenario_units(base, scenario, effects, -z) - _scenario_units(base, reference, effects, -z)
-    high = _scenario_units(base, scenario, effects, z) - _scenario_units(base, reference, effects, z)
-    incremental = scenario_units - baseline_units
     pct = Decimal(discount_pct or 0) / 100
-    selling_price = Decimal(unit_price) * (1 - pct)
-    incremental_revenue = money(Decimal(str(incremental)) * selling_price)
-    # Units that would have sold anyway now sell at the discounted price: that is a cost of the promotion.
-    discount_cost = money(Decimal(str(baseline_units)) * Decimal(unit_price) * pct)
-    spend = discount_cost + Decimal(fee)
+    totals = {"baseline": 0.0, "scenario": 0.0, "low": 0.0, "high": 0.0}
+    revenue = {"mid": Decimal(0), "low": Decimal(0), "high": Decimal(0)}
+    discount_cost = Decimal(0)
+    for item in series:
+        baseline = scenario_units(item.base, item.reference, item.effects, 0.0)
+        with_campaign = scenario_units(item.base, item.scenario, item.effects, 0.0)
+        bounds = [
+            scenario_units(item.base, item.scenario, item.effects, sign * z)
+            - scenario_units(item.base, item.reference, item.effects, sign * z)
+            for sign in (-1, 1)
+        ]
+        selling_price = Decimal(item.unit_price) * (1 - pct)
+        totals["baseline"] += baseline
+        totals["scenario"] += with_campaign
+        totals["low"] += min(bounds)
+        totals["high"] += max(bounds)
+        revenue["mid"] += Decimal(str(with_campaign - baseline)) * selling_price
+        revenue["low"] += Decimal(str(min(bounds))) * selling_price
+        revenue["high"] += Decimal(str(max(bounds))) * selling_price
+        discount_cost += Decimal(str(baseline)) * Decimal(item.unit_price) * pct
+    return _uplift_result(totals, revenue, money(discount_cost), money(fee), interval_width)
 
-    def roi_for(units: float) -> float | None:
-        if spend <= 0:
-            return None
-        gain = Decimal(str(units)) * selling_price - spend
-        return round(float(gain / spend), 3)
 
-    roi, roi_low, roi_high = roi_for(incremental), roi_for(min(low, high)), roi_for(max(low, high))
+def _uplift_result(totals, revenue, discount_cost: Decimal, fee: Decimal, width: float) -> UpliftResult:
+    spend = discount_cost + fee
+
+    def roi(gain: Decimal) -> float | None:
+        return round(float((gain - spend) / spend), 3) if spend > 0 else None
+
+    incremental = totals["scenario"] - totals["baseline"]
     explanation = (
-        f"Baseline {baseline_units:.0f} units; with the campaign {scenario_units:.0f} units: "
-        f"{incremental:+.0f} incremental units ({interval_width:.0%} interval {min(low, high):+.0f} to "
-        f"{max(low, high):+.0f}), {incremental_revenue} incremental revenue at {money(selling_price)} a unit"
-        + (f", {discount_cost} given away as discount on baseline units" if discount_cost else "")
-        + (f", against a fee of {money(fee)}." if fee else ".")
-        + (f" ROI on revenue {roi:+.2f}." if roi is not None else " No spend, so no ROI.")
+        f"Baseline {totals['baseline']:.0f} units; with the campaign {totals['scenario']:.0f}: "
+        f"{incremental:+.0f} incremental units ({width:.0%} interval {totals['low']:+.0f} to "
+        f"{totals['high']:+.0f}), {money(revenue['mid'])} incremental revenue"
+        + (f", {discount_cost} of discount on units that would have sold anyway" if discount_cost else "")
+        + (f", against a fee of {fee}" if fee else "")
+        + (f". ROI on revenue {roi(revenue['mid']):+.2f}." if spend > 0 else ". No spend, so no ROI.")
     )
     return UpliftResult(
-        baseline_units=baseline_units,
-        scenario_units=scenario_units,
+        baseline_units=totals["baseline"],
+        scenario_units=totals["scenario"],
         incremental_units=incremental,
-        incremental_units_low=min(low, high),
-        incremental_units_high=max(low, high),
-        incremental_revenue=incremental_revenue,
+        incremental_units_low=totals["low"],
+        incremental_units_high=totals["high"],
+        incremental_revenue=money(revenue["mid"]),
         discount_cost=discount_cost,
-        fee=money(fee),
-        roi=roi,
-        roi_low=roi_low,
-        roi_high=roi_high,
+        fee=fee,
+        roi=roi(revenue["mid"]),
+        roi_low=roi(revenue["low"]),
+        roi_high=roi(revenue["high"]),
         explanation=explanation,
     )
+
+
+def effect_lift(
+    *,
+    yhat: np.ndarray,
+    regressors: dict[str, np.ndarray],
+    effects: dict[str, EffectEstimate],
+    name: str,
+    value: float = 1.0,
+    interval_width: float = 0.8,
+) -> tuple[float, float, float] | None:
+    """Relative change in expected units (e.g. 0.40 = +40%) from setting ``name`` to ``value`` on every day,
+    against no campaign, with its interval; None when the effect was not learned or there is no baseline.
+
+    This, not exp(coef) - 1, is the effect in units: on log1p(units) a coefficient multiplies (units + 1),
+    so for a slow seller exp(coef) - 1 understates the relative lift in units.
+    """
+    if name not in effects:
+        return None
+    base = baseline_log(yhat, regressors, effects)
+    without = scenario_units(base, {}, effects, 0.0)
+    if without <= 0:
+        return None
+    z = NormalDist().inv_cdf(0.5 + interval_width / 2)
+    column = {name: np.full(len(base), value)}
+    only = {name: effects[name]}
+    lifts = [scenario_units(base, column, only, sign * z) / without - 1 for sign in (0, -1, 1)]
+    return lifts[0], min(lifts[1:]), max(lifts[1:])

@@ -37,7 +37,9 @@ def _sales(store_ids, product_ids):
     return records
 
 
-def series_keys(*, store_ids: Iterable[int] | None = None, product_ids: Iterable[int] | None = None) -> list[Key]:
+def series_keys(
+    *, store_ids: Iterable[int] | None = None, product_ids: Iterable[int] | None = None
+) -> list[Key]:
     pairs = _sales(store_ids, product_ids).values_list("store_id", "product_id").distinct()
     return sorted(set(pairs))
 
@@ -66,7 +68,8 @@ def daily_histories(keys: list[Key], *, as_of: date | None = None) -> SeriesData
         "store_id", "product_id", "date", "units", "price", "promo", "display"
     )
     frame = pd.DataFrame.from_records(
-        rows.iterator(chunk_size=20000), columns=["store_id", "product_id", "ds", "y", "price", "promo", "display"]
+        rows.iterator(chunk_size=20000),
+        columns=["store_id", "product_id", "ds", "y", "price", "promo", "display"],
     )
     if frame.empty:
         return SeriesData({}, as_of)
@@ -76,8 +79,12 @@ def daily_histories(keys: list[Key], *, as_of: date | None = None) -> SeriesData
     frame["ds"] = pd.to_datetime(frame["ds"])
     as_of = as_of or frame["ds"].max().date()
     start = frame["ds"].min().date()
-    promotions = signals.promotion_windows(store_ids=store_ids, product_ids=product_ids, start=start, end=as_of)
-    displays = signals.display_days(store_ids=store_ids, product_ids=product_ids, start=start, end=as_of, as_of=as_of)
+    promotions = signals.promotion_windows(
+        store_ids=store_ids, product_ids=product_ids, start=start, end=as_of
+    )
+    displays = signals.display_days(
+        store_ids=store_ids, product_ids=product_ids, start=start, end=as_of, as_of=as_of
+    )
     stockouts = signals.stockout_days(
         store_ids=store_ids, product_ids=product_ids, start=start, end=as_of, carry_days=oos_carry_days()
     )
@@ -88,7 +95,9 @@ def daily_histories(keys: list[Key], *, as_of: date | None = None) -> SeriesData
             continue
         group = group.drop(columns=["store_id", "product_id"])
         end_row = pd.DataFrame({"ds": [pd.Timestamp(as_of)], "y": [np.nan]})
-        daily = regularize(pd.concat([group, end_row]) if group["ds"].max() < pd.Timestamp(as_of) else group, "D")
+        daily = regularize(
+            pd.concat([group, end_row]) if group["ds"].max() < pd.Timestamp(as_of) else group, "D"
+        )
         histories[key] = signals.apply_signals(
             daily, key=key, promotions=promotions, displays=displays, stockouts=stockouts
         )
@@ -107,7 +116,9 @@ def future_daily(
     store_ids, product_ids = {s for s, _ in keys}, {p for _, p in keys}
     start, end = after + timedelta(days=1), after + timedelta(days=days)
     promotions = signals.promotion_windows(store_ids=store_ids, product_ids=product_ids, start=start, end=end)
-    displays = signals.display_days(store_ids=store_ids, product_ids=product_ids, start=start, end=end, as_of=after)
+    displays = signals.display_days(
+        store_ids=store_ids, product_ids=product_ids, start=start, end=end, as_of=after
+    )
     ds = pd.date_range(pd.Timestamp(start), pd.Timestamp(end), freq="D")
     out = {}
     for key in keys:
@@ -117,8 +128,14 @@ def future_daily(
             regular = history.loc[history["promo"] == 0, "price"].dropna()
             last_price = float(regular.iloc[-1]) if len(regular) else None
         frame = pd.DataFrame(
-            {"ds": ds, "y": 0.0, "promo": 0.0, "display": 0.0, "price": last_price if last_price else np.nan,
-             "oos": False}
+            {
+                "ds": ds,
+                "y": 0.0,
+                "promo": 0.0,
+                "display": 0.0,
+                "price": last_price if last_price else np.nan,
+                "oos": False,
+            }
         )
         out[key] = signals.apply_signals(
             frame, key=key, promotions=promotions, displays=displays, stockouts={}, base_price=last_price
@@ -159,15 +176,34 @@ def latest_run(*, freq: str | None = None) -> ForecastRun | None:
     return runs.order_by("-finished_at", "-pk").first()
 
 
-def forecast_points(run: ForecastRun, *, product_id: int, store_id: int | None = None, region_id: int | None = None):
+def forecast_points(
+    run: ForecastRun, *, product_id: int, store_id: int | None = None, region_id: int | None = None
+):
     level = Level.SERIES if store_id else Level.REGION if region_id else Level.SKU
     return ForecastPoint.objects.filter(
         run=run, level=level, product_id=product_id, store_id=store_id, region_id=region_id
     ).order_by("date")
 
 
-def series_fit(run: ForecastRun, *, product_id: int, store_id: int | None = None, region_id: int | None = None):
+def series_fit(
+    run: ForecastRun, *, product_id: int, store_id: int | None = None, region_id: int | None = None
+):
     level = Level.SERIES if store_id else Level.REGION if region_id else Level.SKU
     return SeriesFit.objects.filter(
         run=run, level=level, product_id=product_id, store_id=store_id, region_id=region_id
     ).first()
+
+
+def forecast_points_in(
+    run: ForecastRun, *, product_id: int, start: date, end: date, store_ids: set[int] | None = None
+) -> dict[int, list[ForecastPoint]]:
+    """Store-level forecast points of one SKU between two dates, grouped by store."""
+    points = ForecastPoint.objects.filter(
+        run=run, level=Level.SERIES, product_id=product_id, date__gte=start, date__lte=end
+    )
+    if store_ids:
+        points = points.filter(store_id__in=store_ids)
+    grouped: dict[int, list[ForecastPoint]] = {}
+    for point in points.order_by("store_id", "date"):
+        grouped.setdefault(point.store_id, []).append(point)
+    return grouped

@@ -69,8 +69,12 @@ def promotion_windows(*, store_ids: Iterable[int], product_ids: Iterable[int], s
             for product_id in sorted(covered_products):
                 windows.append(
                     CampaignWindow(
-                        campaign.pk, store_id, product_id, max(campaign.starts_on, start),
-                        min(campaign.ends_on, end), campaign.planned_price_discount_pct,
+                        campaign.pk,
+                        store_id,
+                        product_id,
+                        max(campaign.starts_on, start),
+                        min(campaign.ends_on, end),
+                        campaign.planned_price_discount_pct,
                     )
                 )
     return windows
@@ -85,7 +89,7 @@ def display_days(
     as_of: date,
     planned_execution: float = 1.0,
 ) -> dict[Key, dict[date, float]]:
-    """Verified (or, after ``as_of``, planned) display share per store x SKU x day; unknown days are absent."""
+    """Verified (after ``as_of``: planned) display share per store x SKU x day; unknown days are absent."""
     stores, products = set(store_ids), set(product_ids)
     placements = (
         PaidPlacement.objects.filter(store_id__in=stores, starts_on__lte=end, ends_on__gte=start)
@@ -201,7 +205,11 @@ def apply_signals(
         i = position.get(day)
         if i is not None:
             display[i] = value
-    oos = frame["oos"].to_numpy(dtype=bool).copy() if "oos" in frame else pd.Series(False, index=frame.index).to_numpy()
+    oos = (
+        frame["oos"].to_numpy(dtype=bool).copy()
+        if "oos" in frame
+        else pd.Series(False, index=frame.index).to_numpy()
+    )
     for day in stockouts.get(key, set()):
         i = position.get(day)
         if i is not None:

@@ -127,3 +127,63 @@ def visit_date(visit: Visit) -> date:
     from django.utils import timezone
 
     return timezone.localdate(visit.started_at)
+
+
+def claim_audit_trail(claim: ExpenseClaim):
+    from shelfai.claims.models import AuditEvent
+
+    return AuditEvent.objects.filter(object_type="expenseclaim", object_id=str(claim.pk)).select_related(
+        "actor").order_by("created_at", "pk")
+
+
+def claims_export_rows(
+    *, decided_from: date | None = None, decided_to: date | None = None, include_rejected: bool = False,
+    new_only: bool = False,
+) -> list[dict]:
+    """One row per claim line of decided claims, with the decision in force (the last one).
+
+    Dates filter on when that decision was made; ``new_only`` leaves out what was already sent.
+    """
+    from django.db.models import Prefetch
+    from django.utils import timezone
+
+    from shelfai.claims.models import ClaimLine
+
+    statuses = list(ExpenseClaim.DECIDED) if include_rejected else [
+        ExpenseClaim.Status.APPROVED, ExpenseClaim.Status.PARTIAL]
+    claims = ExpenseClaim.objects.filter(status__in=statuses).prefetch_related(
+        Prefetch("decisions", to_attr="decisions_in_force", queryset=ClaimDecision.objects.exclude(
+            outcome=ClaimDecision.Outcome.REOPEN).select_related("decided_by").order_by("-decided_at", "-pk")),
+        Prefetch("lines", to_attr="export_lines", queryset=ClaimLine.objects.select_related(
+            "placement__store__retailer", "placement__campaign").order_by("pk")),
+    )
+    rows = []
+    for claim in claims:
+        if not claim.decisions_in_force:
+            continue
+        decision = claim.decisions_in_force[0]  # the last one; a decided claim's last word
+        decided_on = timezone.localdate(decision.decided_at)
+        if (decided_from and decided_on < decided_from) or (decided_to and decided_on > decided_to):
+            continue
+        if new_only and decision.exported_at:
+            continue
+        rows.extend(_export_row(claim, decision, line) for line in claim.export_lines)
+    return sorted(rows, key=lambda row: (row["decided_at"], row["decision_id"]))
+
+
+def _export_row(claim: ExpenseClaim, decision: ClaimDecision, line) -> dict:
+    from django.utils import timezone
+
+    placement = line.placement
+    return {
+        "claim_reference": claim.reference, "source": claim.source, "claimant": claim.claimant_name,
+        "store_code": placement.store.code, "store_name": placement.store.name,
+        "retailer": placement.store.retailer.name if placement.store.retailer_id else "",
+        "campaign": placement.campaign.name, "placement_id": placement.pk, "display_type": placement.display_type,
+        "period_start": line.period_start.isoformat(), "period_end": line.period_end.isoformat(),
+        "claimed_amount": f"{line.amount:.2f}",
+        "approved_amount": f"{(line.approved_amount or 0):.2f}",
+        "decision": decision.outcome, "decided_by": decision.decided_by.get_username(),
+        "decided_at": timezone.localtime(decision.decided_at).isoformat(timespec="seconds"),
+        "decision_id": decision.pk, "reason": decision.reason, "model_version": decision.detector_sha256,
+    }

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import cv2
 import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
@@ -49,13 +50,18 @@ def _register_heif() -> None:
         _heif_registered = True
 
 
-def load_oriented_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
+def load_oriented_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS, *, max_side: int | None = None
+                        ) -> np.ndarray:
     """Decode JPEG/PNG/WebP/HEIC bytes to a BGR ``uint8`` array, upright as the phone showed it.
 
     EXIF orientation is applied (phones store portrait shots as rotated landscape pixels). Raises
     :class:`ImageRejected` for an empty file, something that is not an image, an unsupported type, a
     truncated file, or more than ``max_pixels`` pixels (checked before decoding, so a decompression bomb
     never allocates its pixels).
+
+    ``max_side`` lets a JPEG be decoded at 1/2, 1/4 or 1/8 scale (libjpeg's DCT scaling, several times
+    faster than a full decode) while keeping its long side at least ``max_side``; coordinates then refer
+    to the returned, smaller image. Other formats are always decoded at full size.
     """
     if not data:
         raise ImageRejected("empty", "The file is empty (0 bytes). Take or choose the photo again.")
@@ -77,13 +83,22 @@ def load_oriented_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> np
                 )
             if ImageFile.LOAD_TRUNCATED_IMAGES:  # someone relaxed Pillow globally; uploads stay strict
                 raise ImageRejected("config", "Pillow is set to accept truncated images; refusing to guess.")
+            if max_side and kind == "JPEG" and max(width, height) > max_side:
+                shrink = max_side / max(width, height)
+                image.draft("RGB", (int(np.ceil(width * shrink)), int(np.ceil(height * shrink))))
             image.load()  # decode now, so a truncated file fails here and not halfway through analysis
-            upright = ImageOps.exif_transpose(image)
-            rgb = upright.convert("RGB")
+            if image.getexif().get(0x0112, 1) != 1:  # EXIF orientation: how the phone was held
+                image = ImageOps.exif_transpose(image)
+            rgb = image if image.mode == "RGB" else image.convert("RGB")
+            pixels = cv2.cvtColor(np.asarray(rgb), cv2.COLOR_RGB2BGR)
     except ImageRejected:
         raise
     except Image.DecompressionBombError as exc:
-        raise ImageRejected("too_many_pixels", f"The image has too many pixels to decode safely ({exc}).") from exc
+        raise ImageRejected(  # Pillow's own guard fired first (over ~179 MP), before ours could
+            "too_many_pixels",
+            f"The image has far too many pixels to decode safely; the limit is {max_pixels / 1e6:.0f} MP. "
+            "Send the camera's normal photo, not a stitched or upscaled one.",
+        ) from exc
     except UnidentifiedImageError as exc:
         raise ImageRejected(
             "not_an_image", "The file is not an image we can read. Send a JPEG, PNG, WebP or HEIC photo."
@@ -92,7 +107,7 @@ def load_oriented_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> np
         raise ImageRejected(
             "truncated", f"The image file is damaged or incomplete ({exc}). Upload the photo again."
         ) from exc
-    return np.ascontiguousarray(np.asarray(rgb)[:, :, ::-1])
+    return pixels
 
 
 # --------------------------------------------------------------------------------------------- analysis

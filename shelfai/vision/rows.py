@@ -22,7 +22,7 @@ from shelfai.vision.types import Box, Gap, ShelfRow
 
 # Two facings are on the same shelf when their bottoms differ by less than this share of the smaller
 # facing's height (plus the tilt their horizontal distance allows).
-BOTTOM_TOLERANCE = 0.3
+BOTTOM_TOLERANCE = 0.25
 # Per unit of horizontal distance, how much the bottom line may rise or fall (a ~8 degree tilt).
 MAX_SLOPE = 0.14
 # Neighbours are linked across empty stretches up to this many facing widths (gaps must not split rows).
@@ -62,21 +62,26 @@ def _same_shelf(a: np.ndarray, b: np.ndarray) -> bool:
 
 
 def _link_neighbours(xyxy: np.ndarray) -> _UnionFind:
-    """Link every box to its nearest same-shelf neighbour on the left and on the right."""
+    """Link every box to its nearest neighbour on the right at about the same height, if their bottoms
+    line up. Only the nearest one: a farther box's larger tilt allowance would bridge a step between bays."""
     n = len(xyxy)
     uf = _UnionFind(n)
     order = np.argsort(xyxy[:, 0])
     widths = xyxy[:, 2] - xyxy[:, 0]
+    heights = xyxy[:, 3] - xyxy[:, 1]
     for pos, i in enumerate(order):
         reach = MAX_LINK_GAP * widths[i]
         for j in order[pos + 1 :]:  # boxes further right, by left edge
             if xyxy[j, 0] - xyxy[i, 2] > reach:
                 break
+            overlap = min(xyxy[i, 3], xyxy[j, 3]) - max(xyxy[i, 1], xyxy[j, 1])
+            if overlap < MIN_VERTICAL_OVERLAP * min(heights[i], heights[j]):
+                continue  # another shelf
+            beside = xyxy[j, 0] >= xyxy[i, 2] - 0.5 * widths[i]
             if _same_shelf(xyxy[i], xyxy[j]):
                 uf.union(int(i), int(j))
-                # the nearest right neighbour on this shelf is enough: the chain carries on from it
-                if xyxy[j, 0] >= xyxy[i, 2] - 0.5 * widths[i]:
-                    break
+            if beside:
+                break  # the nearest box beside this one decides; the chain carries on from it
     return uf
 
 
@@ -219,7 +224,9 @@ def find_gaps(
         left, right = _shelf_extent(row, rows)
         top_line, bottom_line = _shelf_lines(members)
         for x1, x2 in _free_intervals(band, left, right):
-            if x2 - x1 < MIN_GAP_FACINGS * typical:
+            at_photo_edge = image_size is not None and (x1 <= 1.0 or x2 >= image_size[1] - 1.0)
+            # at the photo's edge a pack may be cut off and missed: ask for a full facing width there
+            if x2 - x1 < (1.0 if at_photo_edge else MIN_GAP_FACINGS) * typical:
                 continue
             y1, y2 = float(np.polyval(top_line, (x1 + x2) / 2)), float(np.polyval(bottom_line, (x1 + x2) / 2))
             if image_size is not None and _cut_by_frame(members, x1, x2, image_size[0]):
@@ -255,9 +262,10 @@ def _shelf_lines(members: Sequence[Box]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _cut_by_frame(members: Sequence[Box], x1: float, x2: float, image_h: int) -> bool:
-    """True when the facings next to [x1, x2] are cut by the top or bottom of the photo: the shelf there
-    runs out of the frame, so an empty-looking stretch may just be out of view."""
-    typical = float(np.median([b.height for b in members]))
+    """True for a stretch at a row end whose nearest facings are cut by the top or bottom of the photo:
+    the shelf there runs out of the frame, so the empty-looking end may just be out of view."""
     left = sorted((b for b in members if b.cx <= x1), key=lambda b: -b.cx)[:2]
     right = sorted((b for b in members if b.cx >= x2), key=lambda b: b.cx)[:2]
-    return any((b.y1 <= 1.0 or b.y2 >= image_h - 1.0) and b.height < 0.8 * typical for b in left + right)
+    if left and right:
+        return False  # packs on both sides: the stretch between them is in view
+    return any(b.y1 <= 1.0 or b.y2 >= image_h - 1.0 for b in left + right)

@@ -165,7 +165,12 @@ def _progress_callbacks(model: Any, progress: ProgressFn | None) -> None:
     if progress is None:
         return
 
+    reported: set[int] = set()
+
     def on_epoch_end(trainer: Any) -> None:
+        if trainer.epoch + 1 > trainer.epochs or trainer.epoch in reported:
+            return  # ultralytics fires this again for the final validation of best.pt
+        reported.add(trainer.epoch)
         # a progress report must never stop a training run: read what is there, defensively
         metrics = {k.split("/")[-1].replace("(B)", ""): round(float(v), 4)
                    for k, v in (trainer.metrics or {}).items() if np.isscalar(v) or hasattr(v, "item")}

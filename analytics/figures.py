@@ -1,0 +1,207 @@
+"""The dashboard's figures as tables and charts, each row linked to the visits or photos behind it."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from analytics import charts, selectors
+from analytics.filters import Filters
+from analytics.tables import Column, Table
+
+VERDICT_CSS = {"executed": "ok", "partly_executed": "warn", "not_executed": "bad", "insufficient_evidence": "muted"}
+
+
+def _url(name: str, f: Filters, **extra) -> str:
+    return f"{reverse(name)}?{f.query(**extra)}"
+
+
+def score_trend_table(f: Filters) -> Table:
+    rows = [
+        {"starts_on": p.starts_on, "ends_on": p.ends_on, "average": p.average, "visits": p.visits,
+         "_url": _url("analytics-visits", f.with_dates(p.starts_on, p.ends_on))}
+        for p in selectors.score_trend(f)
+    ]
+    return Table("score_trend", "Score trend", [
+        Column("starts_on", "From", "date"), Column("ends_on", "To", "date"),
+        Column("average", "Average score", "float"), Column("visits", "Scored visits", "int"),
+    ], rows, empty_text="No scored visits in this period.")
+
+
+def score_trend_chart(table: Table, f: Filters) -> charts.Chart:
+    points = [(r["starts_on"], r["average"], r["_url"],
+               f"{r['starts_on']:%d %b}–{r['ends_on']:%d %b}: {r['average']:.1f} over {r['visits']} visits")
+              for r in table.rows]
+    return charts.line_chart(points, start=f.date_from, end=f.date_to)
+
+
+def worst_stores_table(f: Filters, *, limit: int | None = 10) -> Table:
+    rows = [
+        {**r, "_url": _url("analytics-visits", f, store=r["code"], order="worst")}
+        for r in selectors.worst_stores(f, limit=limit)
+    ]
+    return Table("worst_stores", "Worst stores", [
+        Column("name", "Store"), Column("code", "Code"), Column("region", "Region"), Column("retailer", "Retailer"),
+        Column("average", "Average score", "float"), Column("visits", "Scored visits", "int"),
+        Column("last_visit", "Last visit", "datetime"),
+    ], rows, empty_text="No scored visits in this period.")
+
+
+def worst_stores_chart(table: Table) -> charts.Chart:
+    bars = [{"label": r["name"], "value": r["average"], "url": r["_url"], "css": _score_css(r["average"]),
+             "title": f"{r['name']}: average {r['average']:.1f} over {r['visits']} visits"} for r in table.rows]
+    return charts.bar_chart(bars, max_value=100)
+
+
+def out_of_stock_table(f: Filters, *, limit: int | None = 15, totals=None) -> Table:
+    rows = [{**r, "_url": _url("analytics-visits", f, oos=r["sku"])}
+            for r in selectors.out_of_stock_by_sku(f, limit=limit, totals=totals)]
+    return Table("out_of_stock", "Out of stock by SKU", [
+        Column("sku", "SKU"), Column("name", "Product"), Column("brand", "Brand"),
+        Column("oos", "Visits out of stock", "int"), Column("observations", "Visits checked", "int"),
+        Column("rate", "Out-of-stock rate", "pct"),
+    ], rows, empty_text="No out-of-stock SKUs seen in this period.")
+
+
+def out_of_stock_chart(table: Table) -> charts.Chart:
+    bars = [{"label": r["name"], "value": r["rate"] * 100, "url": r["_url"], "css": "bad",
+             "title": f"{r['name']} ({r['sku']}): out of stock on {r['oos']} of {r['observations']} visits"}
+            for r in table.rows]
+    return charts.bar_chart(bars, max_value=100, value_format="{:.0f}%")
+
+
+def share_of_shelf_table(f: Filters, *, totals=None) -> Table:
+    rows = [{**r, "own": "own" if r["is_own"] else "competitor",
+             "_url": _url("analytics-visits", f, brand=r["brand_id"])}
+            for r in selectors.share_of_shelf(f, totals=totals)]
+    return Table("share_of_shelf", "Share of shelf against target", [
+        Column("brand", "Brand"), Column("own", "Own or competitor"), Column("facings", "Facings", "int"),
+        Column("shelf_facings", "Facings in its categories", "int"), Column("share", "Share", "pct"),
+        Column("target", "Target", "pct"), Column("gap", "Against target", "pct"),
+    ], rows, empty_text="No facings recorded in this period.",
+        note="Share of facings among all brands in the categories the brand is sold in.")
+
+
+def share_of_shelf_chart(table: Table) -> charts.Chart:
+    bars = []
+    for r in table.rows:
+        target = r["target"] * 100 if r["target"] is not None else None
+        versus = f", target {target:.0f}%" if target is not None else ""
+        css = "muted" if not r["is_own"] else ("ok" if target is None or r["share"] * 100 >= target else "warn")
+        bars.append({"label": r["brand"], "value": r["share"] * 100, "target": target, "url": r["_url"], "css": css,
+                     "title": f"{r['brand']}: {r['share'] * 100:.1f}% of facings{versus}"})
+    return charts.bar_chart(bars, max_value=100, value_format="{:.0f}%")
+
+
+def placements_table(f: Filters) -> Table:
+    rows = [{**r, "_url": _url("analytics-placements", f, campaign=r["campaign_id"])}
+            for r in selectors.placements_by_campaign(f)]
+    return Table("placements", "Paid placements executed", [
+        Column("campaign", "Campaign"), Column("brand", "Brand"), Column("placements", "Placements", "int"),
+        Column("checks", "Checks", "int"), Column("executed", "Executed", "int"),
+        Column("partly", "Partly executed", "int"), Column("not_executed", "Not executed", "int"),
+        Column("insufficient", "Insufficient evidence", "int"), Column("executed_rate", "Executed rate", "pct"),
+    ], rows, empty_text="No paid placements were checked in this period.",
+        note="Executed rate leaves out checks with insufficient evidence.")
+
+
+def verdict_chart(f: Filters) -> tuple[charts.Chart, list[dict]]:
+    counts = selectors.verdict_counts(f)
+    for c in counts:
+        c.update(url=_url("analytics-placements", f, verdict=c["verdict"]), css=VERDICT_CSS[c["verdict"]],
+                 value=c["checks"], title=f"{c['label']}: {c['checks']} checks")
+    return charts.stacked_bar(counts), counts
+
+
+def visits_table(visits, f: Filters) -> Table:
+    rows = [
+        {"started_at": v.started_at, "store": v.store.name, "code": v.store.code, "region": v.store.region.name,
+         "rep": v.rep.get_full_name() or v.rep.username, "score": v.score, "photos": v.photo_count,
+         "status": v.get_status_display(), "_url": reverse("analytics-visit", args=[v.public_id])}
+        for v in visits
+    ]
+    return Table("visits", "Visits", [
+        Column("started_at", "Checked in", "datetime"), Column("store", "Store"), Column("code", "Code"),
+        Column("region", "Region"), Column("rep", "Rep"), Column("score", "Score", "float"),
+        Column("photos", "Photos", "int"), Column("status", "Visit"),
+    ], rows, empty_text="No visits match these filters.")
+
+
+def placement_checks_table(checks) -> Table:
+    rows = [
+        {"checked_on": c.checked_on, "store": c.placement.store.name, "campaign": c.placement.campaign.name,
+         "display": c.placement.get_display_type_display(), "verdict": c.get_verdict_display(),
+         "weight": c.evidence_weight, "reasons": "; ".join(str(r) for r in (c.reasons or [])),
+         "_url": reverse("analytics-visit", args=[c.visit.public_id])}
+        for c in checks
+    ]
+    return Table("placement_checks", "Placement checks", [
+        Column("checked_on", "Checked", "date"), Column("store", "Store"), Column("campaign", "Campaign"),
+        Column("display", "Display"), Column("verdict", "Verdict"), Column("weight", "Evidence weight", "ratio"),
+        Column("reasons", "Why"),
+    ], rows, empty_text="No placement checks match these filters.")
+
+
+def _score_css(score: float) -> str:
+    return "ok" if score >= 80 else "warn" if score >= 60 else "bad"
+
+
+# --- One visit, one photo ---------------------------------------------------------------------
+
+
+def deductions_table(name: str, result) -> Table:
+    rows = [{"points": d.get("points"), "sku": d.get("sku") or "", "message": d.get("message", ""),
+             "code": d.get("code", "")} for d in ((result.deductions if result else None) or [])]
+    rows.sort(key=lambda r: -(r["points"] or 0))
+    return Table(name, "What to fix", [
+        Column("message", "What to fix"), Column("points", "Points off", "float"), Column("sku", "SKU"),
+        Column("code", "Rule"),
+    ], rows, empty_text="No deductions: the shelf matched the planogram." if result else "Not scored yet.")
+
+
+def visit_photos_table(photos) -> Table:
+    rows = [{"uploaded_at": p.uploaded_at, "photo": str(p.public_id)[:8], "status": p.get_status_display(),
+             "score": p.score, "flags": p.flag_count, "reason": p.status_reason,
+             "_url": reverse("analytics-photo", args=[p.public_id])} for p in photos]
+    return Table("photos", "Photos", [
+        Column("uploaded_at", "Uploaded", "datetime"), Column("photo", "Photo"), Column("status", "Status"),
+        Column("score", "Score", "float"), Column("flags", "Authenticity flags", "int"), Column("reason", "Note"),
+    ], rows, empty_text="No photos in this visit.")
+
+
+def visit_skus_table(observations) -> Table:
+    rows = [{"sku": o.product.sku, "name": str(o.product), "brand": o.product.brand.name, "facings": o.facings,
+             "expected": o.expected_facings, "oos": "out of stock" if o.out_of_stock else ""}
+            for o in observations]
+    return Table("skus", "SKUs on the shelf", [
+        Column("sku", "SKU"), Column("name", "Product"), Column("brand", "Brand"), Column("facings", "Facings", "int"),
+        Column("expected", "Expected", "int"), Column("oos", "Stock"),
+    ], rows, empty_text="No SKU observations recorded for this visit.")
+
+
+def facings_table(rows: list[dict]) -> Table:
+    return Table("facings", "Facings by SKU", [
+        Column("sku", "SKU"), Column("name", "Product"), Column("brand", "Brand"),
+        Column("facings", "Facings seen", "int"), Column("expected", "Expected", "int"),
+    ], rows, empty_text="No products detected.")
+
+
+def detections_table(boxes: list[dict]) -> Table:
+    rows = [{**b, "x2": b["x"] + b["w"], "y2": b["y"] + b["h"]} for b in boxes]
+    return Table("detections", "Detected facings", [
+        Column("sku", "SKU"), Column("label", "Product"), Column("kind", "Kind"), Column("shelf", "Shelf", "int"),
+        Column("confidence", "Box confidence", "ratio"), Column("sku_confidence", "SKU confidence", "ratio"),
+        Column("x", "x1", "int"), Column("y", "y1", "int"), Column("x2", "x2", "int"), Column("y2", "y2", "int"),
+    ], rows, empty_text="No detections: the photo has not been analysed yet.")
+
+
+def flags_table(photo) -> Table:
+    rows = []
+    for flag in photo.flags.select_related("duplicate_of").order_by("-severity", "code"):
+        rows.append({"severity": flag.get_severity_display(), "code": flag.code, "reason": flag.reason,
+                     "duplicate_of": str(flag.duplicate_of.public_id)[:8] if flag.duplicate_of else "",
+                     "_url": reverse("analytics-photo", args=[flag.duplicate_of.public_id])
+                     if flag.duplicate_of else None})
+    return Table("flags", "Authenticity flags", [
+        Column("severity", "Severity"), Column("code", "Check"), Column("reason", "Why"),
+        Column("duplicate_of", "Duplicate of"),
+    ], rows, empty_text="No authenticity flags.")

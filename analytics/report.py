@@ -1,0 +1,153 @@
+"""The printable campaign report: one set of figures, shown as a print-styled page and as a PDF.
+
+The PDF is drawn with reportlab (pure Python), so it needs no browser, no fonts from the network
+and no CDN: the same tables the page shows, laid out for A4.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from analytics import figures, selectors
+from analytics.filters import Filters
+from analytics.tables import Column, Table
+from shelfai.claims.models import Campaign, PaidPlacement, PlacementCheck
+
+V = PlacementCheck.Verdict
+
+
+@dataclass
+class CampaignReport:
+    campaign: Campaign
+    filters: Filters
+    headline: selectors.Headline
+    generated_at: object
+    facts: list[tuple[str, str]] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    trend_chart: object = None
+
+
+def placement_coverage_table(campaign: Campaign) -> Table:
+    """Each paid placement with what the visits in its period showed (current checks only)."""
+    current = Q(checks__is_current=True)
+    placements = (
+        PaidPlacement.objects.filter(campaign=campaign)
+        .select_related("store")
+        .annotate(
+            checks_n=Count("checks", filter=current),
+            executed=Count("checks", filter=current & Q(checks__verdict=V.EXECUTED)),
+            partly=Count("checks", filter=current & Q(checks__verdict=V.PARTLY_EXECUTED)),
+            not_executed=Count("checks", filter=current & Q(checks__verdict=V.NOT_EXECUTED)),
+            insufficient=Count("checks", filter=current & Q(checks__verdict=V.INSUFFICIENT)),
+        )
+        .order_by("store__name", "starts_on")
+    )
+    rows = []
+    for p in placements:
+        judged = p.checks_n - p.insufficient
+        rows.append({
+            "store": p.store.name, "display": p.get_display_type_display(), "starts_on": p.starts_on,
+            "ends_on": p.ends_on, "fee": p.fee, "checks": p.checks_n, "executed": p.executed, "partly": p.partly,
+            "not_executed": p.not_executed, "insufficient": p.insufficient,
+            "coverage": f"{p.executed} of {judged} visits" if judged else "no usable evidence",
+        })
+    return Table("placement_coverage", "Paid placements", [
+        Column("store", "Store"), Column("display", "Display"), Column("starts_on", "From", "date"),
+        Column("ends_on", "To", "date"), Column("fee", "Fee", "money"), Column("checks", "Checks", "int"),
+        Column("executed", "Executed", "int"), Column("partly", "Partly", "int"),
+        Column("not_executed", "Not executed", "int"), Column("insufficient", "Insufficient", "int"),
+        Column("coverage", "Verified on"),
+    ], rows, empty_text="This campaign pays for no placements.")
+
+
+def campaign_report(campaign: Campaign, *, today: date | None = None) -> CampaignReport:
+    today = today or timezone.localdate()
+    f = Filters(date_from=campaign.starts_on, date_to=max(campaign.starts_on, min(campaign.ends_on, today)),
+                campaign=campaign)
+    store_count = campaign.stores.count()
+    facts = [
+        ("Brand", campaign.brand.name),
+        ("Kind", campaign.get_kind_display()),
+        ("Period", f"{campaign.starts_on:%d %b %Y} – {campaign.ends_on:%d %b %Y}"),
+        ("Reported up to", f"{f.date_to:%d %b %Y}"),
+        ("Stores", str(store_count) if store_count else "every store"),
+        ("Budget", f"{campaign.budget:,.2f}"),
+    ]
+    trend = figures.score_trend_table(f)
+    totals = selectors.sku_totals(f)
+    tables = [
+        placement_coverage_table(campaign),
+        trend,
+        figures.worst_stores_table(f, limit=15),
+        figures.out_of_stock_table(f, limit=25, totals=totals),
+        # Same stores and dates, so the same totals; the brand only narrows which rows are shown.
+        figures.share_of_shelf_table(Filters(date_from=f.date_from, date_to=f.date_to, campaign=campaign,
+                                             brand=campaign.brand), totals=totals),
+    ]
+    return CampaignReport(campaign, f, selectors.headline(f, totals=totals), timezone.localtime(), facts, tables,
+                          trend_chart=figures.score_trend_chart(trend, f))
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.0f}%"
+
+
+def render_pdf(data: CampaignReport, *, compress: bool = True) -> bytes:
+    """The report as an A4 PDF (reportlab platypus: paragraphs and tables, no external assets).
+
+    ``compress=False`` leaves the page text readable in the file, which is what tests look at.
+    """
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+    from reportlab.platypus import Table as PdfTable
+
+    styles = getSampleStyleSheet()
+    small = styles["BodyText"].clone("small", fontSize=8, leading=10)
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(out, pagesize=landscape(A4), leftMargin=14 * mm, rightMargin=14 * mm,
+                            topMargin=12 * mm, bottomMargin=12 * mm, title=f"Campaign report: {data.campaign.name}",
+                            author="ShelfAI", pageCompression=1 if compress else 0)
+    h = data.headline
+    story = [
+        Paragraph(f"Campaign report: {_esc(data.campaign.name)}", styles["Title"]),
+        Paragraph(" · ".join(f"<b>{_esc(k)}</b> {_esc(v)}" for k, v in data.facts), styles["BodyText"]),
+        Spacer(1, 4 * mm),
+        Paragraph(
+            f"Average visit score <b>{h.average_score:.1f}</b>" if h.average_score is not None
+            else "No scored visits yet", styles["BodyText"]),
+        Paragraph(f"{h.visits} visits, {h.photos} photos · out of stock {_pct(h.oos_rate)} · "
+                  f"placements executed {_pct(h.executed_rate)}", styles["BodyText"]),
+    ]
+    grid = colors.HexColor("#d7dee3")
+    for table in data.tables:
+        story += [Spacer(1, 5 * mm), Paragraph(_esc(table.title), styles["Heading2"])]
+        if not table.rows:
+            story.append(Paragraph(_esc(table.empty_text), styles["BodyText"]))
+            continue
+        cells = [[Paragraph(f"<b>{_esc(c.label)}</b>", small) for c in table.columns]]
+        cells += [[Paragraph(_esc(text), small) for text, _ in table.cells(row)] for row in table.rows]
+        pdf_table = PdfTable(cells, repeatRows=1, hAlign="LEFT")
+        pdf_table.setStyle([
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef2f4")),
+            ("LINEBELOW", (0, 0), (-1, -1), 0.25, grid),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ])
+        story.append(pdf_table)
+        if table.note:
+            story.append(Paragraph(_esc(table.note), small))
+    story += [Spacer(1, 6 * mm), Paragraph(f"Generated {data.generated_at:%d %b %Y %H:%M} by ShelfAI.", small)]
+    doc.build(story)
+    return out.getvalue()
+
+
+def _esc(text: object) -> str:
+    # reportlab paragraphs are a small XML dialect: campaign and store names must not break it.
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,358 @@
+"""Report queries for the compliance dashboard. Aggregation happens in SQL; Python only shapes rows.
+
+Which rows feed which figure:
+- scores: the current *visit*-scope ComplianceResult (a photo covers part of a bay, so only the
+  visit score says whether the store complied), dated by the visit's check-in;
+- out of stock and share of shelf: SkuObservation (one row per visit and SKU, ``observed_on``);
+- paid placements: current PlacementCheck rows, dated by ``checked_on``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import Avg, Count, Exists, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, TruncDay, TruncWeek
+from django.utils import timezone
+
+from analytics.filters import Filters
+from shelfai.claims.models import PlacementCheck
+from shelfai.compliance.models import ComplianceResult, SkuObservation
+from shelfai.stores.models import Brand, Product
+from shelfai.visits.models import Photo, Visit
+
+VERDICTS = PlacementCheck.Verdict
+
+
+def visit_q(f: Filters, prefix: str = "") -> Q:
+    """Visits checked in within the dates at the filtered stores."""
+    return Q(**{f"{prefix}started_at__gte": f.starts_at, f"{prefix}started_at__lt": f.ends_before}) & f.store_q(
+        f"{prefix}store__"
+    )
+
+
+def _covers_products(f: Filters, visit_ref: str) -> tuple:
+    """A brand/SKU/campaign filter limits visits to those that observed or expected those SKUs.
+
+    Returns filter() arguments: none when every SKU counts.
+    """
+    product_ids = f.product_ids()
+    if product_ids is None:
+        return ()
+    return (Exists(SkuObservation.objects.filter(visit_id=OuterRef(visit_ref), product_id__in=product_ids)),)
+
+
+def visits_in_scope(f: Filters) -> QuerySet[Visit]:
+    return Visit.objects.filter(visit_q(f)).filter(*_covers_products(f, "pk"))
+
+
+def visit_scores(f: Filters) -> QuerySet[ComplianceResult]:
+    """Current visit scores behind every score figure."""
+    return ComplianceResult.objects.filter(
+        visit_q(f, "visit__"), *_covers_products(f, "visit_id"),
+        scope=ComplianceResult.Scope.VISIT, is_current=True, score__isnull=False,
+    )
+
+
+def observations(f: Filters, *, limit_products: bool = True) -> QuerySet[SkuObservation]:
+    q = Q(observed_on__gte=f.date_from, observed_on__lte=f.date_to) & f.store_q("store__")
+    rows = SkuObservation.objects.filter(q)
+    product_ids = f.product_ids() if limit_products else None
+    return rows if product_ids is None else rows.filter(product_id__in=product_ids)
+
+
+def placement_checks(f: Filters) -> QuerySet[PlacementCheck]:
+    q = Q(checked_on__gte=f.date_from, checked_on__lte=f.date_to, is_current=True) & f.store_q(
+        "placement__store__"
+    )
+    if f.campaign is not None:
+        q &= Q(placement__campaign=f.campaign)
+    if f.brand is not None:
+        q &= Q(placement__campaign__brand=f.brand)
+    if f.product is not None:
+        q &= Q(placement__requirements__product=f.product)
+    return PlacementCheck.objects.filter(q)
+
+
+# --- Headline figures -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Headline:
+    average_score: float | None
+    visits: int
+    photos: int
+    oos_rate: float | None
+    executed_rate: float | None
+
+
+def headline(f: Filters, *, totals: dict[int, SkuTotal] | None = None) -> Headline:
+    scores = visit_scores(f).aggregate(avg=Avg("score"), n=Count("pk"))
+    photos = Photo.objects.filter(visit_q(f, "visit__")).filter(*_covers_products(f, "visit_id")).count()
+    limited = _limited(f, sku_totals(f) if totals is None else totals)
+    oos = {"n": sum(t.seen for t in limited), "oos": sum(t.oos for t in limited)}
+    checks = placement_checks(f).exclude(verdict=VERDICTS.INSUFFICIENT).aggregate(
+        n=Count("pk"), ok=Count("pk", filter=Q(verdict=VERDICTS.EXECUTED))
+    )
+    return Headline(
+        average_score=float(scores["avg"]) if scores["avg"] is not None else None,
+        visits=visits_in_scope(f).count(),
+        photos=photos,
+        oos_rate=oos["oos"] / oos["n"] if oos["n"] else None,
+        executed_rate=checks["ok"] / checks["n"] if checks["n"] else None,
+    )
+
+
+# --- Score trend and worst stores -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    starts_on: date
+    ends_on: date
+    average: float
+    visits: int
+
+
+def score_trend(f: Filters) -> list[TrendPoint]:
+    """Average visit score per day (ranges up to 5 weeks) or per week (longer ranges)."""
+    daily = f.days <= 35
+    trunc = TruncDay if daily else TruncWeek
+    rows = (
+        visit_scores(f)
+        .annotate(bucket=trunc("visit__started_at", tzinfo=timezone.get_current_timezone()))
+        .values("bucket")
+        .annotate(avg=Avg("score"), n=Count("pk"))
+        .order_by("bucket")
+    )
+    span = timedelta(days=0 if daily else 6)
+    points = []
+    for row in rows:
+        start = row["bucket"].date() if hasattr(row["bucket"], "date") else row["bucket"]
+        points.append(TrendPoint(max(start, f.date_from), min(start + span, f.date_to), float(row["avg"]), row["n"]))
+    return points
+
+
+def worst_stores(f: Filters, *, limit: int | None = 10) -> list[dict]:
+    rows = (
+        visit_scores(f)
+        .values("visit__store_id", "visit__store__code", "visit__store__name", "visit__store__region__name",
+                "visit__store__retailer__name")
+        .annotate(avg=Avg("score"), n=Count("pk"), last=Max("visit__started_at"))
+        .order_by("avg", "visit__store__name")
+    )
+    rows = rows[:limit] if limit else rows
+    return [
+        {"code": r["visit__store__code"], "name": r["visit__store__name"], "region": r["visit__store__region__name"],
+         "retailer": r["visit__store__retailer__name"], "average": float(r["avg"]), "visits": r["n"],
+         "last_visit": r["last"]}
+        for r in rows
+    ]
+
+
+# --- Shelf figures ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SkuTotal:
+    product: Product
+    seen: int
+    oos: int
+    facings: int
+
+
+def sku_totals(f: Filters) -> dict[int, SkuTotal]:
+    """Per SKU: visits that checked it, visits that found it out of stock, facings seen.
+
+    One scan of the observations serves the out-of-stock figure, the headline rate and share of
+    shelf; it depends only on the dates and stores, so brand/SKU filters are applied afterwards.
+    """
+    rows = (
+        observations(f, limit_products=False)
+        .values("product_id")
+        .annotate(seen=Count("pk"), oos=Count("pk", filter=Q(out_of_stock=True)),
+                  facings=Coalesce(Sum("facings"), Value(0), output_field=IntegerField()))
+        .order_by()
+    )
+    rows = list(rows)
+    products = Product.objects.select_related("brand").in_bulk([r["product_id"] for r in rows])
+    return {r["product_id"]: SkuTotal(products[r["product_id"]], r["seen"], r["oos"], r["facings"]) for r in rows}
+
+
+def _limited(f: Filters, totals: dict[int, SkuTotal]) -> list[SkuTotal]:
+    product_ids = f.product_ids()
+    if product_ids is None:
+        return list(totals.values())
+    return [totals[pk] for pk in product_ids if pk in totals]
+
+
+def out_of_stock_by_sku(f: Filters, *, limit: int | None = 15, totals: dict[int, SkuTotal] | None = None
+                        ) -> list[dict]:
+    """SKUs by how often a visit found them out of stock (most often first)."""
+    totals = sku_totals(f) if totals is None else totals
+    missing = sorted((t for t in _limited(f, totals) if t.oos), key=lambda t: (-t.oos, t.product.sku))
+    return [
+        {"sku": t.product.sku, "name": str(t.product), "brand": t.product.brand.name, "oos": t.oos,
+         "observations": t.seen, "rate": t.oos / t.seen}
+        for t in (missing[:limit] if limit else missing)
+    ]
+
+
+def share_of_shelf(f: Filters, *, totals: dict[int, SkuTotal] | None = None) -> list[dict]:
+    """Each brand's share of facings within the categories it is sold in, against its target.
+
+    Shelves are per category, so a baby-formula brand is compared with the formula shelf, not
+    with every facing in the store. Competitors appear too; own brands are flagged. A SKU filter
+    narrows the shelf to that SKU's category; a brand filter shows that brand only.
+    """
+    totals = sku_totals(f) if totals is None else totals
+    by_brand: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    category_total: dict[int, int] = defaultdict(int)
+    for t in totals.values():
+        if f.product is not None and t.product.category_id != f.product.category_id:
+            continue
+        by_brand[t.product.brand_id][t.product.category_id] += t.facings
+        category_total[t.product.category_id] += t.facings
+    brand_categories: dict[int, set[int]] = defaultdict(set)
+    for brand_id, category_id in Product.objects.values_list("brand_id", "category_id").distinct().order_by():
+        brand_categories[brand_id].add(category_id)
+    brands = Brand.objects.all() if f.brand is None else Brand.objects.filter(pk=f.brand.pk)
+    result = []
+    for brand in brands:
+        categories = {c for c in brand_categories[brand.pk] if category_total.get(c)}
+        if not categories:
+            continue
+        total = sum(category_total[c] for c in categories)
+        own = sum(by_brand[brand.pk].get(c, 0) for c in categories)
+        target = float(brand.share_of_shelf_target) if brand.share_of_shelf_target is not None else None
+        share = own / total
+        result.append({
+            "brand_id": brand.pk, "brand": brand.name, "is_own": brand.is_own, "facings": own,
+            "shelf_facings": total, "share": share, "target": target,
+            "gap": share - target if target is not None else None,
+        })
+    result.sort(key=lambda r: (not r["is_own"], -r["share"]))
+    return result
+
+
+# --- Paid placements --------------------------------------------------------------------------
+
+
+def verdict_counts(f: Filters) -> list[dict]:
+    counts = dict(placement_checks(f).values_list("verdict").annotate(n=Count("pk")).order_by())
+    return [{"verdict": v.value, "label": v.label, "checks": counts.get(v.value, 0)} for v in VERDICTS]
+
+
+def placements_by_campaign(f: Filters) -> list[dict]:
+    verdict_count = {v: Count("pk", filter=Q(verdict=v)) for v in VERDICTS.values}
+    rows = (
+        placement_checks(f)
+        .values("placement__campaign_id", "placement__campaign__name", "placement__campaign__brand__name")
+        .annotate(placements=Count("placement", distinct=True), checks=Count("pk"), **verdict_count)
+        .order_by("placement__campaign__name")
+    )
+    result = []
+    for r in rows:
+        judged = r["checks"] - r[VERDICTS.INSUFFICIENT]
+        result.append({
+            "campaign_id": r["placement__campaign_id"], "campaign": r["placement__campaign__name"],
+            "brand": r["placement__campaign__brand__name"], "placements": r["placements"], "checks": r["checks"],
+            "executed": r[VERDICTS.EXECUTED], "partly": r[VERDICTS.PARTLY_EXECUTED],
+            "not_executed": r[VERDICTS.NOT_EXECUTED], "insufficient": r[VERDICTS.INSUFFICIENT],
+            "executed_rate": r[VERDICTS.EXECUTED] / judged if judged else None,
+        })
+    return result
+
+
+def placement_check_list(f: Filters, *, verdict: str | None = None) -> QuerySet[PlacementCheck]:
+    checks = placement_checks(f)
+    if verdict:
+        checks = checks.filter(verdict=verdict)
+    return checks.select_related(
+        "placement__store", "placement__campaign", "visit"
+    ).order_by("-checked_on", "-pk").distinct()
+
+
+# --- The visits behind a figure ---------------------------------------------------------------
+
+
+def visit_list(f: Filters, *, oos_sku: str | None = None, verdict: str | None = None,
+               worst_first: bool = False) -> QuerySet[Visit]:
+    """Visits in scope with their current score and photo count, newest (or worst) first."""
+    visits = visits_in_scope(f)
+    if oos_sku:
+        visits = visits.filter(Exists(SkuObservation.objects.filter(
+            visit_id=OuterRef("pk"), product__sku=oos_sku, out_of_stock=True)))
+    if verdict:
+        visits = visits.filter(Exists(PlacementCheck.objects.filter(
+            visit_id=OuterRef("pk"), verdict=verdict, is_current=True)))
+    score = ComplianceResult.objects.filter(
+        visit_id=OuterRef("pk"), scope=ComplianceResult.Scope.VISIT, is_current=True
+    ).order_by("-created_at").values("score")[:1]
+    photos = Photo.objects.filter(visit_id=OuterRef("pk")).order_by().values("visit_id").annotate(
+        n=Count("pk")).values("n")[:1]
+    visits = visits.select_related("store__region", "store__retailer", "rep").annotate(
+        score=Subquery(score), photo_count=Coalesce(Subquery(photos), Value(0)),
+    )
+    if worst_first:
+        return visits.order_by(F("score").asc(nulls_last=True), "-started_at")
+    return visits.order_by("-started_at", "-pk")
+
+
+# --- One visit, one photo ---------------------------------------------------------------------
+
+
+def current_result(*, visit: Visit | None = None, photo: Photo | None = None) -> ComplianceResult | None:
+    if photo is not None:
+        results = ComplianceResult.objects.filter(photo=photo, scope=ComplianceResult.Scope.PHOTO)
+    else:
+        results = ComplianceResult.objects.filter(visit=visit, scope=ComplianceResult.Scope.VISIT)
+    return results.filter(is_current=True).select_related("planogram").order_by("-created_at").first()
+
+
+def visit_photos(visit: Visit) -> QuerySet[Photo]:
+    score = ComplianceResult.objects.filter(
+        photo_id=OuterRef("pk"), scope=ComplianceResult.Scope.PHOTO, is_current=True
+    ).order_by("-created_at").values("score")[:1]
+    return visit.photos.annotate(score=Subquery(score), flag_count=Count("flags")).order_by("uploaded_at")
+
+
+def visit_observations(visit: Visit) -> QuerySet[SkuObservation]:
+    return visit.sku_observations.select_related("product__brand").order_by("-out_of_stock", "product__sku")
+
+
+def photo_detections(photo: Photo) -> tuple[object | None, list[dict]]:
+    """The current detection run of ``photo`` and its boxes, labelled for the overlay."""
+    from shelfai.analysis.models import DetectionRun
+
+    run = DetectionRun.objects.filter(photo=photo, is_current=True).order_by("-created_at").first()
+    if run is None:
+        return None, []
+    boxes = []
+    for d in run.detections.select_related("product__brand").order_by("shelf_level", "x1"):
+        product = d.product
+        kind = "unknown" if product is None else ("own" if product.brand.is_own else "competitor")
+        boxes.append({
+            "x": d.x1, "y": d.y1, "w": max(d.x2 - d.x1, 1), "h": max(d.y2 - d.y1, 1), "kind": kind,
+            "sku": product.sku if product else "", "label": str(product) if product else "Unrecognised product",
+            "brand": product.brand.name if product else "", "confidence": d.confidence,
+            "sku_confidence": d.sku_confidence, "shelf": d.shelf_level,
+        })
+    return run, boxes
+
+
+def facings_table(boxes: list[dict], result: ComplianceResult | None) -> list[dict]:
+    """Facings seen per SKU in the photo, with the expected count where the score recorded one."""
+    seen: dict[str, dict] = {}
+    for box in boxes:
+        row = seen.setdefault(box["sku"] or "?", {"sku": box["sku"] or "—", "name": box["label"],
+                                                  "brand": box["brand"], "facings": 0, "expected": None})
+        row["facings"] += 1
+    recorded = (result.facings_by_sku if result else None) or {}
+    for sku, value in recorded.items():
+        row = seen.setdefault(sku, {"sku": sku, "name": sku, "brand": "", "facings": 0, "expected": None})
+        if isinstance(value, dict):
+            row["expected"] = value.get("expected")
+    return sorted(seen.values(), key=lambda r: (-r["facings"], r["sku"]))

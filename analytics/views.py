@@ -1,0 +1,227 @@
+"""Marketing's compliance analytics: dashboard, drill-downs to visits and photos, exports, reports.
+
+Every page takes the same filters in its query string and every table on it can be downloaded
+with ``?export=<table>&format=csv|xlsx`` (same filters, all rows), so what you export is what you saw.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import add_never_cache_headers
+
+from analytics import figures, report, selectors
+from analytics.exports import FORMATS, table_response
+from analytics.filters import FilterForm, Filters, filters_from
+from analytics.tables import Table
+from shelfai.accounts.models import Role
+from shelfai.claims.models import Campaign, PlacementCheck
+from shelfai.visits.selectors import photos_visible_to, visits_visible_to
+
+ANALYTICS_ROLES = (Role.MARKETING, Role.PLANNING)  # admins and superusers are let in by has_role
+PAGE_SIZE = 50
+EXPORT_MAX_ROWS = 100_000
+TableBuilders = dict[str, Callable[[bool], Table]]
+
+
+def analytics_page(view):
+    """Signed-in marketing, planning and admin users only; reps go back to their own page.
+
+    Pages are never cached: they are per user and the data changes with every scored visit.
+    """
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        user = request.user
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not user.has_role(*ANALYTICS_ROLES):
+            if user.is_rep:
+                return redirect("rep-capture")
+            raise Http404("Compliance analytics are for marketing and planning.")
+        response = view(request, *args, **kwargs)
+        add_never_cache_headers(response)
+        return response
+
+    return wrapper
+
+
+def _respond(request: HttpRequest, template: str, context: dict, tables: TableBuilders,
+             f: Filters | None = None) -> HttpResponse:
+    """Render the page, or export one of its tables when ``?export=`` names it."""
+    export = request.GET.get("export")
+    if export:
+        fmt = request.GET.get("format", "csv")
+        if export not in tables or fmt not in FORMATS:
+            raise Http404(f"Nothing to export as {export!r} in {fmt!r}: use one of the page's export links.")
+        return table_response(tables[export](True), fmt, filters_text=describe(f) if f else "")
+    query = request.GET.copy()
+    for key in ("export", "format", "page"):
+        query.pop(key, None)
+    context.update(tables={name: build(False) for name, build in tables.items()}, export_query=query.urlencode())
+    return render(request, template, context)
+
+
+def describe(f: Filters) -> str:
+    parts = [f"{f.date_from:%d %b %Y} – {f.date_to:%d %b %Y}"]
+    for label, value in [("region", f.region), ("retailer", f.retailer), ("store", f.store), ("brand", f.brand),
+                         ("SKU", f.product), ("campaign", f.campaign)]:
+        if value is not None:
+            parts.append(f"{label} {value}")
+    return "; ".join(parts)
+
+
+def _filters(request: HttpRequest) -> tuple[FilterForm, Filters]:
+    form = FilterForm(request.GET)
+    return form, filters_from(form)
+
+
+@analytics_page
+def dashboard(request: HttpRequest) -> HttpResponse:
+    form, f = _filters(request)
+    totals = selectors.sku_totals(f)  # one scan of the shelf observations for three figures
+    trend = figures.score_trend_table(f)
+    worst = figures.worst_stores_table(f)
+    oos = figures.out_of_stock_table(f, totals=totals)
+    share = figures.share_of_shelf_table(f, totals=totals)
+    verdicts, verdict_rows = figures.verdict_chart(f)
+    tables: TableBuilders = {
+        "score_trend": lambda export: trend,
+        "worst_stores": lambda export: figures.worst_stores_table(f, limit=None) if export else worst,
+        "out_of_stock": lambda export: figures.out_of_stock_table(f, limit=None, totals=totals) if export else oos,
+        "share_of_shelf": lambda export: share,
+        "placements": lambda export: figures.placements_table(f),
+    }
+    context = {
+        "section": "dashboard", "form": form, "f": f, "filters_text": describe(f),
+        "headline": selectors.headline(f, totals=totals),
+        "trend_chart": figures.score_trend_chart(trend, f), "worst_chart": figures.worst_stores_chart(worst),
+        "oos_chart": figures.out_of_stock_chart(oos), "share_chart": figures.share_of_shelf_chart(share),
+        "verdict_chart": verdicts, "verdicts": verdict_rows, "visits_query": f.query(),
+    }
+    return _respond(request, "analytics/dashboard.html", context, tables, f)
+
+
+@analytics_page
+def visit_list(request: HttpRequest) -> HttpResponse:
+    form, f = _filters(request)
+    oos_sku = request.GET.get("oos") or None
+    verdict = request.GET.get("verdict") or None
+    if verdict not in PlacementCheck.Verdict.values:
+        verdict = None
+    worst_first = request.GET.get("order") == "worst"
+    visits = selectors.visit_list(f, oos_sku=oos_sku, verdict=verdict, worst_first=worst_first)
+    page = Paginator(visits, PAGE_SIZE).get_page(request.GET.get("page"))
+    tables: TableBuilders = {
+        "visits": lambda export: figures.visits_table(visits[:EXPORT_MAX_ROWS] if export else page, f),
+    }
+    drill = {k: v for k, v in {"oos": oos_sku, "verdict": verdict}.items() if v}
+    context = {
+        "section": "visits", "form": form, "f": f, "filters_text": describe(f), "page": page, "oos_sku": oos_sku,
+        "verdict": PlacementCheck.Verdict(verdict).label if verdict else None, "worst_first": worst_first,
+        "hidden": {**drill, "order": "worst"} if worst_first else drill,
+        "newest_query": f.query(**drill), "worst_query": f.query(**drill, order="worst"),
+    }
+    return _respond(request, "analytics/visits.html", context, tables, f)
+
+
+@analytics_page
+def visit_detail(request: HttpRequest, public_id) -> HttpResponse:
+    visit = get_object_or_404(visits_visible_to(request.user).select_related("store__region"), public_id=public_id)
+    result = selectors.current_result(visit=visit)
+    checks = visit.placement_checks.filter(is_current=True).select_related("placement__store", "placement__campaign",
+                                                                          "visit")
+    tables: TableBuilders = {
+        "photos": lambda export: figures.visit_photos_table(selectors.visit_photos(visit)),
+        "deductions": lambda export: figures.deductions_table("deductions", result),
+        "skus": lambda export: figures.visit_skus_table(selectors.visit_observations(visit)),
+        "placement_checks": lambda export: figures.placement_checks_table(checks),
+    }
+    context = {"section": "visits", "visit": visit, "result": result}
+    return _respond(request, "analytics/visit.html", context, tables)
+
+
+@analytics_page
+def photo_detail(request: HttpRequest, public_id) -> HttpResponse:
+    photo = get_object_or_404(photos_visible_to(request.user).select_related("visit__rep"), public_id=public_id)
+    run, boxes = selectors.photo_detections(photo)
+    result = selectors.current_result(photo=photo)
+    tables: TableBuilders = {
+        "deductions": lambda export: figures.deductions_table("deductions", result),
+        "facings": lambda export: figures.facings_table(selectors.facings_table(boxes, result)),
+        "detections": lambda export: figures.detections_table(boxes),
+        "flags": lambda export: figures.flags_table(photo),
+    }
+    highlighted = {d.get("sku") for d in ((result.deductions if result else None) or []) if d.get("sku")}
+    context = {
+        "section": "visits", "photo": photo, "visit": photo.visit, "run": run, "boxes": boxes, "result": result,
+        "gaps": _gap_boxes(run), "counts": _box_counts(boxes), "highlighted": highlighted,
+    }
+    return _respond(request, "analytics/photo.html", context, tables)
+
+
+def _gap_boxes(run) -> list[dict]:
+    """Empty gaps of the run as x/y/width/height boxes (stored as x1/y1/x2/y2)."""
+    boxes = []
+    for gap in (run.gaps if run else None) or []:
+        try:
+            x1, y1, x2, y2 = (float(gap[k]) for k in ("x1", "y1", "x2", "y2"))
+        except (KeyError, TypeError, ValueError):
+            continue  # an older run's gap without a box: nothing to draw
+        boxes.append({"x": x1, "y": y1, "w": max(x2 - x1, 1), "h": max(y2 - y1, 1),
+                      "facings": gap.get("width_in_facings")})
+    return boxes
+
+
+def _box_counts(boxes: list[dict]) -> dict[str, int]:
+    counts = {"own": 0, "competitor": 0, "unknown": 0}
+    for box in boxes:
+        counts[box["kind"]] += 1
+    return counts
+
+
+@analytics_page
+def placement_list(request: HttpRequest) -> HttpResponse:
+    form, f = _filters(request)
+    verdict = request.GET.get("verdict") or None
+    if verdict not in PlacementCheck.Verdict.values:
+        verdict = None
+    checks = selectors.placement_check_list(f, verdict=verdict)
+    page = Paginator(checks, PAGE_SIZE).get_page(request.GET.get("page"))
+    tables: TableBuilders = {
+        "placement_checks": lambda export: figures.placement_checks_table(checks[:EXPORT_MAX_ROWS] if export
+                                                                          else page),
+    }
+    context = {"section": "placements", "form": form, "f": f, "filters_text": describe(f), "page": page,
+               "verdict": PlacementCheck.Verdict(verdict).label if verdict else None,
+               "hidden": {"verdict": verdict} if verdict else {}}
+    return _respond(request, "analytics/placements.html", context, tables, f)
+
+
+@analytics_page
+def campaign_list(request: HttpRequest) -> HttpResponse:
+    campaigns = Campaign.objects.select_related("brand").order_by("-starts_on")[:200]
+    return render(request, "analytics/campaigns.html", {"section": "campaigns", "campaigns": campaigns})
+
+
+@analytics_page
+def campaign_report(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = get_object_or_404(Campaign.objects.select_related("brand"), pk=pk)
+    data = report.campaign_report(campaign)
+    tables: TableBuilders = {t.name: (lambda export, t=t: t) for t in data.tables}
+    context = {"section": "campaigns", "report": data, "campaign": campaign}
+    return _respond(request, "analytics/campaign_report.html", context, tables)
+
+
+@analytics_page
+def campaign_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = get_object_or_404(Campaign.objects.select_related("brand"), pk=pk)
+    body = report.render_pdf(report.campaign_report(campaign))
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="campaign-{campaign.pk}-report.pdf"'
+    return response

@@ -1,0 +1,113 @@
+"""Speed: fit + 12-week forecast for 1,000 daily series with two years of history, in 2 processes.
+
+Target: <= 90 s wall on a 2-core machine. Prints the wall time, the time per series as each worker saw it
+(the figure that does not depend on how busy a shared machine is), and the load average around the run.
+
+    .venv/bin/python bench/forecast_speed.py [--series 1000] [--processes 2] [--defaults-sample 10]
+
+--defaults-sample N also times N series with Prophet's defaults (1,000 sampled paths for the interval) for
+comparison.
+"""
+
+from __future__ import annotations
+
+import os
+
+# One BLAS (and polars, which cmdstanpy uses to read Stan's output) thread per process: the fits are small
+# and the worker processes already use every core.
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "POLARS_MAX_THREADS"):
+    os.environ.setdefault(_name, "1")
+
+import argparse  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from datetime import date  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from forecasting.backtest import worker_pool  # noqa: E402
+from forecasting.model import ModelSettings, forecast_series  # noqa: E402
+from forecasting.synthetic import DemandTruth, simulate_daily  # noqa: E402
+
+HISTORY_DAYS = 730
+HORIZON_DAYS = 84
+SETTINGS = ModelSettings(freq="D", country="US")
+
+
+def make_series(index: int):
+    rng = np.random.default_rng(index)
+    truth = DemandTruth(base=float(rng.lognormal(np.log(10), 0.8)), promo_lift=float(rng.uniform(0.2, 0.6)))
+    days = HISTORY_DAYS + HORIZON_DAYS
+    frame = simulate_daily(rng, start=date(2023, 1, 2), days=days, truth=truth, oos_share=0.02)
+    history, future = frame.iloc[:HISTORY_DAYS], frame.iloc[HISTORY_DAYS:]
+    return history.drop(columns="rate"), future[["ds", "promo", "display", "price"]]
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished children (the Stan optimiser runs as a child)."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
+def fit_one(index: int) -> tuple[float, float, str]:
+    history, future = make_series(index)
+    started, cpu = time.perf_counter(), cpu_seconds()
+    forecast = forecast_series(history, future, SETTINGS, select=False)
+    assert len(forecast.yhat) == HORIZON_DAYS and (forecast.yhat >= 0).all()
+    return time.perf_counter() - started, cpu_seconds() - cpu, forecast.model
+
+
+def prophet_defaults_one(index: int) -> tuple[float, float]:
+    """Prophet out of the box, on the same series and regressors: 1,000 sampled paths for the interval."""
+    from prophet import Prophet
+
+    import forecasting.prophet_fit  # noqa: F401  (quiets cmdstanpy's logging)
+
+    history, future = make_series(index)
+    started, cpu = time.perf_counter(), cpu_seconds()
+    model = Prophet(yearly_seasonality=True, weekly_seasonality=True, daily_seasonality=False)
+    model.add_country_holidays("US")
+    for name in ("promo", "display", "price"):
+        model.add_regressor(name)
+    model.fit(history.assign(price=history["price"].fillna(history["price"].median())))
+    model.predict(future.assign(price=future["price"].fillna(history["price"].median())))
+    return time.perf_counter() - started, cpu_seconds() - cpu
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--series", type=int, default=1000)
+    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--defaults-sample", type=int, default=0)
+    args = parser.parse_args()
+    load_before = os.getloadavg()[0]
+    started = time.perf_counter()
+    with worker_pool(args.processes) as pool:  # process start-up is inside the timing
+        results = pool.map(fit_one, range(args.series), chunksize=10)
+    wall = time.perf_counter() - started
+    per_series = np.array([seconds for seconds, _, _ in results])
+    cpu = np.array([seconds for _, seconds, _ in results])
+    models = {name: sum(1 for *_, m in results if m == name) for name in {m for *_, m in results}}
+    print(f"series: {args.series}, processes: {args.processes}, models: {models}")
+    print(f"wall: {wall:.1f} s for fit + {HORIZON_DAYS}-day forecast (target <= 90 s on 2 cores)")
+    print(
+        f"per series inside the workers: median {np.median(per_series):.3f} s, "
+        f"mean {per_series.mean():.3f} s, p95 {np.percentile(per_series, 95):.3f} s"
+    )
+    print(f"CPU per series (with the Stan child): median {np.median(cpu):.3f} s, mean {cpu.mean():.3f} s")
+    idle_estimate = 1000 * cpu.mean() / args.processes
+    print(f"1,000 series at that mean CPU time on {args.processes} free cores: {idle_estimate:.0f} s")
+    print(f"load average: {load_before:.2f} before, {os.getloadavg()[0]:.2f} after (2 cores)")
+    if args.defaults_sample:
+        times = np.array([prophet_defaults_one(i) for i in range(args.defaults_sample)])
+        print(
+            f"Prophet defaults (1,000 interval samples), {args.defaults_sample} series in one process: "
+            f"median {np.median(times[:, 0]):.3f} s wall, {np.median(times[:, 1]):.3f} s CPU a series"
+        )
+
+
+if __name__ == "__main__":
+    main()

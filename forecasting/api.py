@@ -1,0 +1,345 @@
+"""Planning API: sales import, forecast runs, forecasts with history (chart data), inventory, campaigns.
+
+For marketing, planning and admin users (``can_plan``). One view per operation, thin: validate, call a
+service or selector, serialize.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from forecasting import selectors
+from forecasting.models import ForecastRun, Freq, Level
+from forecasting.plan_services import (
+    PlanningError,
+    campaign_uplift_estimate,
+    compare_campaigns,
+    inventory_plan_create,
+)
+from forecasting.runs import ALL_LEVELS, forecast_run_create
+from forecasting.services import sales_import
+from shelfai.claims.models import Campaign
+from shelfai.stores.models import Product, Region, Store
+
+PLANNING_ROLES = ("marketing", "admin", "planning")
+MAX_IMPORT_BYTES = 200 * 1024 * 1024
+
+
+def can_plan(user) -> bool:
+    """Marketing, planning and admin users (and superusers) see forecasts and make plans."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return bool(user.is_superuser or getattr(user, "role", None) in PLANNING_ROLES)
+
+
+class CanPlan(BasePermission):
+    message = "Forecasts and plans are for marketing, planning and admin users."
+
+    def has_permission(self, request, view) -> bool:
+        return can_plan(request.user)
+
+
+class PlanningView(APIView):
+    permission_classes = [CanPlan]
+
+
+class SalesImportView(PlanningView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    class InputSerializer(serializers.Serializer):
+        file = serializers.FileField()
+        create_missing = serializers.BooleanField(default=False)
+        encoding = serializers.CharField(required=False, allow_blank=True)
+
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data["file"]
+        if upload.size > MAX_IMPORT_BYTES:
+            raise ValidationError({"file": [f"The file is over {MAX_IMPORT_BYTES // 2**20} MB; split it."]})
+        result = sales_import(
+            raw=upload.read(),
+            create_missing=data.validated_data["create_missing"],
+            encoding=data.validated_data.get("encoding") or None,
+        )
+        if not result.ok:
+            detail = (
+                f"{len(result.errors)} problem(s); nothing was imported. Fix the file and upload it again."
+            )
+            return Response({"detail": detail, "errors": result.errors}, status=status.HTTP_400_BAD_REQUEST)
+        body = {
+            "rows": result.rows,
+            "created_stores": result.created_stores,
+            "created_products": result.created_products,
+            "date_format": result.date_format,
+        }
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class RunOutput(serializers.ModelSerializer):
+    progress = serializers.FloatField(read_only=True)
+
+    class Meta:
+        model = ForecastRun
+        fields = [
+            "id",
+            "freq",
+            "horizon",
+            "status",
+            "progress",
+            "series_total",
+            "series_done",
+            "series_failed",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "error",
+            "metrics",
+        ]
+
+
+class ForecastRunCreateView(PlanningView):
+    class InputSerializer(serializers.Serializer):
+        freq = serializers.ChoiceField(choices=Freq.choices, default=Freq.DAILY)
+        horizon = serializers.IntegerField(min_value=1, max_value=730, required=False)
+        stores = serializers.ListField(child=serializers.CharField(), required=False)
+        skus = serializers.ListField(child=serializers.CharField(), required=False)
+        levels = serializers.MultipleChoiceField(choices=Level.choices, required=False)
+
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        with transaction.atomic():
+            run = forecast_run_create(
+                user=request.user,
+                freq=values["freq"],
+                horizon=values.get("horizon"),
+                store_ids=_ids(Store, "code", values.get("stores")),
+                product_ids=_ids(Product, "sku", values.get("skus")),
+                levels=tuple(sorted(values.get("levels") or ALL_LEVELS)),
+            )
+        return Response(RunOutput(run).data, status=status.HTTP_202_ACCEPTED)
+
+
+class ForecastRunDetailView(PlanningView):
+    def get(self, request, run_id: int):
+        return Response(RunOutput(get_object_or_404(ForecastRun, pk=run_id)).data)
+
+
+def _ids(model, field: str, codes: list[str] | None) -> list[int] | None:
+    if not codes:
+        return None
+    found = dict(model.objects.filter(**{f"{field}__in": codes}).values_list(field, "pk"))
+    missing = sorted(set(codes) - found.keys())
+    if missing:
+        raise ValidationError({field: [f"Unknown: {', '.join(missing)}."]})
+    return list(found.values())
+
+
+class ForecastView(PlanningView):
+    """GET ?sku=K[&store=S | &region=R][&freq=D][&run=ID][&history_days=180]: history, forecast, and why."""
+
+    class InputSerializer(serializers.Serializer):
+        sku = serializers.CharField()
+        store = serializers.CharField(required=False)
+        region = serializers.CharField(required=False)
+        freq = serializers.ChoiceField(choices=Freq.choices, default=Freq.DAILY)
+        run = serializers.IntegerField(required=False)
+        history_days = serializers.IntegerField(min_value=0, max_value=1500, default=180)
+
+    def get(self, request):
+        data = self.InputSerializer(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        product = get_object_or_404(Product, sku=values["sku"])
+        store = get_object_or_404(Store, code=values["store"]) if values.get("store") else None
+        region = (
+            get_object_or_404(Region, code=values["region"]) if values.get("region") and not store else None
+        )
+        if values.get("run"):
+            run = get_object_or_404(ForecastRun, pk=values["run"], status=ForecastRun.Status.DONE)
+        else:
+            run = selectors.latest_run(freq=values["freq"])
+        ids = {
+            "product_id": product.pk,
+            "store_id": store.pk if store else None,
+            "region_id": region.pk if region else None,
+        }
+        history = _history(
+            product, store, region, values["history_days"], run.freq if run else values["freq"]
+        )
+        if run is None:
+            detail = "No finished forecast run yet: start one (POST runs/ or fit_forecasts)."
+            return Response({"detail": detail, "history": history}, status=status.HTTP_404_NOT_FOUND)
+        fit = selectors.series_fit(run, **ids)
+        points = selectors.forecast_points(run, **ids)
+        return Response(
+            {
+                "run": run.pk,
+                "freq": run.freq,
+                "level": Level.SERIES if store else Level.REGION if region else Level.SKU,
+                "model": fit.model if fit else None,
+                "note": fit.note if fit else "This series was not in the run.",
+                "effects": _effect_multipliers(fit.effects if fit else {}),
+                "history": history,
+                "forecast": [
+                    {
+                        "date": p.date,
+                        "yhat": round(p.yhat, 3),
+                        "yhat_lower": round(p.yhat_lower, 3),
+                        "yhat_upper": round(p.yhat_upper, 3),
+                        "promo": p.promo,
+                        "display": p.display,
+                    }
+                    for p in points
+                ],
+            }
+        )
+
+
+def _effect_multipliers(effects: dict) -> dict:
+    """Effects as "x1.32 units (80% interval x1.25 to x1.40)": what a planner reads."""
+    import math
+
+    z = 1.2816
+    return {
+        name: {
+            "multiplier": round(math.exp(v["coef"]), 3),
+            "low": round(math.exp(v["coef"] - z * v["se"]), 3),
+            "high": round(math.exp(v["coef"] + z * v["se"]), 3),
+        }
+        for name, v in effects.items()
+    }
+
+
+def _history(product, store, region, days: int, freq: str) -> list[dict]:
+    if days == 0:
+        return []
+    if store:
+        keys = [(store.pk, product.pk)]
+    else:
+        stores = Store.objects.filter(region=region) if region else Store.objects.all()
+        keys = selectors.series_keys(store_ids=stores.values_list("pk", flat=True), product_ids=[product.pk])
+    data = selectors.daily_histories(keys)
+    if not data.histories:
+        return []
+    frames = list(data.histories.values())
+    daily = frames[0] if store else selectors.aggregate_daily(frames)
+    daily = daily[daily["ds"] > daily["ds"].max() - timedelta(days=days)]
+    frame = selectors.at_frequency(daily, freq)
+    return [
+        {
+            "date": row.ds.date(),
+            "units": round(float(row.y), 3),
+            "promo": round(float(row.promo), 3),
+            "display": round(float(row.display), 3),
+            "out_of_stock": bool(row.oos),
+        }
+        for row in frame.itertuples()
+    ]
+
+
+class InventoryPlanView(PlanningView):
+    class InputSerializer(serializers.Serializer):
+        store = serializers.CharField()
+        sku = serializers.CharField()
+        lead_time_days = serializers.IntegerField(min_value=1, max_value=120)
+        review_period_days = serializers.IntegerField(min_value=0, max_value=120, default=7)
+        service_level = serializers.FloatField(min_value=0.5, max_value=0.999, default=0.95)
+        on_hand = serializers.FloatField(min_value=0, default=0)
+        on_order = serializers.FloatField(min_value=0, default=0)
+        case_size = serializers.IntegerField(min_value=1, default=1)
+        run = serializers.IntegerField(required=False)
+
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        store = get_object_or_404(Store, code=values.pop("store"))
+        product = get_object_or_404(Product, sku=values.pop("sku"))
+        run_id = values.pop("run", None)
+        run = get_object_or_404(ForecastRun, pk=run_id) if run_id else None
+        try:
+            plan = inventory_plan_create(store=store, product=product, run=run, user=request.user, **values)
+        except PlanningError as exc:
+            raise ValidationError({"detail": str(exc)}) from None
+        body = {
+            "id": plan.pk,
+            "run": plan.run_id,
+            "store": store.code,
+            "sku": product.sku,
+            "lead_time_demand": str(plan.lead_time_demand),
+            "lead_time_sigma": str(plan.lead_time_sigma),
+            "safety_stock": str(plan.safety_stock),
+            "reorder_point": str(plan.reorder_point),
+            "order_quantity": plan.order_quantity,
+            "explanation": plan.explanation,
+        }
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+def _estimate_body(estimate) -> dict:
+    body = {
+        "campaign": estimate.campaign.pk,
+        "name": estimate.campaign.name,
+        "comparison": estimate.comparison,
+        "series": estimate.series,
+        "days": estimate.days,
+        "notes": estimate.notes,
+    }
+    result = estimate.result
+    if result is not None:
+        body.update(
+            baseline_units=round(result.baseline_units, 1),
+            scenario_units=round(result.scenario_units, 1),
+            incremental_units=round(result.incremental_units, 1),
+            incremental_units_interval=[
+                round(result.incremental_units_low, 1),
+                round(result.incremental_units_high, 1),
+            ],
+            incremental_revenue=str(result.incremental_revenue),
+            discount_cost=str(result.discount_cost),
+            fee=str(result.fee),
+            roi=result.roi,
+            roi_interval=[result.roi_low, result.roi_high],
+            explanation=result.explanation,
+        )
+    return body
+
+
+class CampaignUpliftView(PlanningView):
+    """GET ?comparison=baseline|execution: the campaign's uplift, or full execution vs what was verified."""
+
+    def get(self, request, campaign_id: int):
+        campaign = get_object_or_404(Campaign, pk=campaign_id)
+        comparison = request.query_params.get("comparison", "baseline")
+        try:
+            estimate = campaign_uplift_estimate(campaign=campaign, comparison=comparison)
+        except PlanningError as exc:
+            raise ValidationError({"detail": str(exc)}) from None
+        return Response(_estimate_body(estimate))
+
+
+class CampaignCompareView(PlanningView):
+    """GET ?ids=1,2,3: planned campaigns side by side, best ROI first."""
+
+    def get(self, request):
+        raw = request.query_params.get("ids", "")
+        try:
+            ids = [int(part) for part in raw.split(",") if part.strip()]
+        except ValueError:
+            raise ValidationError({"ids": ["Give campaign ids as ?ids=1,2,3."]}) from None
+        if not ids:
+            raise ValidationError({"ids": ["Give campaign ids as ?ids=1,2,3."]})
+        campaigns = list(Campaign.objects.filter(pk__in=ids))
+        return Response({"campaigns": [_estimate_body(e) for e in compare_campaigns(campaigns)]})

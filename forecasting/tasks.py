@@ -1,0 +1,39 @@
+"""Celery tasks: thin wrappers that load by id and call forecasting.runs.
+
+They run on the "default" queue: CELERY_TASK_ROUTES sends forecasting.* there.
+"""
+
+from __future__ import annotations
+
+from celery import group, shared_task
+
+from forecasting import runs
+from shelfai.tasks_common import TRANSIENT_ERRORS
+
+RETRY = {"autoretry_for": TRANSIENT_ERRORS, "retry_backoff": True, "retry_jitter": True, "max_retries": 5}
+
+
+@shared_task(**RETRY)
+def run_forecast(run_id: int) -> int:
+    """Claim the run and fan its chunks out as parallel tasks; returns the number of chunks."""
+    try:
+        chunks = runs.forecast_run_plan(run_id)
+    except TRANSIENT_ERRORS:
+        raise
+    except Exception as exc:
+        runs.forecast_run_fail(run_id, f"Planning the run failed: {type(exc).__name__}: {exc}")
+        raise
+    if chunks:
+        group(fit_forecast_chunk.s(run_id, chunk) for chunk in chunks).apply_async()
+    return len(chunks)
+
+
+@shared_task(**RETRY)
+def fit_forecast_chunk(run_id: int, jobs: list[list]) -> None:
+    try:
+        runs.forecast_run_fit_chunk(run_id=run_id, jobs=jobs)
+    except TRANSIENT_ERRORS:
+        raise
+    except Exception as exc:
+        runs.forecast_run_fail(run_id, f"A chunk of {len(jobs)} series failed: {type(exc).__name__}: {exc}")
+        raise

@@ -1,0 +1,319 @@
+"""Bulk claims from retailers and distributors: a CSV in, a line-by-line report out.
+
+A file is all or nothing: every line is validated first, and only a file without a single bad line
+is written, in one transaction. The report names each line by its number in the file (the header
+is line 1) and says what is wrong with it in words the sender can fix.
+
+Columns (header names are case-insensitive, order is free):
+    reference     the sender's claim number; lines sharing one become one claim with several lines
+    store         store code
+    placement     placement id — or, instead, the two columns below
+    campaign      campaign id or exact name
+    display_type  end_cap, floor_stand, extra_facings, eye_level, shelf_strip, pos_material, other
+                  (or their labels, e.g. "End-cap")
+    period_start  YYYY-MM-DD
+    period_end    YYYY-MM-DD
+    amount        e.g. 1250.00 — a dot for decimals, no thousands separator, no currency sign
+    claimant      optional: the retailer or distributor's name
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+
+from shelfai.accounts.models import User
+from shelfai.claims import services
+from shelfai.claims.models import Campaign, ExpenseClaim, PaidPlacement
+from shelfai.stores.models import Store
+
+REQUIRED_COLUMNS = ("reference", "store", "period_start", "period_end", "amount")
+OPTIONAL_COLUMNS = ("placement", "campaign", "display_type", "claimant")
+MAX_BYTES = getattr(settings, "CLAIMS_CSV_MAX_BYTES", 5 * 1024 * 1024)
+MAX_LINES = getattr(settings, "CLAIMS_CSV_MAX_LINES", 5000)
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass
+class LineReport:
+    line: int
+    reference: str
+    errors: list[str] = field(default_factory=list)
+    placement_id: int | None = None
+    amount: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass
+class ImportReport:
+    """What happened to a file. ``ok`` is true only when every line was valid and the file was stored."""
+
+    file_errors: list[str] = field(default_factory=list)
+    lines: list[LineReport] = field(default_factory=list)
+    claims: list[ExpenseClaim] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.file_errors and all(line.ok for line in self.lines) and bool(self.claims)
+
+    @property
+    def bad_lines(self) -> list[LineReport]:
+        return [line for line in self.lines if not line.ok]
+
+    def summary(self) -> str:
+        if self.ok:
+            count = sum(claim.lines.count() for claim in self.claims)
+            return f"Imported {len(self.claims)} claims with {count} lines."
+        if self.file_errors:
+            return "Nothing was imported: " + " ".join(self.file_errors)
+        return (
+            f"Nothing was imported: {len(self.bad_lines)} of {len(self.lines)} lines have problems. "
+            "Fix them and upload the whole file again."
+        )
+
+    def as_dict(self) -> dict:
+        return {
+            "ok": self.ok,
+            "detail": self.summary(),
+            "file_errors": self.file_errors,
+            "lines": [
+                {"line": ln.line, "reference": ln.reference, "ok": ln.ok, "errors": ln.errors}
+                for ln in self.lines
+            ],
+            "claims": [claim.reference for claim in self.claims],
+        }
+
+
+def claims_import_csv(*, file, submitted_by: User, source: str) -> ImportReport:
+    """Validate a claims CSV and, when every line is good, store its claims in one transaction."""
+    report = ImportReport()
+    if source not in (ExpenseClaim.Source.RETAILER, ExpenseClaim.Source.DISTRIBUTOR):
+        report.file_errors.append("Choose the source of the file: retailer or distributor.")
+        return report
+    rows = _read_rows(file, report)
+    if rows is None:
+        return report
+    parsed = _validate_rows(rows, report)
+    if report.file_errors or report.bad_lines:
+        return report
+    try:
+        report.claims = services.claims_create(
+            submitted_by=submitted_by, source=source, claims=parsed, audit_action="claims.imported"
+        )
+    except services.ClaimLinesRefused as exc:
+        # Another import or submission got there between validation and writing: report it per line.
+        by_number = {line.line: line for line in report.lines}
+        for line_no, problems in exc.problems.items():
+            by_number[line_no].errors.extend(problems)
+    return report
+
+
+def _read_rows(file, report: ImportReport) -> list[tuple[int, dict[str, str]]] | None:
+    data = file.read() if hasattr(file, "read") else file
+    if isinstance(data, str):
+        data = data.encode()
+    if len(data) > MAX_BYTES:
+        report.file_errors.append(f"The file is {len(data) / 1e6:.1f} MB; the limit is {MAX_BYTES / 1e6:.0f} MB.")
+        return None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        report.file_errors.append("The file is not UTF-8 text. Save it as 'CSV UTF-8' and upload it again.")
+        return None
+    if not text.strip():
+        report.file_errors.append("The file is empty.")
+        return None
+    reader = csv.reader(io.StringIO(text, newline=""), dialect=_dialect(text))
+    try:
+        header = [name.strip().lower() for name in next(reader)]
+        if not _header_ok(header, report):
+            return None
+        rows = []
+        for values in reader:
+            if not any(v.strip() for v in values):
+                continue  # blank lines (often at the end) are not claims
+            if len(rows) >= MAX_LINES:
+                report.file_errors.append(f"The file has more than {MAX_LINES} lines; split it into smaller files.")
+                return None
+            if len(values) != len(header):
+                report.lines.append(LineReport(reader.line_num, "", [
+                    f"Has {len(values)} values but the header has {len(header)} columns."]))
+                continue
+            rows.append((reader.line_num, {k: v.strip() for k, v in zip(header, values, strict=True)}))
+    except csv.Error as exc:
+        report.file_errors.append(f"The file is not valid CSV near line {reader.line_num}: {exc}.")
+        return None
+    if not rows and not report.lines:
+        report.file_errors.append("The file has a header but no claim lines.")
+    return rows
+
+
+def _dialect(text: str):
+    try:
+        return csv.Sniffer().sniff(text.splitlines()[0], delimiters=",;\t")
+    except csv.Error:
+        return csv.excel
+
+
+def _header_ok(header: list[str], report: ImportReport) -> bool:
+    known = set(REQUIRED_COLUMNS) | set(OPTIONAL_COLUMNS)
+    expected = ", ".join(REQUIRED_COLUMNS) + " and placement (or campaign and display_type)"
+    unknown = [name for name in header if name not in known]
+    missing = [name for name in REQUIRED_COLUMNS if name not in header]
+    duplicated = sorted({name for name in header if header.count(name) > 1})
+    if unknown:
+        report.file_errors.append(f"Unknown columns: {', '.join(unknown) or '(empty name)'}.")
+    if missing:
+        report.file_errors.append(f"Missing columns: {', '.join(missing)}.")
+    if duplicated:
+        report.file_errors.append(f"Columns appear twice: {', '.join(duplicated)}.")
+    if "placement" not in header and not {"campaign", "display_type"} <= set(header):
+        report.file_errors.append("Give a placement column, or both campaign and display_type columns.")
+    if report.file_errors:
+        report.file_errors.append(f"Expected columns: {expected}.")
+        return False
+    return True
+
+
+def _validate_rows(rows, report: ImportReport) -> list[services.ClaimInput]:
+    codes = {r["store"] for _, r in rows} | {r["store"].lower() for _, r in rows}
+    stores = {s.code.lower(): s for s in Store.objects.filter(code__in=codes)}
+    taken = set(ExpenseClaim.objects.filter(reference__in={r["reference"] for _, r in rows})
+                .values_list("reference", flat=True))
+    claims: dict[str, services.ClaimInput] = {}
+    accepted: list[services.LineInput] = []
+    for line_no, row in rows:
+        line = LineReport(line_no, row["reference"], amount=row["amount"])
+        report.lines.append(line)
+        claim_line = _parse_line(row, stores, taken, line)
+        if claim_line is None:
+            continue
+        line.errors.extend(services.claim_line_problems(line=claim_line, earlier=accepted))
+        claim = claims.setdefault(row["reference"], services.ClaimInput(
+            reference=row["reference"], claimant_name=row.get("claimant", ""), lines=[]))
+        if row.get("claimant") and claim.claimant_name != row["claimant"]:
+            line.errors.append(
+                f"Claimant '{row['claimant']}' differs from '{claim.claimant_name}' on an earlier line "
+                f"of claim {row['reference']}.")
+        if line.ok:
+            accepted.append(claim_line)
+            claim.lines.append(claim_line)
+    report.lines.sort(key=lambda ln: ln.line)
+    return list(claims.values())
+
+
+def _parse_line(row: dict[str, str], stores: dict[str, Store], taken: set[str], line: LineReport
+                ) -> services.LineInput | None:
+    errors = line.errors
+    reference = row["reference"]
+    if not reference:
+        errors.append("reference is empty.")
+    elif len(reference) > 64:
+        errors.append("reference is longer than 64 characters.")
+    elif reference in taken:
+        errors.append(f"Claim reference {reference} was already imported; a claim is imported once.")
+    store = stores.get(row["store"].lower())
+    if store is None:
+        errors.append(f"Unknown store '{row['store']}'. Use the store code from your contract." if row["store"]
+                      else "store is empty.")
+    start = _parse_date(row["period_start"], "period_start", errors)
+    end = _parse_date(row["period_end"], "period_end", errors)
+    if start and end and end < start:
+        errors.append(f"period_end {end} is before period_start {start}.")
+    amount = parse_amount(row["amount"], errors)
+    placement = _resolve_placement(row, store, start, end, errors) if store else None
+    if errors or placement is None:
+        return None
+    line.placement_id = placement.pk
+    return services.LineInput(placement=placement, period_start=start, period_end=end, amount=amount,
+                              line_no=line.line)
+
+
+def _parse_date(value: str, column: str, errors: list[str]) -> date | None:
+    if not ISO_DATE.match(value):
+        errors.append(f"{column} '{value}' is not a date: write it as YYYY-MM-DD, e.g. 2026-03-31.")
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        errors.append(f"{column} '{value}' is not a real calendar date.")
+        return None
+
+
+AMOUNT = re.compile(r"^\d{1,10}(\.\d{1,2})?$")
+
+
+def parse_amount(value: str, errors: list[str], column: str = "amount") -> Decimal | None:
+    """Parse a money amount strictly: ``1250`` or ``1250.50``; anything else says what is wrong."""
+    value = value.strip()
+    if not value:
+        errors.append(f"{column} is empty.")
+    elif value.startswith("-") and AMOUNT.match(value[1:]):
+        errors.append(f"{column} {value} is negative; claim a positive amount.")
+    elif re.match(r"^\d+\.\d{3,}$", value):
+        errors.append(f"{column} {value} has more than 2 decimals.")
+    elif not AMOUNT.match(value):
+        errors.append(
+            f"{column} '{value}' is not a number: use digits with a dot for decimals, e.g. 1250.50, "
+            "without currency signs or thousands separators.")
+    elif Decimal(value) <= 0:
+        errors.append(f"{column} must be more than 0.")
+    else:
+        return Decimal(value).quantize(Decimal("0.01"))
+    return None
+
+
+def _resolve_placement(row, store: Store, start: date | None, end: date | None, errors: list[str]
+                       ) -> PaidPlacement | None:
+    if row.get("placement"):
+        if not row["placement"].isdigit():
+            errors.append(f"placement '{row['placement']}' is not a placement id (a whole number).")
+            return None
+        placement = PaidPlacement.objects.select_related("store").filter(pk=int(row["placement"])).first()
+        if placement is None:
+            errors.append(f"No placement with id {row['placement']}.")
+        elif placement.store_id != store.pk:
+            errors.append(f"Placement {placement.pk} is at store {placement.store.code}, not {store.code}.")
+            return None
+        return placement
+    campaign_value, type_value = row.get("campaign", ""), row.get("display_type", "")
+    if not campaign_value or not type_value:
+        errors.append("Give a placement id, or both campaign and display_type.")
+        return None
+    campaigns = Campaign.objects.filter(pk=int(campaign_value)) if campaign_value.isdigit() else (
+        Campaign.objects.filter(name__iexact=campaign_value))
+    display_type = _display_type(type_value)
+    if display_type is None:
+        choices = ", ".join(PaidPlacement.DisplayType.values)
+        errors.append(f"display_type '{type_value}' is not one of: {choices}.")
+        return None
+    if not campaigns.exists():
+        errors.append(f"Unknown campaign '{campaign_value}'.")
+        return None
+    placements = PaidPlacement.objects.filter(campaign__in=campaigns, store=store, display_type=display_type)
+    if start and end and placements.count() > 1:
+        placements = placements.filter(starts_on__lte=end, ends_on__gte=start)
+    found = list(placements.select_related("store")[:2])
+    if not found:
+        errors.append(f"No {type_value} placement of campaign '{campaign_value}' at store {store.code}.")
+    elif len(found) > 1:
+        errors.append(f"Several {type_value} placements of campaign '{campaign_value}' at store {store.code} "
+                      "match; give the placement id instead.")
+    return found[0] if len(found) == 1 else None
+
+
+def _display_type(value: str) -> str | None:
+    value = value.strip().lower()
+    for choice, label in PaidPlacement.DisplayType.choices:
+        if value in (choice, label.lower(), choice.replace("_", " "), choice.replace("_", "-")):
+            return choice
+    return None

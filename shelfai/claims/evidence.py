@@ -1,0 +1,258 @@
+"""Paid-placement verification and claim evidence packets: ORM glue around the pure rules.
+
+The rules themselves — what a visit's detections say about a display, how coverage over a period
+turns into a payable amount, how much an authenticity flag lowers the weight of a photo — are pure
+code in ``shelfai.compliance.placements`` and ``shelfai.compliance.authenticity``. Here we load
+rows, call those rules, and store the answers:
+
+* ``placement_verify`` stores one ``PlacementCheck`` per placement and visit (older ones are kept,
+  marked not current, so what was decided on which model version stays on record);
+* ``claim_evidence_refresh`` assembles each claim line's packet and the claim's recommendation
+  and risk score. Decided claims keep the packet they were decided on.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from shelfai.claims.models import ClaimLine, ExpenseClaim, PaidPlacement, PlacementCheck
+from shelfai.claims.selectors import (
+    current_checks,
+    placements_active_for_visit,
+    visit_date,
+    visits_for_placement,
+)
+from shelfai.claims.verification import placement_spec, visit_facts
+from shelfai.compliance import placements as rules
+from shelfai.visits.models import AuthenticityFlag, Photo, Visit
+
+log = logging.getLogger(__name__)
+CENT = Decimal("0.01")
+
+
+# --- Verification --------------------------------------------------------------------------------
+
+def placement_verify(*, placement: PaidPlacement, visit: Visit) -> PlacementCheck:
+    """What this visit's photos show about the placement, stored as the current check."""
+    facts = visit_facts(visit, on=visit_date(visit))
+    verdict = rules.judge_visit(placement_spec(placement), facts.evidence)
+    with transaction.atomic():
+        PlacementCheck.objects.filter(placement=placement, visit=visit, is_current=True).update(is_current=False)
+        check = PlacementCheck(
+            placement=placement, visit=visit, checked_on=facts.evidence.visit_date, verdict=str(verdict.verdict),
+            reasons=list(verdict.reasons), evidence_weight=facts.evidence.evidence_weight,
+            detector_sha256=facts.detector_sha256,
+        )
+        check.full_clean()
+        check.save()
+    return check
+
+
+def placement_checks_refresh(*, visit: Visit) -> list[PlacementCheck]:
+    """Verify every placement of the visit's store active on the visit's day, then refresh the
+    evidence of open claims that this visit supports. Called by scoring after each analysed photo."""
+    checks = [placement_verify(placement=p, visit=visit) for p in placements_active_for_visit(visit)]
+    if checks:
+        on = visit_date(visit)
+        open_claims = ExpenseClaim.objects.filter(
+            status=ExpenseClaim.Status.SUBMITTED, lines__placement__in=[c.placement_id for c in checks],
+            lines__period_start__lte=on, lines__period_end__gte=on,
+        ).distinct()
+        for claim in open_claims:
+            claim_evidence_refresh(claim=claim)
+    return checks
+
+
+# --- Evidence packets ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LineAdvice:
+    outcome: str  # approve | partial | reject
+    amount: Decimal
+    reasons: list[str]
+    risk: float
+
+
+def claim_evidence_refresh(*, claim: ExpenseClaim) -> ExpenseClaim:
+    """Rebuild the packet, recommendation and risk of a submitted claim."""
+    with transaction.atomic():
+        locked = ExpenseClaim.objects.select_for_update().get(pk=claim.pk)
+        if locked.status != ExpenseClaim.Status.SUBMITTED:
+            return locked  # a decided claim keeps the evidence it was decided on
+        lines = list(locked.lines.select_related("placement__store", "placement__campaign__brand").order_by("pk"))
+        advices = []
+        for line in lines:
+            packet, advice = line_evidence(line)
+            line.evidence, line.recommended_amount = packet, advice.amount
+            line.full_clean()
+            line.save(update_fields=["evidence", "recommended_amount"])
+            advices.append(advice)
+        _claim_recommendation(locked, lines, advices)
+        locked.full_clean()
+        locked.save(update_fields=["recommended_amount", "recommendation", "recommendation_reasons", "risk_score"])
+    claim.refresh_from_db()
+    return locked
+
+
+def line_evidence(line: ClaimLine) -> tuple[dict, LineAdvice]:
+    """The packet of one claim line and what the rules recommend paying for it."""
+    placement = line.placement
+    visits = list(visits_for_placement(placement=placement, start=line.period_start, end=line.period_end))
+    checks = current_checks(placement=placement, visits=visits)
+    for visit in visits:
+        if visit.pk not in checks:  # a visit scored before the placement was entered, or not scored yet
+            checks[visit.pk] = placement_verify(placement=placement, visit=visit)
+    facts = {visit.pk: visit_facts(visit, on=visit_date(visit)) for visit in visits}
+    spec = placement_spec(placement, start=line.period_start, end=line.period_end)
+    assessment = rules.assess_placement(spec, [facts[v.pk].evidence for v in visits])
+    outcome, amount, reasons = rules.claim_recommendation(line.amount, assessment)
+    photos = _photos_by_visit(visits)
+    advice = _advise(line, spec, outcome, amount, reasons, facts, photos)
+    verdicts = {v.visit_id: v for v in assessment.verdicts}
+    packet = {
+        "built_at": timezone.now().isoformat(timespec="seconds"),
+        "placement": _placement_summary(placement),
+        "period": {"start": line.period_start.isoformat(), "end": line.period_end.isoformat(),
+                   "days": spec.days, "fee_share": str(spec.fee)},
+        "visits": [
+            _visit_summary(v, verdicts[str(v.public_id)], facts[v.pk], photos.get(v.pk, []), line) for v in visits
+        ],
+        "coverage": _coverage_summary(assessment, line),
+        "payable": {"amount": str(assessment.payable), "fee_share": str(spec.fee), "rule": PRO_RATA_RULE},
+        "recommendation": {"outcome": advice.outcome, "amount": str(advice.amount), "reasons": advice.reasons},
+        "risk": advice.risk,
+        "model_versions": sorted({f.detector_sha256 for f in facts.values() if f.detector_sha256}),
+    }
+    return packet, advice
+
+
+PRO_RATA_RULE = (
+    "The claimed period is cut into weeks; each week takes the verdict of its latest usable visit. "
+    "Payable = fee share x (days of executed weeks + half the days of partly executed weeks) / days claimed, "
+    "rounded down to the cent. Weeks without usable photos are not paid; a visit whose photos' authenticity "
+    "weight is below 0.5 is not usable."
+)
+
+
+def _advise(line: ClaimLine, spec, outcome: str, amount: Decimal, reasons: list[str], facts: dict,
+            photos: dict[int, list[Photo]]) -> LineAdvice:
+    """The rules' recommendation, capped at the claim and the fee, with the authenticity reasons and a risk.
+
+    Risk (0-100, for sorting the queue) = 60 x share of the claim the photos do not support
+    + 40 x (1 - lowest evidence weight) + 30 when any photo has a critical flag (capped at 100).
+    """
+    amount = max(Decimal("0"), min(amount, line.amount, line.placement.fee))
+    reasons = list(reasons)
+    if spec.fee < line.placement.fee:
+        reasons.append(f"The claimed {spec.days} days are part of the placement period, so at most {spec.fee} "
+                       f"of the {line.placement.fee} fee applies.")
+    flags = [(photo, flag) for group in photos.values() for photo in group for flag in photo.flags.all()]
+    for photo, flag in flags:
+        reasons.append(f"Photo of {visit_date(photo.visit)} flagged ({flag.get_severity_display().lower()}): "
+                       f"{flag.reason}")
+    lowest = min((f.evidence.evidence_weight for f in facts.values()), default=1.0)
+    if lowest < 1:
+        reasons.append(f"Authenticity checks lowered the evidence weight to {lowest:.2f}.")
+    critical = any(flag.severity == AuthenticityFlag.Severity.CRITICAL for _, flag in flags)
+    at_risk = float((line.amount - amount) / line.amount) if line.amount else 0.0
+    risk = 100 * min(1.0, 0.6 * at_risk + 0.4 * (1 - lowest) + (0.3 if critical else 0.0))
+    if amount <= 0:
+        outcome = "reject"
+    elif amount < line.amount:
+        outcome = "partial"
+    return LineAdvice(outcome=outcome, amount=amount, reasons=reasons, risk=round(risk, 1))
+
+
+def _coverage_summary(assessment, line: ClaimLine) -> dict:
+    span = max((line.period_end - line.period_start).days + 1, 1)
+    windows = []
+    for w in assessment.windows:
+        x = 20 + 960 * (w.start - line.period_start).days / span
+        width = 960 * ((w.end - w.start).days + 1) / span
+        windows.append({"start": w.start.isoformat(), "end": w.end.isoformat(), "status": str(w.status),
+                        "credit": str(w.credit), "x": round(x, 1), "w": round(width, 1)})
+    return {"text": assessment.summary[0].upper() + assessment.summary[1:], "windows": windows,
+            "executed_windows": assessment.executed_windows, "total_windows": len(assessment.windows)}
+
+
+def _claim_recommendation(claim: ExpenseClaim, lines: list[ClaimLine], advices: list[LineAdvice]) -> None:
+    claim.recommended_amount = sum((a.amount for a in advices), Decimal("0"))
+    outcomes = {a.outcome for a in advices}
+    claim.recommendation = outcomes.pop() if len(outcomes) == 1 else "partial"
+    claim.recommendation_reasons = [
+        f"{line.placement.get_display_type_display()} at {line.placement.store.code}: {reason}"
+        if len(lines) > 1 else reason
+        for line, advice in zip(lines, advices, strict=True) for reason in advice.reasons
+    ]
+    # Weighted by money: a risky large line matters more than a risky small one.
+    total = sum((line.amount for line in lines), Decimal("0")) or Decimal("1")
+    claim.risk_score = round(sum(a.risk * float(line.amount / total) for line, a in zip(lines, advices,
+                                                                                        strict=True)), 1)
+
+
+def _photos_by_visit(visits: list[Visit]) -> dict[int, list[Photo]]:
+    photos: dict[int, list[Photo]] = {}
+    queryset = Photo.objects.filter(visit__in=visits).order_by("uploaded_at", "pk").prefetch_related(
+        "flags__duplicate_of__visit__store")
+    for photo in queryset:
+        photos.setdefault(photo.visit_id, []).append(photo)
+    return photos
+
+
+def _placement_summary(placement: PaidPlacement) -> dict:
+    return {
+        "id": placement.pk, "campaign": placement.campaign.name, "brand": placement.campaign.brand.name,
+        "store_code": placement.store.code, "store_name": placement.store.name,
+        "display_type": placement.display_type, "display_label": placement.get_display_type_display(),
+        "starts_on": placement.starts_on.isoformat(), "ends_on": placement.ends_on.isoformat(),
+        "fee": str(placement.fee),
+        "requirements": [
+            {"sku": r.product.sku, "name": str(r.product), "min_facings": r.min_facings, "shelf_level": r.shelf_level}
+            for r in placement.requirements.select_related("product").order_by("pk")
+        ],
+    }
+
+
+def _visit_summary(visit: Visit, verdict, facts, photos: list[Photo], line: ClaimLine) -> dict:
+    day = visit_date(visit)
+    span = max((line.period_end - line.period_start).days + 1, 1)
+    label = dict(PlacementCheck.Verdict.choices).get(str(verdict.verdict), str(verdict.verdict))
+    return {
+        "id": str(visit.public_id), "date": day.isoformat(), "rep": visit.rep.get_username(),
+        "verdict": str(verdict.verdict), "verdict_label": label, "reasons": verdict.reasons,
+        "execution": None if verdict.execution is None else round(verdict.execution, 3),
+        "evidence_weight": facts.evidence.evidence_weight, "detector_sha256": facts.detector_sha256,
+        "facings_by_sku": facts.evidence.facings_by_sku,
+        "x": round(20 + 960 * ((day - line.period_start).days + 0.5) / span, 1),  # on the timeline drawing
+        "photos": [_photo_summary(photo, facts.photo_weights.get(photo.pk, 1.0)) for photo in photos],
+    }
+
+
+def _photo_summary(photo: Photo, weight: float) -> dict:
+    return {
+        "id": str(photo.public_id), "status": photo.status, "evidence_weight": weight,
+        "original_url": reverse("api-photo-original", args=[photo.public_id]),
+        "evidence_url": reverse("api-photo-evidence", args=[photo.public_id]) if photo.evidence_image else None,
+        "flags": [_flag_summary(flag) for flag in photo.flags.all()],
+    }
+
+
+def _flag_summary(flag: AuthenticityFlag) -> dict:
+    original = flag.duplicate_of
+    return {
+        "code": flag.code, "severity": flag.severity, "reason": flag.reason, "distance": flag.distance,
+        "duplicate_of": None if original is None else {
+            "id": str(original.public_id), "store": original.visit.store.name,
+            "visit_date": visit_date(original.visit).isoformat(),
+            "uploaded_at": original.uploaded_at.isoformat(timespec="seconds"),
+            "original_url": reverse("api-photo-original", args=[original.public_id]),
+            "evidence_url": reverse("api-photo-evidence", args=[original.public_id])
+            if original.evidence_image else None,
+        },
+    }

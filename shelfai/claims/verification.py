@@ -1,0 +1,106 @@
+"""From stored rows to the inputs of the pure placement and authenticity rules, and back.
+
+The rules are in ``shelfai.compliance.placements`` (verdicts, coverage, pro-rata amount) and
+``shelfai.compliance.authenticity`` (how much a photo's flags lower its evidence weight). This
+module only translates:
+
+* A visit's facings per SKU are the **largest** count any one of its photos shows, never the sum:
+  two photos of the same end-cap would otherwise count every pack twice. An unlabelled visit can
+  only under-count, which is the safe side when money is paid on it.
+* Only facings from photos that passed the quality gate, recognised as a catalog product at the
+  compliance threshold (``ScoringWeights.min_sku_confidence``), count.
+* A visit's evidence weight is the **lowest** weight of its photos: one re-used or staged photo
+  taints the visit, and finance sees which photo and why.
+* A claim line for part of a placement's period is judged on that part, against the fee's share
+  for those days (fee x claimed days / placement days, rounded down to the cent).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_DOWN, Decimal
+
+from shelfai.claims.models import PaidPlacement
+from shelfai.compliance import placements as rules
+from shelfai.compliance.scoring import ScoringWeights
+
+CENT = Decimal("0.01")
+MIN_SKU_CONFIDENCE = ScoringWeights().min_sku_confidence
+
+
+@dataclass(frozen=True)
+class VisitFacts:
+    """A visit's evidence for the rules, plus what the packet shows beside it."""
+
+    evidence: rules.VisitEvidence
+    detector_sha256: str
+    photo_weights: dict[int, float]  # photo pk -> weight from its flags
+
+
+def placement_spec(placement: PaidPlacement, *, start: date | None = None, end: date | None = None
+                   ) -> rules.PlacementSpec:
+    """The placement as the rules see it; ``start``/``end`` narrow it to a claimed part of the period."""
+    start, end = start or placement.starts_on, end or placement.ends_on
+    requirements = list(placement.requirements.select_related("product").order_by("pk"))
+    fee = fee_share(placement, start=start, end=end)
+    levels = frozenset(r.shelf_level for r in requirements if r.shelf_level)
+    extra = {"eye_levels": levels} if placement.display_type == PaidPlacement.DisplayType.EYE_LEVEL and levels else {}
+    return rules.PlacementSpec(
+        display_type=placement.display_type,
+        required=tuple(rules.RequiredSku(sku=r.product.sku, min_facings=r.min_facings, name=str(r.product))
+                       for r in requirements),
+        start=start, end=end, fee=fee, **extra,
+    )
+
+
+def fee_share(placement: PaidPlacement, *, start: date, end: date) -> Decimal:
+    placement_days = (placement.ends_on - placement.starts_on).days + 1
+    days = (end - start).days + 1
+    if days >= placement_days:
+        return placement.fee
+    return (placement.fee * days / placement_days).quantize(CENT, rounding=ROUND_DOWN)
+
+
+def visit_facts(visit, *, on: date) -> VisitFacts:
+    """Current detections and authenticity flags of a visit's photos, reduced to ``VisitEvidence``."""
+    from shelfai.analysis.models import DetectionRun
+
+    photos = list(visit.photos.prefetch_related("flags"))
+    runs = list(DetectionRun.objects.filter(photo__in=photos, is_current=True).prefetch_related(
+        "detections__product"))
+    weights = {photo.pk: photo_weight(photo) for photo in photos}
+    by_sku: Counter = Counter()
+    by_level: dict[str, Counter] = {}
+    usable = [run for run in runs if run.quality_ok]
+    for run in usable:
+        seen, seen_at = Counter(), {}
+        for det in run.detections.all():
+            if det.product_id is None or det.sku_confidence < MIN_SKU_CONFIDENCE:
+                continue
+            seen[det.product.sku] += 1
+            if det.shelf_level is not None:
+                seen_at.setdefault(det.product.sku, Counter())[det.shelf_level] += 1
+        by_sku |= seen  # per-SKU maximum over photos
+        for sku, levels in seen_at.items():
+            by_level[sku] = by_level.get(sku, Counter()) | levels
+    shas = Counter(run.detector_sha256 for run in runs if run.detector_sha256)
+    evidence = rules.VisitEvidence(
+        visit_date=on,
+        facings_by_sku=dict(by_sku),
+        facings_by_level={sku: dict(levels) for sku, levels in by_level.items()},
+        photos=len(runs),
+        quality_ok=bool(usable) or not runs,
+        evidence_weight=min(weights.values(), default=1.0),
+        visit_id=str(visit.public_id),
+    )
+    return VisitFacts(evidence=evidence, detector_sha256=shas.most_common(1)[0][0] if shas else "",
+                      photo_weights=weights)
+
+
+def photo_weight(photo) -> float:
+    """How far a photo's authenticity flags let it count as evidence, 0..1 (the pure rule)."""
+    from shelfai.compliance import authenticity
+
+    return float(authenticity.evidence_weight([flag.code for flag in photo.flags.all()]))

@@ -1,0 +1,263 @@
+"""The deduction rules behind ``scoring``: each returns ``Deduction``s a rep can act on.
+
+Point formulas are documented in ``shelfai.compliance.scoring``; messages name the product, the
+shelf and what to do, because a rep reads them standing at the shelf.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from shelfai.compliance.alignment import check_order
+from shelfai.compliance.observations import VisitView
+
+if TYPE_CHECKING:
+    from shelfai.compliance.scoring import BrandShare, CatalogEntry, ScoringWeights
+
+
+@dataclass(frozen=True, slots=True)
+class Deduction:
+    code: str  # missing_sku, short_facings, wrong_shelf, wrong_order, not_in_planogram, empty_gap, share_below_target
+    sku: str | None
+    points: float
+    message: str
+    level: int | None = None
+
+
+@dataclass(slots=True)
+class Plan:
+    """A planogram indexed for scoring."""
+
+    catalog: dict[str, CatalogEntry]
+    brand_targets: dict[str, float]
+    own_brands: frozenset[str]
+    order: dict[int, list[str]] = field(default_factory=dict)  # level -> planned SKUs, left to right
+    levels: dict[str, Counter] = field(default_factory=dict)  # sku -> {level: planned facings}
+    names: dict[str, str] = field(default_factory=dict)
+    brands: dict[str, str] = field(default_factory=dict)
+
+    def name(self, sku: str) -> str:
+        entry = self.catalog.get(sku)
+        return self.names.get(sku) or (entry.name if entry else "") or sku
+
+    def brand(self, sku: str) -> str:
+        entry = self.catalog.get(sku)
+        return self.brands.get(sku) or (entry.brand if entry else "")
+
+    def planned_facings_on(self, levels: set[int]) -> int:
+        return sum(n for planned in self.levels.values() for lvl, n in planned.items() if lvl in levels)
+
+
+def _facings(n: float) -> str:
+    n = int(n)
+    return f"{n} facing" if n == 1 else f"{n} facings"
+
+
+def _shelves(levels) -> str:
+    levels = sorted(levels)
+    if len(levels) == 1:
+        return f"shelf {levels[0]}"
+    return "shelves " + ", ".join(map(str, levels[:-1])) + f" and {levels[-1]}"
+
+
+def _levels_only(levels) -> str:
+    return _shelves(levels).split(" ", 1)[1]
+
+
+def sku_deductions(plan: Plan, view: VisitView, assessed: list[str], weights: ScoringWeights) -> list[Deduction]:
+    """Missing SKUs, too few facings, and facings on the wrong shelf."""
+    if not assessed:
+        return []
+    share = 1.0 / len(assessed)
+    seen = set(view.levels)
+    totals = view.total_by_sku()
+    out = []
+    for sku in assessed:
+        planned = {lvl: n for lvl, n in plan.levels[sku].items() if lvl in seen}
+        expected = sum(planned.values())
+        name, where = plan.name(sku), _shelves(planned)
+        observed = totals.get(sku, 0)
+        if observed == 0:
+            out.append(Deduction(
+                "missing_sku", sku, round((weights.presence + weights.facings) * share, 2),
+                f"{name} is missing: put {_facings(expected)} on {where} (out of stock, or never placed).",
+            ))
+            continue
+        on_level = {lvl: view.levels[lvl].counts.get(sku, 0) for lvl in view.levels}
+        wrong = {lvl: n for lvl, n in on_level.items() if n and lvl not in planned}
+        wrong_n, placed_n = sum(wrong.values()), sum(on_level.values())
+        misplaced = ""
+        if wrong_n:
+            prefix = "" if wrong_n == placed_n else f"{wrong_n} of them "
+            misplaced = f", {prefix}on {_shelves(wrong)} instead of {_levels_only(planned)}"
+        if observed < expected:
+            todo = f"add {expected - observed} on {where}"
+            if wrong_n:
+                todo = f"move them to {where} and add {expected - observed} more"
+            out.append(Deduction(
+                "short_facings", sku, round(weights.facings * share * (expected - observed) / expected, 2),
+                f"{name}: {observed} of {_facings(expected)}{misplaced} — {todo}.", min(planned),
+            ))
+        if wrong_n:
+            out.append(Deduction(
+                "wrong_shelf", sku, round(weights.shelf_level * share * wrong_n / placed_n, 2),
+                f"{name}: {_facings(wrong_n)} on {_shelves(wrong)} instead of {_levels_only(planned)} — "
+                f"move them to {where}.", min(wrong),
+            ))
+    return out
+
+
+def _placement_hint(plan: Plan, in_order: tuple, sku: str, expected: list[str]) -> str:
+    """Where an out-of-place SKU belongs, relative to its planned neighbours that are in order."""
+    rank = {s: i for i, s in enumerate(expected)}
+    before = [s for s in in_order if rank[s] < rank[sku]]
+    after = [s for s in in_order if rank[s] > rank[sku]]
+    if before and after:
+        return f"between {plan.name(before[-1])} and {plan.name(after[0])}"
+    if before:
+        return f"right of {plan.name(before[-1])}"
+    if after:
+        return f"left of {plan.name(after[0])}"
+    return "in planogram order"
+
+
+def order_deductions(plan: Plan, view: VisitView, assessed: list[str], weights: ScoringWeights) -> list[Deduction]:
+    """Planned SKUs that stand on their shelf but out of the planned left-to-right order."""
+    assessed_set = set(assessed)
+    slots = {lvl: [s for s in skus if s in assessed_set] for lvl, skus in plan.order.items() if lvl in view.levels}
+    total = sum(len(set(s)) for s in slots.values())
+    out = []
+    for level, expected in sorted(slots.items()):
+        check = check_order(expected, view.levels[level].sequence)
+        if check.present < 2 or not check.out_of_order:
+            continue
+        per_sku = weights.order * len(set(expected)) / total / check.present
+        for sku in check.out_of_order:
+            out.append(Deduction(
+                "wrong_order", sku, round(per_sku, 2),
+                f"Shelf {level}: {plan.name(sku)} is out of order — it belongs "
+                f"{_placement_hint(plan, check.in_order, sku, expected)}.", level,
+            ))
+    return out
+
+
+def _scaled(deductions: list[Deduction], cap: float) -> list[Deduction]:
+    """Keep a category within its weight, whatever the amount of trouble on the shelf."""
+    total = sum(d.points for d in deductions)
+    if total <= cap or total == 0:
+        return deductions
+    return [Deduction(d.code, d.sku, round(d.points * cap / total, 2), d.message, d.level) for d in deductions]
+
+
+def not_in_planogram_deductions(plan: Plan, view: VisitView, assessed: list[str],
+                                weights: ScoringWeights) -> list[Deduction]:
+    """Recognised products the planogram does not list, by the share of planned space they take."""
+    planned_seen = plan.planned_facings_on(set(view.levels))
+    if not assessed or not planned_seen:
+        return []
+    out = []
+    for sku, n in sorted(view.total_by_sku().items()):
+        if sku in plan.levels:
+            continue
+        levels = [lvl for lvl, v in view.levels.items() if v.counts.get(sku)]
+        where = f" on {_shelves(levels)}" if levels else ""
+        brand = plan.brand(sku)
+        label = f"{plan.name(sku)} ({brand})" if brand else plan.name(sku)
+        out.append(Deduction(
+            "not_in_planogram", sku, round(weights.not_in_planogram * n / planned_seen, 2),
+            f"{label}: {_facings(n)}{where} — not in the planogram; remove it to free the space for planned "
+            "products.", min(levels) if levels else None,
+        ))
+    return _scaled(out, weights.not_in_planogram)
+
+
+def gap_deductions(plan: Plan, view: VisitView, assessed: list[str], weights: ScoringWeights) -> list[Deduction]:
+    """Empty space on planned shelves, by its width in facings over the planned facings."""
+    planned_seen = plan.planned_facings_on(set(view.levels))
+    if not assessed or not planned_seen:
+        return []
+    out = []
+    for level in sorted(set(view.levels) & set(plan.order)):
+        for gap in view.levels[level].gaps:
+            left = plan.name(gap.left_sku) if gap.left_sku else None
+            right = plan.name(gap.right_sku) if gap.right_sku else None
+            if left and right:
+                where = f" between {left} and {right}"
+            elif left or right:
+                where = f" right of {left}" if left else f" left of {right}"
+            else:
+                where = ""
+            width = max(1, round(gap.width_in_facings))
+            out.append(Deduction(
+                "empty_gap", None, round(weights.gaps * gap.width_in_facings / planned_seen, 2),
+                f"Shelf {level}: empty space for about {_facings(width)}{where} — restock it with the "
+                "planned products.", level,
+            ))
+    return _scaled(out, weights.gaps)
+
+
+def median_width(catalog: dict[str, CatalogEntry]) -> float:
+    widths = [e.width_mm for e in catalog.values() if e.width_mm]
+    return float(statistics.median(widths)) if widths else 1.0
+
+
+def share_deductions(plan: Plan, view: VisitView, weights: ScoringWeights
+                     ) -> tuple[list[BrandShare], dict[str, float], list[Deduction]]:
+    """Share of shelf per brand by facings and by width (facings x pack width), against targets.
+
+    Only recognised facings of SKUs whose brand is known count. A pack width missing from the
+    catalog is taken as the catalog's median width, so one missing value cannot hide a brand.
+    """
+    from shelfai.compliance.scoring import BrandShare
+
+    fallback = median_width(plan.catalog)
+    facings, width, widths_by_brand = Counter(), Counter(), {}
+    for sku, n in view.total_by_sku().items():
+        brand = plan.brand(sku)
+        if not brand:
+            continue
+        entry = plan.catalog.get(sku)
+        w = entry.width_mm if entry and entry.width_mm else fallback
+        facings[brand] += n
+        width[brand] += n * w
+        widths_by_brand.setdefault(brand, []).append(w)
+    total_f, total_w = sum(facings.values()), sum(width.values())
+    brands = sorted(set(facings) | set(plan.brand_targets), key=lambda b: (-width[b], b))
+    shares = [
+        BrandShare(
+            brand=b, is_own=b in plan.own_brands, facings=facings[b],
+            facings_share=facings[b] / total_f if total_f else 0.0,
+            width_mm=round(width[b], 1), width_share=width[b] / total_w if total_w else 0.0,
+            target=plan.brand_targets.get(b),
+        )
+        for b in brands
+    ]
+    own = {
+        "facings": sum(s.facings_share for s in shares if s.is_own),
+        "width": sum(s.width_share for s in shares if s.is_own),
+    }
+    if not total_f or not plan.brand_targets:
+        return shares, own, []
+    out = []
+    per_brand = weights.share_of_shelf / len(plan.brand_targets)
+    by_width = weights.share_basis == "width"
+    for s in shares:
+        target = s.target
+        actual = s.width_share if by_width else s.facings_share
+        if not target or actual >= target - 1e-9:
+            continue
+        have, total = (width[s.brand], total_w) if by_width else (facings[s.brand], total_f)
+        needed = (target * total - have) / (1 - target) if target < 1 else math.inf
+        pack = statistics.median(widths_by_brand.get(s.brand) or [fallback]) if by_width else 1.0
+        more = (f"add about {_facings(math.ceil(needed / pack - 1e-9))} of {s.brand}" if math.isfinite(needed)
+                else f"only {s.brand} may stand here")
+        basis = "shelf width" if by_width else "facings"
+        out.append(Deduction(
+            "share_below_target", None, round(per_brand * (target - actual) / target, 2),
+            f"{s.brand}: {actual:.0%} of {basis}, target {target:.0%} — {more}.",
+        ))
+    return shares, own, out

@@ -1,0 +1,48 @@
+"""Marketing, planning and admins see the analytics; reps are sent to their page; others see nothing."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from shelfai.accounts.models import Role
+
+PAGES = ["/analytics/", "/analytics/visits/", "/analytics/placements/", "/analytics/campaigns/"]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_an_outsider_is_sent_to_sign_in(client, world, page):
+    response = client.get(page)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/?next=")
+
+
+def test_a_rep_is_sent_back_to_the_capture_page(client, world):
+    client.force_login(world.users["rep"])
+    response = client.get("/analytics/")
+    assert response.status_code == 302 and response["Location"] == "/rep/"
+
+
+def test_finance_gets_a_404(client, world):
+    client.force_login(world.users["finance"])
+    assert client.get("/analytics/").status_code == 404
+
+
+@pytest.mark.parametrize("username", ["marketing", "admin", "planner"])
+def test_marketing_planning_and_admin_see_the_dashboard_never_cached(client, world, username):
+    user = world.users.get(username) or get_user_model().objects.create_user(username, role=Role.PLANNING)
+    client.force_login(user)
+    response = client.get("/analytics/")
+    assert response.status_code == 200
+    assert "Shelf compliance" in response.content.decode()
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+
+
+def test_a_photo_or_visit_that_does_not_exist_is_a_404(marketing_client):
+    assert marketing_client.get("/analytics/visits/00000000-0000-0000-0000-000000000000/").status_code == 404
+    assert marketing_client.get("/analytics/photos/00000000-0000-0000-0000-000000000000/").status_code == 404
+
+
+def test_the_marketing_home_page_is_the_dashboard(marketing_client):
+    response = marketing_client.get("/")
+    assert response.status_code == 302 and response["Location"] == "/analytics/"

@@ -1,0 +1,66 @@
+"""The printable campaign report: coverage of each paid placement, as a page and as a PDF."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from analytics.report import campaign_report, render_pdf
+from tests.analytics.factories import campaign_with_checks, scored_visit
+
+TODAY = timezone.localdate()
+
+
+@pytest.fixture
+def campaign(world, products):
+    rep = world.users["rep"]
+    visits = [scored_visit(store=world.store, rep=rep, day=TODAY - timedelta(days=d), score=s,
+                           observations={products["gold900"]: (4, 4, d == 14)})
+              for d, s in [(21, 88), (14, 52), (7, 91), (1, 75)]]
+    verdicts = ["executed", "not_executed", "executed", "insufficient_evidence"]
+    return campaign_with_checks(brand=products["gold900"].brand, store=world.store, name="Gold & <Spring> end-caps",
+                                starts=TODAY - timedelta(days=28), ends=TODAY + timedelta(days=7),
+                                verdicts=list(zip(visits, verdicts, strict=True)))
+
+
+def test_the_report_shows_how_many_visits_verified_each_placement(marketing_client, campaign):
+    response = marketing_client.get(f"/analytics/campaigns/{campaign.pk}/report/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Gold &amp; &lt;Spring&gt; end-caps" in html
+    assert "2 of 3 visits" in html  # the insufficient-evidence visit does not count either way
+    assert response.context["report"].headline.average_score == pytest.approx((88 + 52 + 91 + 75) / 4)
+    assert "data-print" in html and f"/analytics/campaigns/{campaign.pk}/report.pdf" in html
+
+
+def test_the_report_only_counts_the_campaign_period_up_to_today(campaign):
+    report = campaign_report(campaign)
+    assert report.filters.date_from == campaign.starts_on
+    assert report.filters.date_to == TODAY
+
+
+def test_the_pdf_carries_the_same_figures(campaign):
+    pdf = render_pdf(campaign_report(campaign), compress=False)
+    assert pdf.startswith(b"%PDF")
+    assert b"2 of 3 visits" in pdf
+    assert b"FreshCo Riverside" in pdf
+
+
+def test_the_pdf_downloads(marketing_client, campaign):
+    response = marketing_client.get(f"/analytics/campaigns/{campaign.pk}/report.pdf")
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    assert "attachment;" in response["Content-Disposition"]
+
+
+def test_a_report_table_exports_like_any_other(marketing_client, campaign):
+    response = marketing_client.get(f"/analytics/campaigns/{campaign.pk}/report/",
+                                    {"export": "placement_coverage", "format": "csv"})
+    assert "2 of 3 visits" in response.content.decode("utf-8-sig")
+
+
+def test_the_campaign_list_links_each_report(marketing_client, campaign):
+    html = marketing_client.get("/analytics/campaigns/").content.decode()
+    assert f"/analytics/campaigns/{campaign.pk}/report/" in html

@@ -1,0 +1,92 @@
+"""The rep's capture flow on a phone, in a real browser, including an upload made while offline."""
+
+from __future__ import annotations
+
+import pytest
+from selenium.webdriver.common.by import By
+
+from shelfai.visits.models import Photo, Visit
+from tests.browser.conftest import wait
+from tests.conftest import jpeg_bytes
+
+pytestmark = pytest.mark.browser
+NEAR_RIVERSIDE = {"latitude": 52.5205, "longitude": 13.405, "accuracy": 12}
+
+
+@pytest.fixture(autouse=True)
+def _no_pipeline(monkeypatch):
+    # The browser tests look at the phone and the intake; analysis has tests of its own.
+    monkeypatch.setattr("shelfai.visits.services.enqueue_analysis", lambda photo_id: None)
+
+
+@pytest.fixture
+def phone(make_driver, live_server):
+    driver = make_driver(phone=True)
+    driver.execute_cdp_cmd("Browser.grantPermissions", {"origin": live_server.url, "permissions": ["geolocation"]})
+    driver.execute_cdp_cmd("Emulation.setGeolocationOverride", NEAR_RIVERSIDE)
+    return driver
+
+
+@pytest.fixture
+def shelf_jpeg(tmp_path):
+    path = tmp_path / "shelf.jpg"
+    path.write_bytes(jpeg_bytes(1024, 768, seed=3))
+    return str(path)
+
+
+def check_in(driver, sign_in, world) -> None:
+    sign_in(driver, "rep", "pw-rep", "/rep/")
+    store = wait(driver).until(lambda d: d.find_element(By.CSS_SELECTOR, "#stores button[data-store='s1']"))
+    assert "m" in store.find_element(By.CSS_SELECTOR, ".dist").text  # distance shown: location was used
+    store.click()
+    wait(driver).until(lambda d: d.find_element(By.ID, "visit-view").is_displayed())
+    assert driver.find_element(By.ID, "visit-h").text == world.store.name
+
+
+def photo_status(driver) -> tuple[str, str] | None:
+    items = driver.find_elements(By.CSS_SELECTOR, "#photos li.photo")
+    if not items:
+        return None
+    return items[0].get_attribute("data-status"), items[0].find_element(By.CSS_SELECTOR, ".badge").text
+
+
+def set_offline(driver, offline: bool) -> None:
+    driver.execute_cdp_cmd("Network.enable", {})
+    driver.execute_cdp_cmd("Network.emulateNetworkConditions", {
+        "offline": offline, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+
+
+def test_a_rep_checks_in_and_uploads_a_photo_from_the_library(phone, sign_in, world, shelf_jpeg):
+    check_in(phone, sign_in, world)
+    visit = Visit.objects.get()
+    assert visit.rep == world.users["rep"] and visit.store == world.store
+    assert visit.checkin_distance_m is not None and visit.checkin_distance_m < 150
+
+    phone.find_element(By.ID, "library").send_keys(shelf_jpeg)
+    wait(phone).until(lambda d: photo_status(d) == ("queued", "Queued"))
+    item = phone.find_element(By.CSS_SELECTOR, "#photos li.photo")
+    assert not item.find_element(By.TAG_NAME, "progress").is_displayed()  # upload finished
+    photo = Photo.objects.get()
+    assert photo.visit == visit and photo.width == 1024 and photo.status == Photo.Status.QUEUED
+
+
+def test_a_photo_taken_offline_waits_survives_a_reload_and_uploads_once(phone, sign_in, world, shelf_jpeg):
+    check_in(phone, sign_in, world)
+    # The page shell must be cached by the service worker before the network goes.
+    wait(phone).until(lambda d: d.execute_script("return !!navigator.serviceWorker.controller"))
+
+    set_offline(phone, True)
+    phone.find_element(By.ID, "library").send_keys(shelf_jpeg)
+    wait(phone).until(lambda d: photo_status(d) == ("waiting", "Waiting for network"))
+    assert phone.find_element(By.ID, "net").is_displayed()
+    assert Photo.objects.count() == 0
+
+    phone.refresh()  # still offline: the service worker serves the page, IndexedDB still has the photo
+    wait(phone).until(lambda d: photo_status(d) == ("waiting", "Waiting for network"))
+    assert phone.find_element(By.ID, "visit-h").text == world.store.name
+    assert Photo.objects.count() == 0
+
+    set_offline(phone, False)
+    wait(phone, 40).until(lambda d: photo_status(d) == ("queued", "Queued"))
+    assert Photo.objects.count() == 1
+    assert len(phone.find_elements(By.CSS_SELECTOR, "#photos li.photo")) == 1

@@ -1,0 +1,153 @@
+"""Training, resuming and evaluating a detector, on a handful of generated shelf photos.
+
+The model trained here is tiny and barely trained (two epochs at 160 px): it proves the plumbing — a run
+that is interrupted resumes from its checkpoint, weights load, metrics come out — not accuracy, which
+``bench/detector_accuracy.py`` measures on real photos. The ``tiny_weights`` fixture is shared with
+test_detector.py.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from shelfai.vision.training import TrainingError, evaluate, resolve_data, train, write_tiles
+
+TINY = {"model_cfg": "yolo11n.yaml", "imgsz": 160, "batch": 4, "workers": 0}
+
+
+def write_scenes(root: Path, count: int, split: str, seed: int) -> None:
+    from shelfai.vision.synthetic import RenderOptions, random_catalog, random_layout, render_shelf
+
+    rng = np.random.default_rng(seed)
+    catalog = random_catalog(6, 2, rng)
+    for i in range(count):
+        layout = random_layout(catalog.codes, rng, n_rows=3, facings_per_row=(7, 9))
+        scene = render_shelf(layout, catalog.pack_images, rng=rng, options=RenderOptions(size=(320, 240)))
+        scene.write_yolo(root / "images" / split, root / "labels" / split, f"{split}_{i}")
+
+
+@pytest.fixture(scope="session")
+def scene_dataset(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("scenes")
+    write_scenes(root, 6, "train", seed=1)
+    write_scenes(root, 2, "val", seed=2)
+    return root
+
+
+class _StopAfterFirstEpoch(Exception):
+    pass
+
+
+@pytest.fixture(scope="session")
+def tiny_run(scene_dataset, tmp_path_factory):
+    """Train 2 epochs, killed after the first; then resume. Returns (first attempt's events, result)."""
+    out = tmp_path_factory.mktemp("run")
+    data_yaml = resolve_data(scene_dataset, out)
+    events: list[dict] = []
+
+    def crash_after_first_epoch(event: dict) -> None:
+        events.append(event)
+        if event["event"] == "epoch":
+            raise _StopAfterFirstEpoch
+
+    with pytest.raises(_StopAfterFirstEpoch):
+        train(data_yaml, epochs=2, out_dir=out, progress=crash_after_first_epoch, **TINY)
+    resumed: list[dict] = []
+    result = train(data_yaml, resume=True, out_dir=out, progress=resumed.append)
+    return events, resumed, result
+
+
+@pytest.fixture(scope="session")
+def tiny_weights(tiny_run) -> Path:
+    return tiny_run[2].best
+
+
+def test_training_reports_progress_and_an_interrupted_run_resumes(tiny_run):
+    events, resumed, result = tiny_run
+    first = [e for e in events if e["event"] == "epoch"]
+    assert first[0]["epoch"] == 1 and first[0]["epochs"] == 2
+    assert any(e["event"] == "batch" for e in events)  # progress inside an epoch too
+    assert [e["epoch"] for e in resumed if e["event"] == "epoch"] == [2]  # it did not start over
+    assert result.epochs_done == 2
+    assert result.best.is_file() and result.last.is_file()
+
+
+def test_evaluate_measures_the_weights_on_the_validation_photos(tiny_weights, scene_dataset):
+    metrics = evaluate(tiny_weights, scene_dataset, imgsz=160)
+    assert metrics["images"] == 2
+    for key in ("map50", "map50_95", "precision", "recall"):
+        assert 0.0 <= metrics[key] <= 1.0
+    assert metrics["map50_95"] <= metrics["map50"]
+    assert metrics["seconds_per_image"] > 0
+
+
+def test_evaluate_detector_command_prints_one_json_object(tiny_weights, scene_dataset):
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("evaluate_detector", "--data", str(scene_dataset), "--weights", str(tiny_weights),
+                 "--imgsz", "160", "--json", stdout=out)
+    payload = json.loads(out.getvalue())
+    assert set(payload) == {"map50", "map50_95", "precision", "recall", "images", "seconds_per_image"}
+    assert payload["images"] == 2
+
+
+def test_evaluate_detector_command_explains_a_folder_without_labels(tmp_path, tiny_weights):
+    from django.core.management import CommandError, call_command
+
+    (tmp_path / "images").mkdir()
+    with pytest.raises(CommandError, match="labels/"):
+        call_command("evaluate_detector", "--data", str(tmp_path), "--weights", str(tiny_weights))
+
+
+def test_resume_without_a_checkpoint_says_what_to_do(tmp_path):
+    with pytest.raises(TrainingError, match="Start without --resume"):
+        train(tmp_path / "data.yaml", resume=True, out_dir=tmp_path)
+
+
+def test_a_folder_without_images_is_refused_with_the_expected_layout(tmp_path):
+    with pytest.raises(TrainingError, match="images/ and labels/"):
+        resolve_data(tmp_path, tmp_path / "work")
+
+
+def test_the_dataset_is_linked_not_copied_and_the_source_stays_untouched(scene_dataset, tmp_path):
+    before = sorted(p.name for p in scene_dataset.rglob("*"))
+    data_yaml = resolve_data(scene_dataset, tmp_path)
+    linked = next((tmp_path / "dataset" / "images" / "train").iterdir())
+    assert linked.is_symlink()
+    assert "train: images/train" in data_yaml.read_text() and "val: images/val" in data_yaml.read_text()
+    assert sorted(p.name for p in scene_dataset.rglob("*")) == before
+
+
+def test_tiles_keep_the_boxes_they_contain():
+    image = np.zeros((400, 600, 3), np.uint8)
+    # one box well inside the first tile, one straddling the first two tiles' overlap
+    labels = np.array([[0, 100 / 600, 100 / 400, 40 / 600, 60 / 400], [0, 300 / 600, 200 / 400, 40 / 600, 60 / 400]])
+    tiles = write_tiles(image, labels, tile=320, overlap=0.25)
+    assert all(t[0].shape[:2] == (320, 320) for t in tiles)
+    first_tile_boxes = tiles[0][1]
+    assert len(first_tile_boxes) == 2
+    xc, yc, w, h = first_tile_boxes[0, 1:]
+    assert (xc * 320, yc * 320, w * 320, h * 320) == pytest.approx((100, 100, 40, 60))
+
+
+@pytest.mark.django_db
+def test_registering_weights_makes_exactly_one_model_active(tiny_weights, tmp_path):
+    from shelfai.analysis.management.commands.train_detector import register_model
+    from shelfai.analysis.models import DetectorModel
+
+    other = tmp_path / "other.pt"
+    other.write_bytes(tiny_weights.read_bytes() + b"\0")  # different hash, same model
+    first = register_model(tiny_weights, name="a", metrics={"map50": 0.1}, trained_on="x", activate=True)
+    second = register_model(other, name="b", metrics={"map50": 0.2}, trained_on="y", activate=True)
+    again = register_model(other, name="b", metrics={"map50": 0.3}, trained_on="y", activate=False)
+    assert again.pk == second.pk  # the same file is one registry row
+    assert list(DetectorModel.objects.filter(is_active=True)) == [second]
+    first.refresh_from_db()
+    assert not first.is_active
+    assert DetectorModel.objects.get(pk=second.pk).metrics == {"map50": 0.3}
