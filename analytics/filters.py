@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 from urllib.parse import urlencode
 
 from django import forms
@@ -59,7 +60,7 @@ class Filters:
             q &= Q(**{f"{prefix}pk__in": self.campaign_store_ids})
         return q
 
-    @property
+    @cached_property
     def campaign_store_ids(self) -> list[int]:
         # A campaign without stores runs everywhere (see Campaign.stores).
         if self.campaign is None:

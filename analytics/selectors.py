@@ -2,22 +2,26 @@
 
 Which rows feed which figure:
 - scores: the current *visit*-scope ComplianceResult (a photo covers part of a bay, so only the
-  visit score says whether the store complied), dated by the visit's check-in;
-- out of stock and share of shelf: SkuObservation (one row per visit and SKU, ``observed_on``);
-- paid placements: current PlacementCheck rows, dated by ``checked_on``.
+  visit score says whether the store complied), dated by the visit's check-in, read from the
+  per-store-and-day summary (analytics.models.StoreDay). Scores are whole-visit figures, so brand
+  and SKU filters do not narrow them; they narrow the shelf figures, placements and visit lists;
+- out of stock and share of shelf: SkuObservation (one row per visit and SKU, ``observed_on``),
+  from the per-day-region-SKU summary, or the observations themselves for a store-level filter;
+- paid placements: current PlacementCheck rows, dated by ``checked_on`` (a small table).
+The summaries are refreshed by analytics.summaries before a page reads them.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
-from django.db.models import Avg, Count, Exists, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, TruncDay, TruncWeek
-from django.utils import timezone
+from django.db.models import Count, Exists, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, NullIf, TruncWeek
 
 from analytics.filters import Filters
+from analytics.models import SkuDay, StoreDay
 from shelfai.claims.models import PlacementCheck
 from shelfai.compliance.models import ComplianceResult, SkuObservation
 from shelfai.stores.models import Brand, Product
@@ -48,16 +52,9 @@ def visits_in_scope(f: Filters) -> QuerySet[Visit]:
     return Visit.objects.filter(visit_q(f)).filter(*_covers_products(f, "pk"))
 
 
-def visit_scores(f: Filters) -> QuerySet[ComplianceResult]:
-    """Current visit scores behind every score figure."""
-    return ComplianceResult.objects.filter(
-        visit_q(f, "visit__"), *_covers_products(f, "visit_id"),
-        scope=ComplianceResult.Scope.VISIT, is_current=True, score__isnull=False,
-    )
-
-
 def observations(f: Filters, *, limit_products: bool = True) -> QuerySet[SkuObservation]:
-    q = Q(observed_on__gte=f.date_from, observed_on__lte=f.date_to) & f.store_q("store__")
+    """Observations of the visits in scope (dated, like every figure, by the visit's check-in)."""
+    q = Q(visit__started_at__gte=f.starts_at, visit__started_at__lt=f.ends_before) & f.store_q("store__")
     rows = SkuObservation.objects.filter(q)
     product_ids = f.product_ids() if limit_products else None
     return rows if product_ids is None else rows.filter(product_id__in=product_ids)
@@ -79,6 +76,11 @@ def placement_checks(f: Filters) -> QuerySet[PlacementCheck]:
 # --- Headline figures -------------------------------------------------------------------------
 
 
+def store_days(f: Filters) -> QuerySet[StoreDay]:
+    """Pre-aggregated visits and scores per store and day (see analytics.models)."""
+    return StoreDay.objects.filter(day__gte=f.date_from, day__lte=f.date_to).filter(f.store_q("store__"))
+
+
 @dataclass(frozen=True)
 class Headline:
     average_score: float | None
@@ -89,17 +91,18 @@ class Headline:
 
 
 def headline(f: Filters, *, totals: dict[int, SkuTotal] | None = None) -> Headline:
-    scores = visit_scores(f).aggregate(avg=Avg("score"), n=Count("pk"))
-    photos = Photo.objects.filter(visit_q(f, "visit__")).filter(*_covers_products(f, "visit_id")).count()
+    """Scores and visit counts cover whole visits: brand and SKU filters narrow the shelf figures."""
+    days = store_days(f).aggregate(visits=Sum("visits"), scored=Sum("scored_visits"), total=Sum("score_sum"),
+                                   photos=Sum("photos"))
     limited = _limited(f, sku_totals(f) if totals is None else totals)
     oos = {"n": sum(t.seen for t in limited), "oos": sum(t.oos for t in limited)}
     checks = placement_checks(f).exclude(verdict=VERDICTS.INSUFFICIENT).aggregate(
         n=Count("pk"), ok=Count("pk", filter=Q(verdict=VERDICTS.EXECUTED))
     )
     return Headline(
-        average_score=float(scores["avg"]) if scores["avg"] is not None else None,
-        visits=visits_in_scope(f).count(),
-        photos=photos,
+        average_score=days["total"] / days["scored"] if days["scored"] else None,
+        visits=days["visits"] or 0,
+        photos=days["photos"] or 0,
         oos_rate=oos["oos"] / oos["n"] if oos["n"] else None,
         executed_rate=checks["ok"] / checks["n"] if checks["n"] else None,
     )
@@ -119,34 +122,35 @@ class TrendPoint:
 def score_trend(f: Filters) -> list[TrendPoint]:
     """Average visit score per day (ranges up to 5 weeks) or per week (longer ranges)."""
     daily = f.days <= 35
-    trunc = TruncDay if daily else TruncWeek
+    bucket = F("day") if daily else TruncWeek("day")
     rows = (
-        visit_scores(f)
-        .annotate(bucket=trunc("visit__started_at", tzinfo=timezone.get_current_timezone()))
-        .values("bucket")
-        .annotate(avg=Avg("score"), n=Count("pk"))
+        store_days(f).filter(scored_visits__gt=0)
+        .annotate(bucket=bucket).values("bucket")
+        .annotate(total=Sum("score_sum"), n=Sum("scored_visits"))
         .order_by("bucket")
     )
     span = timedelta(days=0 if daily else 6)
     points = []
     for row in rows:
-        start = row["bucket"].date() if hasattr(row["bucket"], "date") else row["bucket"]
-        points.append(TrendPoint(max(start, f.date_from), min(start + span, f.date_to), float(row["avg"]), row["n"]))
+        start = row["bucket"].date() if isinstance(row["bucket"], datetime) else row["bucket"]
+        points.append(TrendPoint(max(start, f.date_from), min(start + span, f.date_to), row["total"] / row["n"],
+                                 row["n"]))
     return points
 
 
 def worst_stores(f: Filters, *, limit: int | None = 10) -> list[dict]:
     rows = (
-        visit_scores(f)
-        .values("visit__store_id", "visit__store__code", "visit__store__name", "visit__store__region__name",
-                "visit__store__retailer__name")
-        .annotate(avg=Avg("score"), n=Count("pk"), last=Max("visit__started_at"))
-        .order_by("avg", "visit__store__name")
+        store_days(f)
+        .values("store_id", "store__code", "store__name", "store__region__name", "store__retailer__name")
+        .annotate(total=Sum("score_sum"), n=Sum("scored_visits"), last=Max("last_visit_at"))
+        .filter(n__gt=0)
+        .annotate(avg=F("total") / NullIf(F("n"), 0))
+        .order_by("avg", "store__name")
     )
     rows = rows[:limit] if limit else rows
     return [
-        {"code": r["visit__store__code"], "name": r["visit__store__name"], "region": r["visit__store__region__name"],
-         "retailer": r["visit__store__retailer__name"], "average": float(r["avg"]), "visits": r["n"],
+        {"code": r["store__code"], "name": r["store__name"], "region": r["store__region__name"],
+         "retailer": r["store__retailer__name"], "average": float(r["avg"]), "visits": r["n"],
          "last_visit": r["last"]}
         for r in rows
     ]
@@ -169,16 +173,23 @@ def sku_totals(f: Filters) -> dict[int, SkuTotal]:
     One scan of the observations serves the out-of-stock figure, the headline rate and share of
     shelf; it depends only on the dates and stores, so brand/SKU filters are applied afterwards.
     """
-    rows = (
-        observations(f, limit_products=False)
-        .values("product_id")
-        .annotate(seen=Count("pk"), oos=Count("pk", filter=Q(out_of_stock=True)),
-                  facings=Coalesce(Sum("facings"), Value(0), output_field=IntegerField()))
-        .order_by()
-    )
-    rows = list(rows)
+    if f.retailer is None and f.store is None and not f.campaign_store_ids:
+        # Region and dates only: the per-day, per-region summary has every figure needed.
+        summary = SkuDay.objects.filter(day__gte=f.date_from, day__lte=f.date_to)
+        summary = summary.filter(region=f.region) if f.region is not None else summary.filter(region__isnull=True)
+        rows = summary.values("product_id").annotate(seen=Sum("seen"), oos=Sum("oos"), facings=Sum("facings"))
+    else:
+        # A few stores: the observations' (store, product, day) index finds them quickly.
+        rows = (
+            observations(f, limit_products=False)
+            .values("product_id")
+            .annotate(seen=Count("pk"), oos=Count("pk", filter=Q(out_of_stock=True)),
+                      facings=Coalesce(Sum("facings"), Value(0), output_field=IntegerField()))
+        )
+    rows = list(rows.order_by())
     products = Product.objects.select_related("brand").in_bulk([r["product_id"] for r in rows])
-    return {r["product_id"]: SkuTotal(products[r["product_id"]], r["seen"], r["oos"], r["facings"]) for r in rows}
+    return {r["product_id"]: SkuTotal(products[r["product_id"]], r["seen"], r["oos"], r["facings"] or 0)
+            for r in rows}
 
 
 def _limited(f: Filters, totals: dict[int, SkuTotal]) -> list[SkuTotal]:

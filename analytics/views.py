@@ -15,7 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import add_never_cache_headers
 
-from analytics import figures, report, selectors
+from analytics import figures, report, selectors, summaries
 from analytics.exports import FORMATS, table_response
 from analytics.filters import FilterForm, Filters, filters_from
 from analytics.tables import Table
@@ -84,6 +84,7 @@ def _filters(request: HttpRequest) -> tuple[FilterForm, Filters]:
 @analytics_page
 def dashboard(request: HttpRequest) -> HttpResponse:
     form, f = _filters(request)
+    summaries.refresh_pending()  # cheap when the summaries are current (the periodic task keeps them so)
     totals = selectors.sku_totals(f)  # one scan of the shelf observations for three figures
     trend = figures.score_trend_table(f)
     worst = figures.worst_stores_table(f)
@@ -212,6 +213,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 @analytics_page
 def campaign_report(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = get_object_or_404(Campaign.objects.select_related("brand"), pk=pk)
+    summaries.refresh_pending()
     data = report.campaign_report(campaign)
     tables: TableBuilders = {t.name: (lambda export, t=t: t) for t in data.tables}
     context = {"section": "campaigns", "report": data, "campaign": campaign}
@@ -221,6 +223,7 @@ def campaign_report(request: HttpRequest, pk: int) -> HttpResponse:
 @analytics_page
 def campaign_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = get_object_or_404(Campaign.objects.select_related("brand"), pk=pk)
+    summaries.refresh_pending()
     body = report.render_pdf(report.campaign_report(campaign))
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="campaign-{campaign.pk}-report.pdf"'

@@ -24,7 +24,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from shelfai.vision.sku import SkuCatalog  # noqa: E402
 from shelfai.vision.synthetic import (  # noqa: E402
-    Distractors, RenderOptions, random_catalog, random_layout, render_shelf,
+    Distractors,
+    RenderOptions,
+    random_catalog,
+    random_layout,
+    render_shelf,
 )
 from shelfai.vision.types import UNKNOWN_SKU, Box  # noqa: E402
 
@@ -64,13 +68,12 @@ def run_seed(seed: int, args: argparse.Namespace, tally: Counter, timings: list[
     distractors = Distractors.from_catalog(catalog, rng)
     for _ in range(args.scenes):
         layout = random_layout(catalog.codes, rng, n_rows=int(rng.integers(4, 7)))
-        scene = render_shelf(layout, catalog.pack_images, options=random_options(rng), rng=rng,
-                             distractors=distractors)
+        scene = render_shelf(layout, catalog.pack_images, options=random_options(rng), rng=rng, distractors=distractors)
         boxes = [jitter(f.box, rng, args.box_noise) for f in scene.facings]
         start = time.perf_counter()
         answers = recogniser.identify(scene.image, boxes)
         timings.append((time.perf_counter() - start) / max(1, len(boxes)))
-        for facing, kind, (sku, _) in zip(scene.facings, scene.facing_kinds, answers):
+        for facing, kind, (sku, _) in zip(scene.facings, scene.facing_kinds, answers, strict=True):
             tally[f"{kind}_n"] += 1
             if kind == "catalog":
                 tally["catalog_ok"] += sku == facing.sku
@@ -99,8 +102,10 @@ def main() -> None:
 
     unknown_ok = tally["lookalike_ok"] + tally["foreign_ok"]
     unknown_n = tally["lookalike_n"] + tally["foreign_n"]
-    print(f"seeds {args.seeds}: {args.skus} SKUs in {args.families} brands, {args.scenes} photos each, "
-          f"box noise +-{args.box_noise:.0%}")
+    print(
+        f"seeds {args.seeds}: {args.skus} SKUs in {args.families} brands, {args.scenes} photos each, "
+        f"box noise +-{args.box_noise:.0%}"
+    )
     print(f"known SKUs, top-1 correct:          {share('catalog_ok', 'catalog_n')}")
     print(f"known SKUs, confused with another:  {share('catalog_confused', 'catalog_n')}")
     print(f"unknown products reported unknown:  {100 * unknown_ok / max(1, unknown_n):.1f}% of {unknown_n}")

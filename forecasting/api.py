@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import numpy as np
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from rest_framework import serializers, status
@@ -25,6 +26,7 @@ from forecasting.plan_services import (
     compare_campaigns,
     inventory_plan_create,
 )
+from forecasting.planning import EffectEstimate, effect_lift
 from forecasting.runs import ALL_LEVELS, forecast_run_create
 from forecasting.services import sales_import
 from shelfai.claims.models import Campaign
@@ -182,7 +184,7 @@ class ForecastView(PlanningView):
             detail = "No finished forecast run yet: start one (POST runs/ or fit_forecasts)."
             return Response({"detail": detail, "history": history}, status=status.HTTP_404_NOT_FOUND)
         fit = selectors.series_fit(run, **ids)
-        points = selectors.forecast_points(run, **ids)
+        points = list(selectors.forecast_points(run, **ids))
         return Response(
             {
                 "run": run.pk,
@@ -190,7 +192,7 @@ class ForecastView(PlanningView):
                 "level": Level.SERIES if store else Level.REGION if region else Level.SKU,
                 "model": fit.model if fit else None,
                 "note": fit.note if fit else "This series was not in the run.",
-                "effects": _effect_multipliers(fit.effects if fit else {}),
+                "effects": _effect_lifts(fit, points),
                 "history": history,
                 "forecast": [
                     {
@@ -207,19 +209,26 @@ class ForecastView(PlanningView):
         )
 
 
-def _effect_multipliers(effects: dict) -> dict:
-    """Effects as "x1.32 units (80% interval x1.25 to x1.40)": what a planner reads."""
-    import math
-
-    z = 1.2816
-    return {
-        name: {
-            "multiplier": round(math.exp(v["coef"]), 3),
-            "low": round(math.exp(v["coef"] - z * v["se"]), 3),
-            "high": round(math.exp(v["coef"] + z * v["se"]), 3),
-        }
-        for name, v in effects.items()
+def _effect_lifts(fit, points) -> dict:
+    """Each learned effect as a lift in units over this forecast's days, e.g. {"promo": {"lift": 0.42, ...}}
+    for +42% (80% interval in low/high); "price_cut_10pct" is the lift from a 10% lower price."""
+    if fit is None or not fit.effects or not points:
+        return {}
+    effects = {name: EffectEstimate(coef=v["coef"], se=v["se"]) for name, v in fit.effects.items()}
+    yhat = np.array([p.yhat for p in points])
+    regressors = {
+        name: np.array([getattr(p, name) for p in points]) for name in ("promo", "display", "price_index")
     }
+    out = {}
+    for label, name, value in (
+        ("promo", "promo", 1.0),
+        ("display", "display", 1.0),
+        ("price_cut_10pct", "price_index", 0.9),
+    ):
+        lift = effect_lift(yhat=yhat, regressors=regressors, effects=effects, name=name, value=value)
+        if lift is not None:
+            out[label] = {"lift": round(lift[0], 3), "low": round(lift[1], 3), "high": round(lift[2], 3)}
+    return out
 
 
 def _history(product, store, region, days: int, freq: str) -> list[dict]:

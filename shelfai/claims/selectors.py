@@ -66,7 +66,10 @@ def claim_queue(
         claims = claims.filter(total_amount__gte=min_amount)
     if search:
         claims = claims.filter(Q(reference__icontains=search) | Q(claimant_name__icontains=search))
-    return claims.distinct().order_by("-risk_score", "-total_amount", "submitted_at")
+    return (
+        claims.distinct().prefetch_related("lines__placement__store")
+        .order_by("-risk_score", "-total_amount", "submitted_at")
+    )
 
 
 def claim_lines_with_placements(claim: ExpenseClaim):

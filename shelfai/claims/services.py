@@ -2,7 +2,9 @@
 
 Every write runs in a transaction and calls ``full_clean`` first. Money is ``Decimal`` end to end and
 no amount — claimed, recommended or approved — ever exceeds the placement's contracted fee.
-Paid-placement verification and the evidence packet live in ``shelfai.claims.evidence``.
+Paid-placement verification and the evidence packet live in ``shelfai.claims.evidence`` and are
+re-exported here: ``placement_checks_refresh(visit=...)``, ``placement_verify(placement=..., visit=...)``
+and ``claim_evidence_refresh(claim=...)``.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ from django.utils import timezone
 
 from shelfai.accounts.models import User
 from shelfai.claims.models import AuditEvent, ClaimDecision, ClaimLine, ExpenseClaim, PaidPlacement
+from shelfai.claims.evidence import (  # noqa: F401  (re-exported: the scoring task calls these from here)
+    claim_evidence_refresh, placement_checks_refresh, placement_verify,
+)
 from shelfai.claims.selectors import user_decides_claims
 
 log = logging.getLogger(__name__)
@@ -191,8 +196,6 @@ def _new_reference(source: str) -> str:
 
 
 def _evidence_refresh_quietly(claim: ExpenseClaim) -> None:
-    from shelfai.claims.evidence import claim_evidence_refresh
-
     try:
         claim_evidence_refresh(claim=claim)
     except Exception:  # the claim is stored; its packet is rebuilt on the next refresh

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
 
@@ -100,7 +101,55 @@ def visit_facts(visit, *, on: date) -> VisitFacts:
 
 
 def photo_weight(photo) -> float:
-    """How far a photo's authenticity flags let it count as evidence, 0..1 (the pure rule)."""
+    """How far a photo's stored authenticity flags let it count as evidence, 0..1 (the pure rule)."""
+    stored = list(photo.flags.all())
+    if not stored:
+        return 1.0  # the product over no flags
     from shelfai.compliance import authenticity
 
-    return float(authenticity.evidence_weight([flag.code for flag in photo.flags.all()]))
+    table = flag_weights()
+    flags = [
+        authenticity.Flag(flag.code, flag.severity, flag.reason,
+                          table.get((flag.code, flag.severity), FALLBACK_WEIGHT.get(flag.severity, 1.0)))
+        for flag in stored
+    ]
+    return float(authenticity.evidence_weight(flags))
+
+
+# Used only for a flag code the pure module does not (yet) make: the severity decides.
+FALLBACK_WEIGHT = {"info": 1.0, "warning": 0.6, "critical": 0.0}
+
+
+@lru_cache(maxsize=1)
+def flag_weights() -> dict[tuple[str, str], float]:
+    """(code, severity) -> weight, taken from the pure module's own flag constructors.
+
+    Stored flags keep their code, severity and reason but not their weight; asking the constructors
+    keeps this table from drifting away from the rule documented in ``compliance.authenticity``.
+    """
+    from datetime import datetime, timedelta
+    from datetime import timezone as tz
+
+    from shelfai.compliance import authenticity as a
+
+    now = datetime(2026, 1, 15, 12, tzinfo=tz.utc)
+    hour, store = timedelta(hours=1), {"store_latitude": 50.0, "store_longitude": 10.0, "radius_m": 150}
+    made = [
+        a.duplicate_flag(original="x", exact=True),
+        a.duplicate_flag(original="x", exact=False),
+        a.duplicate_flag(original="x", exact=False, same_visit=True),
+        *a.check_capture_time(None, uploaded_at=now),
+        *a.check_capture_time(now + 24 * hour, uploaded_at=now),
+        *a.check_capture_time(now - 30 * 24 * hour, uploaded_at=now),
+        *a.check_capture_time(now - 3 * hour, uploaded_at=now, visit_started_at=now - hour),
+        *a.check_capture_time(now, uploaded_at=now + hour, visit_started_at=now - 3 * hour,
+                              visit_ended_at=now - 2 * hour),
+        *a.check_gps(None, None, **store),
+        *a.check_gps(50.02, 10.0, **store),  # about 2 km away
+        *a.check_gps(50.003, 10.0, **store),  # about 330 m away
+        *a.check_exif_present(False),
+        *a.check_software("Adobe Photoshop"),
+        *a.recapture_flag(0.95),
+        *a.recapture_flag(0.6),
+    ]
+    return {(flag.code, flag.severity): flag.weight for flag in made}

@@ -62,39 +62,58 @@ def _hatch(canvas: np.ndarray, x1: int, y1: int, x2: int, y2: int, step: int) ->
     cv2.addWeighted(lines, 0.7, region, 0.3, 0, dst=region)
 
 
-def _quietest_corner(canvas_shape: tuple[int, ...], width: int, height: int,
-                     boxes: list[tuple[int, int, int, int]]) -> tuple[int, int]:
+def _quietest_corner(
+    canvas_shape: tuple[int, ...], width: int, height: int, boxes: list[tuple[int, int, int, int]]
+) -> tuple[int, int]:
     """Top-left point of the corner where the legend hides the least box area."""
     h, w = canvas_shape[:2]
     corners = [(5, 5), (w - width - 5, 5), (5, h - height - 5), (w - width - 5, h - height - 5)]
 
     def hidden(corner: tuple[int, int]) -> int:
         x, y = corner
-        return sum(max(0, min(x + width, x2) - max(x, x1)) * max(0, min(y + height, y2) - max(y, y1))
-                   for x1, y1, x2, y2 in boxes)
+        return sum(
+            max(0, min(x + width, x2) - max(x, x1)) * max(0, min(y + height, y2) - max(y, y1))
+            for x1, y1, x2, y2 in boxes
+        )
 
     return min(corners, key=hidden)
 
 
-def _legend(canvas: np.ndarray, entries: list[tuple[tuple[int, int, int], str]], scale: float,
-            boxes: list[tuple[int, int, int, int]]) -> None:
+def _legend(
+    canvas: np.ndarray,
+    entries: list[tuple[tuple[int, int, int], str]],
+    scale: float,
+    boxes: list[tuple[int, int, int, int]],
+) -> None:
     if not entries:
         return
     line_h = int(22 * scale)
     shown = entries[:_LEGEND_ROWS]
     if len(entries) > _LEGEND_ROWS:
         shown.append(((255, 255, 255), f"... and {len(entries) - _LEGEND_ROWS} more"))
-    width = int(min(canvas.shape[1] - 10, 30 * scale + max(
-        cv2.getTextSize(label, _FONT, 0.5 * scale, 1)[0][0] for _, label in shown)))
+    width = int(
+        min(
+            canvas.shape[1] - 10,
+            30 * scale + max(cv2.getTextSize(label, _FONT, 0.5 * scale, 1)[0][0] for _, label in shown),
+        )
+    )
     height = min(canvas.shape[0] - 10, line_h * len(shown) + int(8 * scale))
     x0, y0 = _quietest_corner(canvas.shape, width, height, boxes)
-    panel = canvas[y0: y0 + height, x0: x0 + width]
+    panel = canvas[y0 : y0 + height, x0 : x0 + width]
     panel[:] = (panel * 0.35).astype(np.uint8)  # darken behind the text so it reads on any photo
     for i, (colour, label) in enumerate(shown):
         y = y0 + int(4 * scale) + i * line_h
         cv2.rectangle(canvas, (x0 + 7, y + 3), (x0 + 7 + int(16 * scale), y + line_h - 4), colour, -1)
-        cv2.putText(canvas, label, (x0 + int(12 + 18 * scale), y + line_h - 6), _FONT, 0.5 * scale,
-                    (255, 255, 255), 1, cv2.LINE_AA)
+        cv2.putText(
+            canvas,
+            label,
+            (x0 + int(12 + 18 * scale), y + line_h - 6),
+            _FONT,
+            0.5 * scale,
+            (255, 255, 255),
+            1,
+            cv2.LINE_AA,
+        )
 
 
 def render_evidence(

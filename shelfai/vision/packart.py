@@ -178,8 +178,9 @@ def make_pack_art(
     flavour_text, flavour_colour = FLAVOURS[_flavour_index(design, variant)]
     band_top, band_bottom = int(h * design.band_y), int(h * (design.band_y + 0.17))
     cv2.rectangle(art, (0, band_top), (w, band_bottom), flavour_colour, -1)
-    _put_text_fitted(art, flavour_text, (w // 2, (band_top + band_bottom) // 2), int(w * 0.85),
-                     _contrast_colour(flavour_colour))
+    _put_text_fitted(
+        art, flavour_text, (w // 2, (band_top + band_bottom) // 2), int(w * 0.85), _contrast_colour(flavour_colour)
+    )
     # A flavour illustration (fruit, bean ...) under the band, in the flavour colour.
     fruit_centre = (int(w * 0.32), int(h * 0.86))
     cv2.circle(art, fruit_centre, max(4, w // 8), flavour_colour, -1)
@@ -233,8 +234,11 @@ class SyntheticCatalog:
         for _ in range(n):
             family = "X" + "".join(rng.choice(list("ABCDEFGHKLMNPRSTVWZ"), 4))
             label = SIZE_LABELS[int(rng.integers(2))]
-            packs.append(make_pack_art(family, family=family, variant=int(rng.integers(10)),
-                                       size=pack_size_for(label), size_label=label))
+            packs.append(
+                make_pack_art(
+                    family, family=family, variant=int(rng.integers(10)), size=pack_size_for(label), size_label=label
+                )
+            )
         return packs
 
 
@@ -256,7 +260,7 @@ def reference_shot(art: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     cv2.warpPerspective(art, matrix, canvas.shape[1::-1], dst=canvas, borderMode=cv2.BORDER_TRANSPARENT)
     gain = rng.uniform(0.85, 1.15) * rng.uniform(0.95, 1.05, 3)
     shot = np.clip(canvas.astype(np.float32) * gain, 0, 255).astype(np.uint8)
-    return shot[pad // 2: pad // 2 + h + pad, pad // 2: pad // 2 + w + pad]
+    return shot[pad // 2 : pad // 2 + h + pad, pad // 2 : pad // 2 + w + pad]
 
 
 def random_catalog(
@@ -280,7 +284,7 @@ def random_catalog(
     counts = np.full(n_families, n_skus // n_families)
     counts[: n_skus % n_families] += 1
     skus: list[CatalogSku] = []
-    for brand, count in zip(brands, counts):
+    for brand, count in zip(brands, counts, strict=True):
         # A range: a few flavours in the small size; some flavours also come in a bigger size.
         flavour = 0
         while count > 0:
@@ -294,8 +298,7 @@ def random_catalog(
     catalog = SyntheticCatalog(skus=skus)
     for sku in skus:
         size = pack_size_for(sku.size_label)
-        art = make_pack_art(sku.code, family=sku.family, variant=sku.variant, size=size,
-                            size_label=sku.size_label)
+        art = make_pack_art(sku.code, family=sku.family, variant=sku.variant, size=size, size_label=sku.size_label)
         catalog.pack_images[sku.code] = art
         n_refs = int(rng.integers(refs_per_sku[0], refs_per_sku[1] + 1))
         catalog.references[sku.code] = [art] + [reference_shot(art, rng) for _ in range(n_refs - 1)]
@@ -306,8 +309,9 @@ def random_catalog(
         picks = rng.choice(spare, min(lookalikes_per_sku, len(spare)), replace=False)
         size = pack_size_for(sku.size_label)
         catalog.lookalikes[sku.code] = [
-            make_pack_art(f"{sku.family}-{v:02d}", family=sku.family, variant=int(v), size=size,
-                          size_label=sku.size_label)
+            make_pack_art(
+                f"{sku.family}-{v:02d}", family=sku.family, variant=int(v), size=size, size_label=sku.size_label
+            )
             for v in picks
         ]
     return catalog

@@ -26,7 +26,7 @@ MIN_SHARPNESS = 35.0  # variance of the Laplacian at WORK_SIDE; sharp shelf phot
 DARK_MEAN, BRIGHT_MEAN = 45.0, 215.0  # mean grey level
 MAX_CLIPPED_SHARE = 0.25  # share of pure white pixels: glare or a window washing out products
 MAX_TILT_DEG = 8.0  # real shelf photos measure within 7.5° (aisle views included)
-MIN_EDGE_DENSITY = 0.02  # share of edge pixels; a shelf full of packs has many edges
+MIN_COARSE_DETAIL = 0.15  # see _coarse_detail: real shelf photos 0.59+, blurred ones 0.55+, a wall 0.01
 # Share of edge strength within 8° of vertical/horizontal. Real shelf photos: 0.32-0.80 (5th
 # percentile 0.35); a football crowd photo: 0.22. Kept low: it only catches photos of no shelf at all.
 MIN_STRAIGHT_EDGES = 0.25
@@ -34,18 +34,22 @@ MIN_PRODUCTS = 3  # detector boxes; fewer and there is no shelf to score
 
 _RESIZE_REASONS = {
     "small": "The photo is too small ({w}×{h} pixels) — take it with the phone camera at full "
-             "resolution, not a screenshot or a thumbnail.",
+    "resolution, not a screenshot or a thumbnail.",
     "panorama": "The photo is a {w}×{h} strip, far too wide or tall to read the products — take one "
-                "normal photo per shelf section instead of a panorama.",
+    "normal photo per shelf section instead of a panorama.",
 }
 
 
 def _working_grey(image: np.ndarray) -> np.ndarray:
-    """Grey copy with its long side at WORK_SIDE. Shrinks in halving steps first, which is much
-    cheaper than one area resize on a 12 MP photo and keeps the same anti-aliasing."""
-    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
+    """Grey copy with its long side at WORK_SIDE. Exact halvings first: OpenCV's area resize has a
+    fast path for them (1.4 ms on a 12 MP frame, against 21 ms for one arbitrary-ratio resize), and
+    averaging keeps sensor noise from passing for sharpness."""
+    if image.ndim == 3:
+        grey = cv2.cvtColor(image, cv2.COLOR_BGRA2GRAY if image.shape[2] == 4 else cv2.COLOR_BGR2GRAY)
+    else:
+        grey = image
     while max(grey.shape) >= 2 * WORK_SIDE:
-        grey = cv2.pyrDown(grey)
+        grey = cv2.resize(grey, (grey.shape[1] // 2, grey.shape[0] // 2), interpolation=cv2.INTER_AREA)
     scale = WORK_SIDE / max(grey.shape)
     if scale < 1:
         grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
@@ -86,6 +90,15 @@ def _roll_and_edges(grey: np.ndarray) -> tuple[float, float, float]:
     return roll, edge_share, float(weights[straight].sum() / weights.sum())
 
 
+def _coarse_detail(grey: np.ndarray) -> float:
+    """Share of clear brightness steps at 1/8 scale. Packs and shelf edges keep it above 0.5 even
+    through heavy blur; a blank wall or the floor stays near 0."""
+    tiny = cv2.resize(grey, None, fx=1 / 8, fy=1 / 8, interpolation=cv2.INTER_AREA)
+    gx = cv2.Sobel(tiny, cv2.CV_32F, 1, 0)
+    gy = cv2.Sobel(tiny, cv2.CV_32F, 0, 1)
+    return float(np.count_nonzero(cv2.magnitude(gx, gy) > 40)) / tiny.size
+
+
 def _exposure_reasons(grey: np.ndarray, metrics: dict[str, float]) -> list[str]:
     mean = float(grey.mean())
     clipped = float(np.count_nonzero(grey >= 250)) / grey.size
@@ -93,14 +106,17 @@ def _exposure_reasons(grey: np.ndarray, metrics: dict[str, float]) -> list[str]:
     if mean < 8:
         return ["The photo is almost black — check that nothing covers the lens, then retake it."]
     if mean < DARK_MEAN:
-        return ["The photo is too dark to see the products — turn on the aisle light or use the flash, "
-                "then retake."]
+        return ["The photo is too dark to see the products — turn on the aisle light or use the flash, then retake."]
     if mean > BRIGHT_MEAN:
-        return ["The photo is overexposed (almost white) — step out of direct light and tap the "
-                "shelf on screen to set exposure, then retake."]
+        return [
+            "The photo is overexposed (almost white) — step out of direct light and tap the "
+            "shelf on screen to set exposure, then retake."
+        ]
     if clipped > MAX_CLIPPED_SHARE:
-        return ["Part of the photo is washed out by glare — change your angle so lights and windows "
-                "do not reflect on the packs, then retake."]
+        return [
+            "Part of the photo is washed out by glare — change your angle so lights and windows "
+            "do not reflect on the packs, then retake."
+        ]
     return []
 
 
@@ -111,11 +127,17 @@ def assess_quality(image: np.ndarray, *, boxes: Sequence[Box] | None = None) -> 
     ``MIN_PRODUCTS`` the photo is not scored.
     """
     if image is None or image.ndim not in (2, 3) or image.size == 0:
-        return QualityVerdict(ok=False, reasons=["The file is not a readable photo — retake it with the "
-                                                 "phone camera and upload it again."])
+        return QualityVerdict(
+            ok=False,
+            reasons=["The file is not a readable photo — retake it with the phone camera and upload it again."],
+        )
     h, w = image.shape[:2]
-    metrics: dict[str, float] = {"width": float(w), "height": float(h),
-                                 "megapixels": round(w * h / 1e6, 2), "aspect": round(max(w, h) / min(w, h), 2)}
+    metrics: dict[str, float] = {
+        "width": float(w),
+        "height": float(h),
+        "megapixels": round(w * h / 1e6, 2),
+        "aspect": round(max(w, h) / min(w, h), 2),
+    }
     reasons: list[str] = []
     if max(w, h) / min(w, h) > MAX_ASPECT:
         reasons.append(_RESIZE_REASONS["panorama"].format(w=w, h=h))
@@ -126,24 +148,34 @@ def assess_quality(image: np.ndarray, *, boxes: Sequence[Box] | None = None) -> 
 
     grey = _working_grey(image)
     exposure = _exposure_reasons(grey, metrics)
-    reasons.extend(exposure)
+    if exposure:  # blur and shelf checks are meaningless on a dark or washed-out frame; fix light first
+        return QualityVerdict(ok=False, reasons=exposure, metrics=metrics)
+    detail = _coarse_detail(grey)
     sharpness = float(cv2.Laplacian(grey, cv2.CV_32F).var())
     tilt, edge_density, straight_share = _roll_and_edges(grey)
-    metrics.update(sharpness=round(sharpness, 1), tilt_deg=round(tilt, 1), edge_density=round(edge_density, 4),
-                   straight_edges=round(straight_share, 3))
-    if exposure and metrics["brightness"] < 8:  # a black frame: blur and shelf checks would only add noise
-        return QualityVerdict(ok=False, reasons=reasons, metrics=metrics)
+    metrics.update(
+        sharpness=round(sharpness, 1),
+        coarse_detail=round(detail, 3),
+        tilt_deg=round(tilt, 1),
+        edge_density=round(edge_density, 4),
+        straight_edges=round(straight_share, 3),
+    )
+    no_shelf = (
+        "No shelf with products was found in this photo — stand in front of the shelf so the "
+        "products fill the frame, then retake."
+    )
+    if detail < MIN_COARSE_DETAIL:  # a wall, floor or ceiling: nothing there even before any blur
+        return QualityVerdict(ok=False, reasons=[no_shelf], metrics=metrics)
     if sharpness < MIN_SHARPNESS:
-        reasons.append("The photo is blurred — hold the phone still and tap the shelf on screen to "
-                       "focus, then retake.")
+        reasons.append("The photo is blurred — hold the phone still and tap the shelf on screen to focus, then retake.")
     if abs(tilt) > MAX_TILT_DEG:
-        reasons.append(f"The photo is tilted by about {abs(tilt):.0f}° — hold the phone level with the "
-                       "shelf edge, then retake.")
-    not_a_shelf = edge_density < MIN_EDGE_DENSITY or straight_share < MIN_STRAIGHT_EDGES
+        reasons.append(
+            f"The photo is tilted by about {abs(tilt):.0f}° — hold the phone level with the shelf edge, then retake."
+        )
+    not_a_shelf = straight_share < MIN_STRAIGHT_EDGES
     if boxes is not None:
         metrics["products"] = float(len(boxes))
         not_a_shelf = not_a_shelf or len(boxes) < MIN_PRODUCTS
-    if not_a_shelf and not (sharpness < MIN_SHARPNESS or exposure):
-        reasons.append("No shelf with products was found in this photo — stand in front of the shelf so "
-                       "the products fill the frame, then retake.")
+    if not_a_shelf and sharpness >= MIN_SHARPNESS:  # a blurred shelf also hides its products
+        reasons.append(no_shelf)
     return QualityVerdict(ok=not reasons, reasons=reasons, metrics=metrics)

@@ -18,8 +18,14 @@ from shelfai.vision.packart import SyntheticCatalog, random_catalog
 from shelfai.vision.types import UNKNOWN_SKU, Box, Facing, Gap, ShelfRow
 
 __all__ = [
-    "Distractors", "RenderOptions", "ShelfLayout", "Slot", "SyntheticScene",
-    "random_catalog", "random_layout", "render_shelf",
+    "Distractors",
+    "RenderOptions",
+    "ShelfLayout",
+    "Slot",
+    "SyntheticScene",
+    "random_catalog",
+    "random_layout",
+    "render_shelf",
 ]
 
 
@@ -54,8 +60,7 @@ class Distractors:
     unknowns: list[np.ndarray] = field(default_factory=list)
 
     @classmethod
-    def from_catalog(cls, catalog: SyntheticCatalog, rng: np.random.Generator, n_unknown: int = 12
-                     ) -> Distractors:
+    def from_catalog(cls, catalog: SyntheticCatalog, rng: np.random.Generator, n_unknown: int = 12) -> Distractors:
         return cls(dict(catalog.lookalikes), catalog.unknown_packs(n_unknown, rng))
 
 
@@ -155,8 +160,13 @@ _PALETTES = {  # back panel, shelf board, shelf edge (BGR)
 }
 
 
-def _pick_pack(slot_sku: str, pack_images: dict[str, list[np.ndarray]], distractors: Distractors | None,
-               options: RenderOptions, rng: np.random.Generator) -> tuple[np.ndarray, str]:
+def _pick_pack(
+    slot_sku: str,
+    pack_images: dict[str, list[np.ndarray]],
+    distractors: Distractors | None,
+    options: RenderOptions,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, str]:
     """Art and truth label for one slot: the planned SKU, or a distractor standing in its place."""
     roll = rng.random()
     if distractors is not None:
@@ -171,8 +181,15 @@ def _pick_pack(slot_sku: str, pack_images: dict[str, list[np.ndarray]], distract
     return images[int(rng.integers(len(images)))], slot_sku
 
 
-def _lay_out_row(slots: list[tuple[np.ndarray | None, str | None, int]], level: int, x0: float, x1: float,
-                 board_y: float, max_h: float, rng: np.random.Generator) -> list[_Placed]:
+def _lay_out_row(
+    slots: list[tuple[np.ndarray | None, str | None, int]],
+    level: int,
+    x0: float,
+    x1: float,
+    board_y: float,
+    max_h: float,
+    rng: np.random.Generator,
+) -> list[_Placed]:
     """Place a row's facings left to right standing on ``board_y``, scaled to fill the width."""
     packs = [art for art, _, _ in slots if art is not None]
     if not packs:
@@ -207,8 +224,9 @@ def _lay_out_row(slots: list[tuple[np.ndarray | None, str | None, int]], level: 
     return placed
 
 
-def _draw_background(canvas: np.ndarray, boards: list[tuple[float, float]], palette: str,
-                     rng: np.random.Generator) -> None:
+def _draw_background(
+    canvas: np.ndarray, boards: list[tuple[float, float]], palette: str, rng: np.random.Generator
+) -> None:
     back, board, edge = _PALETTES[palette]
     canvas[:] = back
     w = canvas.shape[1]
@@ -218,7 +236,7 @@ def _draw_background(canvas: np.ndarray, boards: list[tuple[float, float]], pale
         y = int(bottom)
         if shadow_h > 0 and y < canvas.shape[0]:
             ramp = np.linspace(0.55, 1.0, shadow_h, dtype=np.float32)[:, None, None]
-            band = canvas[y: y + shadow_h]
+            band = canvas[y : y + shadow_h]
             band[:] = (band * ramp[: band.shape[0]]).astype(np.uint8)
         cv2.rectangle(canvas, (0, int(top)), (w, int(bottom)), board, -1)
         cv2.rectangle(canvas, (0, int(top + (bottom - top) * 0.35)), (w, int(bottom)), edge, -1)
@@ -233,7 +251,7 @@ def _paste(canvas: np.ndarray, art: np.ndarray, item: _Placed, gain: float) -> N
     H, W = canvas.shape[:2]
     cx1, cy1, cx2, cy2 = max(0, x1), max(0, y1), min(W, x1 + w), min(H, y1 + h)
     if cx2 > cx1 and cy2 > cy1:
-        canvas[cy1:cy2, cx1:cx2] = patch[cy1 - y1: cy2 - y1, cx1 - x1: cx2 - x1]
+        canvas[cy1:cy2, cx1:cx2] = patch[cy1 - y1 : cy2 - y1, cx1 - x1 : cx2 - x1]
 
 
 def _draw_price_tag(canvas: np.ndarray, x: float, top: float, bottom: float, rng: np.random.Generator) -> None:
@@ -243,8 +261,16 @@ def _draw_price_tag(canvas: np.ndarray, x: float, top: float, bottom: float, rng
     colour = (255, 255, 255) if rng.random() < 0.7 else (80, 230, 250)
     cv2.rectangle(canvas, (int(x), int(y)), (int(x + w), int(y + h)), colour, -1)
     price = f"{rng.integers(0, 10)}.{rng.integers(0, 100):02d}"
-    cv2.putText(canvas, price, (int(x + w * 0.1), int(y + h * 0.8)), cv2.FONT_HERSHEY_SIMPLEX,
-                max(0.25, h / 30), (20, 20, 20), 1, cv2.LINE_AA)
+    cv2.putText(
+        canvas,
+        price,
+        (int(x + w * 0.1), int(y + h * 0.8)),
+        cv2.FONT_HERSHEY_SIMPLEX,
+        max(0.25, h / 30),
+        (20, 20, 20),
+        1,
+        cv2.LINE_AA,
+    )
 
 
 def _occlude(canvas: np.ndarray, item: _Placed, rng: np.random.Generator) -> None:
@@ -296,8 +322,9 @@ def _photo_effects(image: np.ndarray, options: RenderOptions, rng: np.random.Gen
     yy, xx = np.mgrid[0:1:12j, 0:1:16j].astype(np.float32)
     gx, gy = rng.uniform(-1, 1, 2)
     spot_x, spot_y = rng.uniform(0.2, 0.8, 2)
-    field_small = (gx * (xx - 0.5) + gy * (yy - 0.5)
-                   + 0.8 * np.exp(-((xx - spot_x) ** 2 + (yy - spot_y) ** 2) / 0.15) - 0.3)
+    field_small = (
+        gx * (xx - 0.5) + gy * (yy - 0.5) + 0.8 * np.exp(-((xx - spot_x) ** 2 + (yy - spot_y) ** 2) / 0.15) - 0.3
+    )
     gain = options.exposure * (1 + options.lighting * field_small)
     gain = cv2.resize(gain.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
     # OpenCV arithmetic rather than numpy broadcasting: this runs for every generated photo.
@@ -366,8 +393,9 @@ def render_shelf(
     return _ground_truth(image, placed, matrix, options)
 
 
-def _ground_truth(image: np.ndarray, placed: list[_Placed], matrix: np.ndarray,
-                  options: RenderOptions) -> SyntheticScene:
+def _ground_truth(
+    image: np.ndarray, placed: list[_Placed], matrix: np.ndarray, options: RenderOptions
+) -> SyntheticScene:
     visible = [(item, _warp_box(matrix, item, options.size)) for item in placed]
     visible = [(item, box) for item, box in visible if box is not None]
     # Rows are numbered from the top of the *photo*: a shelf cut off by the frame does not count.
@@ -385,9 +413,13 @@ def _ground_truth(image: np.ndarray, placed: list[_Placed], matrix: np.ndarray,
             facings.append(Facing(box=box, row=level, sku=sku, sku_confidence=1.0))
             kinds.append(item.sku.lstrip("\0") if distractor else "catalog")
     rows = [
-        ShelfRow(level=level, y1=min(b.y1 for b in boxes), y2=max(b.y2 for b in boxes),
-                 x1=min(b.x1 for b in boxes), x2=max(b.x2 for b in boxes))
+        ShelfRow(
+            level=level,
+            y1=min(b.y1 for b in boxes),
+            y2=max(b.y2 for b in boxes),
+            x1=min(b.x1 for b in boxes),
+            x2=max(b.x2 for b in boxes),
+        )
         for level, boxes in sorted(extents.items())
     ]
-    return SyntheticScene(image=image, facings=facings, rows=rows, gaps=gaps, homography=matrix,
-                          facing_kinds=kinds)
+    return SyntheticScene(image=image, facings=facings, rows=rows, gaps=gaps, homography=matrix, facing_kinds=kinds)

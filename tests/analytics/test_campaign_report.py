@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from analytics.report import campaign_report, render_pdf
+from analytics.summaries import refresh_pending
 from tests.analytics.factories import campaign_with_checks, scored_visit
 
 TODAY = timezone.localdate()
@@ -20,6 +21,7 @@ def campaign(world, products):
                            observations={products["gold900"]: (4, 4, d == 14)})
               for d, s in [(21, 88), (14, 52), (7, 91), (1, 75)]]
     verdicts = ["executed", "not_executed", "executed", "insufficient_evidence"]
+    refresh_pending()
     return campaign_with_checks(brand=products["gold900"].brand, store=world.store, name="Gold & <Spring> end-caps",
                                 starts=TODAY - timedelta(days=28), ends=TODAY + timedelta(days=7),
                                 verdicts=list(zip(visits, verdicts, strict=True)))

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from analytics import selectors
 from analytics.filters import Filters
+from analytics.summaries import refresh_pending
 from shelfai.stores.models import Region, Store
 from tests.analytics.factories import campaign_with_checks, scored_visit
 
@@ -34,6 +35,7 @@ def shelf(world, products):
         "far": scored_visit(store=far, rep=rep, day=TODAY - timedelta(days=2), score=60,
                             observations={gold: (4, 4, False), baby: (4, 0, False)}),
     }
+    refresh_pending()
     return visits
 
 
@@ -100,10 +102,14 @@ def test_share_of_shelf_compares_a_brand_with_its_own_category_and_target(shelf)
     assert list(rows)[0] == "Gold Formula"  # own brands first
 
 
-def test_a_brand_filter_limits_the_visits_to_those_covering_its_skus(shelf, products):
-    f = last_weeks(brand=products["chips"].brand)
-    assert selectors.headline(f).visits == 1
-    assert [r["name"] for r in selectors.worst_stores(f)] == ["FreshCo Riverside"]
+def test_a_brand_filter_narrows_shelf_figures_and_visit_lists_but_not_whole_visit_scores(marketing_client, shelf,
+                                                                                          products):
+    chips = products["chips"].brand
+    f = last_weeks(brand=chips)
+    assert [r["brand"] for r in selectors.share_of_shelf(f)] == ["Chip Co"]
+    assert selectors.headline(f).visits == 4  # a visit's score is about the whole shelf
+    visits = marketing_client.get("/analytics/visits/", {"brand": chips.pk}).context["tables"]["visits"].rows
+    assert [r["store"] for r in visits] == ["FreshCo Riverside"]  # the only visit that saw Chip Co
 
 
 def test_paid_placement_verdicts_are_counted_and_linked(marketing_client, shelf, world, products):

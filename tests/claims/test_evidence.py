@@ -67,25 +67,40 @@ def test_a_reused_photo_lowers_the_evidence_and_shows_the_original(shop, execute
     from shelfai.compliance import authenticity
 
     weekly_visits(shop, executed_visit, {0, 1, 2, 3})
-    # Week 2's photo is the same file as one taken at the other store before the period.
+    # An extra week-3 photo is the same file as one taken at the other store before the period.
     earlier_visit, original = executed_visit(shop.start - timedelta(days=20), store=shop.other_store,
                                              data=make_jpeg(seed=4242))
-    _, reused = executed_visit(shop.start + timedelta(days=17), data=make_jpeg(seed=4242))
+    _, reused = executed_visit(shop.start + timedelta(days=16), data=make_jpeg(seed=4242))
     AuthenticityFlag.objects.create(photo=reused, code="exact_duplicate", severity="critical",
                                     reason="The same file was already uploaded.", duplicate_of=original, distance=0)
-    weight = authenticity.evidence_weight(["exact_duplicate"])
-    clean = claim_for("1000.00")
-    packet = clean.lines.get().evidence
-    week3 = [v for v in packet["visits"] if v["date"] == str(shop.start + timedelta(days=17))][0]
-    assert week3["evidence_weight"] == weight
+    weight = authenticity.evidence_weight([authenticity.duplicate_flag(original="an earlier photo", exact=True)])
+    claim = claim_for("1000.00")
+    packet = claim.lines.get().evidence
+    week3 = [v for v in packet["visits"] if v["date"] == str(shop.start + timedelta(days=16))][0]
+    assert week3["evidence_weight"] == weight < 0.5 and week3["verdict"] == "insufficient_evidence"
+    # Week 3 still has its other, clean visit: the re-used photo cannot make the week worse or better.
+    assert [w["status"] for w in packet["coverage"]["windows"]] == ["executed"] * 4
     flag = week3["photos"][0]["flags"][0]
     assert flag["code"] == "exact_duplicate"
     assert flag["duplicate_of"]["id"] == str(original.public_id)
     assert flag["duplicate_of"]["store"] == shop.other_store.name
     assert flag["duplicate_of"]["original_url"] == f"/api/photos/{original.public_id}/original/"
-    clean.refresh_from_db()
-    assert any("flagged (critical)" in r for r in clean.recommendation_reasons)
-    assert clean.risk_score >= 30  # a critical flag always raises the risk
+    claim.refresh_from_db()
+    assert any("flagged (critical)" in r for r in claim.recommendation_reasons)
+    assert claim.risk_score >= 30  # a critical flag always raises the risk
+
+
+def test_a_week_shown_only_by_a_reused_photo_is_not_paid(shop, executed_visit, claim_for, make_jpeg):
+    weekly_visits(shop, executed_visit, {0, 1, 3})  # week 3's real visit shows no display
+    _, original = executed_visit(shop.start - timedelta(days=20), store=shop.other_store, data=make_jpeg(seed=7))
+    _, reused = executed_visit(shop.start + timedelta(days=19), data=make_jpeg(seed=7))
+    AuthenticityFlag.objects.create(photo=reused, code="exact_duplicate", severity="critical",
+                                    reason="The same file was already uploaded.", duplicate_of=original)
+    claim = claim_for("1000.00")
+    claim.refresh_from_db()
+    # Without the flag the later, "executed" visit would decide week 3; with it, the real visit does.
+    assert claim.recommended_amount == Decimal("750.00")
+    assert claim.lines.get().evidence["coverage"]["windows"][2]["status"] == "not_executed"
 
 
 def test_recommendations_never_exceed_the_claim_or_the_fee(shop, executed_visit, claim_for):

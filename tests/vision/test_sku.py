@@ -13,8 +13,9 @@ from shelfai.vision.sku import SkuCatalog, trim_background
 from shelfai.vision.synthetic import Distractors, RenderOptions, random_catalog, random_layout, render_shelf
 from shelfai.vision.types import UNKNOWN_SKU, Box
 
-PHOTO = RenderOptions(size=(1280, 960), perspective=0.04, lighting=0.3, blur_sigma=0.8, noise_sigma=3.0,
-                      occlusion_rate=0.0)
+PHOTO = RenderOptions(
+    size=(1280, 960), perspective=0.04, lighting=0.3, blur_sigma=0.8, noise_sigma=3.0, occlusion_rate=0.0
+)
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +47,8 @@ def test_known_packs_on_a_shelf_photo_are_named(shop):
     synthetic, recogniser = shop
     scene, boxes = _scene(synthetic, seed=1)
     answers = recogniser.identify(scene.image, boxes)
-    named = sum(sku == f.sku for (sku, _), f in zip(answers, scene.facings))
-    confused = sum(sku not in (f.sku, UNKNOWN_SKU) for (sku, _), f in zip(answers, scene.facings))
+    named = sum(sku == f.sku for (sku, _), f in zip(answers, scene.facings, strict=True))
+    confused = sum(sku not in (f.sku, UNKNOWN_SKU) for (sku, _), f in zip(answers, scene.facings, strict=True))
     assert len(answers) == len(scene.facings) >= 60
     assert named >= 0.85 * len(answers)
     assert confused <= 0.02 * len(answers)  # when unsure it says unknown, it does not guess
@@ -74,14 +75,14 @@ def test_confidence_is_higher_for_right_answers_than_for_wrong_ones(shop):
     scene, boxes = _scene(synthetic, seed=4, lookalike_rate=0.3)
     answers = recogniser.identify(scene.image, boxes)
     assert all(0.0 <= confidence <= 1.0 for _, confidence in answers)
-    right = [c for (sku, c), f in zip(answers, scene.facings) if sku == f.sku and sku != UNKNOWN_SKU]
-    wrong = [c for (sku, c), f in zip(answers, scene.facings) if sku != f.sku]
+    right = [c for (sku, c), f in zip(answers, scene.facings, strict=True) if sku == f.sku and sku != UNKNOWN_SKU]
+    wrong = [c for (sku, c), f in zip(answers, scene.facings, strict=True) if sku != f.sku]
     assert right and np.mean(right) > 0.75
     assert not wrong or np.mean(wrong) < np.mean(right)
 
 
 def test_adding_a_sku_is_uploading_its_pack_shots(shop):
-    synthetic, _ = shop
+    synthetic, built_with_it = shop
     newcomer = synthetic.codes[5]
     without = SkuCatalog.build({c: r for c, r in synthetic.references.items() if c != newcomer})
     scene, boxes = _scene(synthetic, seed=5)
@@ -91,7 +92,10 @@ def test_adding_a_sku_is_uploading_its_pack_shots(shop):
     assert sum(sku == newcomer for sku, _ in before) == 0
     with_newcomer = without.with_sku(newcomer, synthetic.references[newcomer])
     after = with_newcomer.identify(scene.image, [boxes[i] for i in theirs])
-    assert sum(sku == newcomer for sku, _ in after) >= 0.8 * len(theirs)
+    rebuilt = built_with_it.identify(scene.image, [boxes[i] for i in theirs])
+    named_after = sum(sku == newcomer for sku, _ in after)
+    assert named_after >= 0.7 * len(theirs)
+    assert named_after >= sum(sku == newcomer for sku, _ in rebuilt) - 1  # as good as a full rebuild
     assert newcomer not in without.codes  # the original catalog is left as it was
 
 
@@ -101,7 +105,7 @@ def test_a_saved_catalog_answers_like_the_original(shop):
     expected = [sku for sku, _ in recogniser.identify(scene.image, boxes)]
     restored = SkuCatalog.from_bytes(recogniser.to_bytes())
     pickled = pickle.loads(pickle.dumps(recogniser))
-    same = sum(a == b for a, (b, _) in zip(expected, restored.identify(scene.image, boxes)))
+    same = sum(a == b for a, (b, _) in zip(expected, restored.identify(scene.image, boxes), strict=True))
     assert same >= len(expected) - 1  # float16 storage may flip a facing sitting on the threshold
     assert [sku for sku, _ in pickled.identify(scene.image, boxes)] == expected
 

@@ -8,12 +8,18 @@ import pytest
 
 from shelfai.vision.packart import make_pack_art, pack_size_for
 from shelfai.vision.synthetic import (
-    Distractors, RenderOptions, ShelfLayout, random_catalog, random_layout, render_shelf,
+    Distractors,
+    RenderOptions,
+    ShelfLayout,
+    random_catalog,
+    random_layout,
+    render_shelf,
 )
 from shelfai.vision.types import UNKNOWN_SKU
 
-CLEAN = RenderOptions(size=(960, 720), perspective=0.0, lighting=0.0, blur_sigma=0.0, noise_sigma=0.0,
-                      occlusion_rate=0.0, pack_jitter=0.0)
+CLEAN = RenderOptions(
+    size=(960, 720), perspective=0.0, lighting=0.0, blur_sigma=0.0, noise_sigma=0.0, occlusion_rate=0.0, pack_jitter=0.0
+)
 
 
 @pytest.fixture(scope="module")
@@ -67,11 +73,12 @@ def test_boxes_follow_the_perspective_warp(catalog):
 
 def test_yolo_labels_describe_every_facing(catalog):
     layout = random_layout(catalog.codes, np.random.default_rng(4))
-    scene = render_shelf(layout, catalog.pack_images, options=RenderOptions(size=(640, 480)),
-                         rng=np.random.default_rng(4))
+    scene = render_shelf(
+        layout, catalog.pack_images, options=RenderOptions(size=(640, 480)), rng=np.random.default_rng(4)
+    )
     lines = scene.to_yolo_labels().splitlines()
     assert len(lines) == len(scene.facings)
-    for line, facing in zip(lines, scene.facings):
+    for line, facing in zip(lines, scene.facings, strict=True):
         cls, xc, yc, w, h = line.split()
         assert cls == "0"
         assert float(xc) * 640 == pytest.approx(facing.box.cx, abs=0.01)
@@ -83,7 +90,7 @@ def test_rows_are_numbered_from_the_top_and_hold_their_facings(catalog):
     layout = random_layout(catalog.codes, np.random.default_rng(5), n_rows=5)
     scene = render_shelf(layout, catalog.pack_images, rng=np.random.default_rng(5))
     assert [r.level for r in scene.rows] == [1, 2, 3, 4, 5]
-    assert all(a.y2 < b.y2 for a, b in zip(scene.rows, scene.rows[1:]))
+    assert all(a.y2 < b.y2 for a, b in zip(scene.rows, scene.rows[1:], strict=False))
     for facing in scene.facings:
         row = scene.rows[facing.row - 1]
         assert row.y1 <= facing.box.cy <= row.y2
@@ -104,12 +111,14 @@ def test_distractors_are_labelled_unknown(catalog):
     rng = np.random.default_rng(7)
     distractors = Distractors.from_catalog(catalog, rng)
     layout = random_layout(catalog.codes, rng, n_rows=3)
-    foreign = render_shelf(layout, catalog.pack_images, rng=rng, distractors=distractors,
-                           options=RenderOptions(unknown_rate=1.0))
+    foreign = render_shelf(
+        layout, catalog.pack_images, rng=rng, distractors=distractors, options=RenderOptions(unknown_rate=1.0)
+    )
     assert {f.sku for f in foreign.facings} == {UNKNOWN_SKU}
     assert set(foreign.facing_kinds) == {"foreign"}
-    lookalikes = render_shelf(layout, catalog.pack_images, rng=rng, distractors=distractors,
-                              options=RenderOptions(lookalike_rate=1.0))
+    lookalikes = render_shelf(
+        layout, catalog.pack_images, rng=rng, distractors=distractors, options=RenderOptions(lookalike_rate=1.0)
+    )
     assert {f.sku for f in lookalikes.facings} == {UNKNOWN_SKU}
     assert set(lookalikes.facing_kinds) == {"lookalike"}
 

@@ -1,0 +1,132 @@
+"""Keeping StoreDay and SkuDay current.
+
+Incremental: each source table's highest id already summarised is kept in SummaryMark; rows with
+a higher id name the days to rebuild, and each of those days is recomputed from its visits (so a
+rescored visit — a new ComplianceResult, new observations — replaces its day's figures rather than
+adding to them). A day is found by its visits' check-in time and everything else through the
+visit ids, so every lookup is an index lookup except the one over visits. Deleted rows are only
+noticed by a full rebuild, which the nightly task and ``manage.py refresh_analytics --full`` do.
+
+Called by the dashboard before it reads (when nothing is new that costs one indexed max() per
+source), by the ``analytics.tasks.refresh_summaries`` Celery task, and by the management command.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+
+from django.db import transaction
+from django.db.models import Count, Max
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from analytics.models import SkuDay, StoreDay, SummaryMark
+from shelfai.compliance.models import ComplianceResult, SkuObservation
+from shelfai.visits.models import Photo, Visit
+
+log = logging.getLogger(__name__)
+# Ids are handed out before commit, so a row can become visible after a higher one already was.
+# Each refresh looks again at this many ids below the mark, so such a late row is still counted.
+LATE_COMMIT_IDS = 100
+
+
+def _sources() -> dict[str, tuple]:
+    """Each source: its rows, and the expression giving the (local) day a row counts on."""
+    return {
+        "visit": (Visit.objects.all(), TruncDate("started_at")),
+        "photo": (Photo.objects.all(), TruncDate("visit__started_at")),
+        "result": (ComplianceResult.objects.filter(scope=ComplianceResult.Scope.VISIT), TruncDate("visit__started_at")),
+        "observation": (SkuObservation.objects.all(), TruncDate("visit__started_at")),
+    }
+
+
+def refresh_pending() -> int:
+    """Rebuild the days touched by rows added since the last refresh. Returns how many days."""
+    sources = _sources()
+    marks = dict(SummaryMark.objects.values_list("source", "last_id"))
+    newest = {name: rows.aggregate(m=Max("pk"))["m"] or 0 for name, (rows, _) in sources.items()}
+    if all(newest[name] <= marks.get(name, 0) for name in sources):
+        return 0  # nothing new: the common case, no lock taken
+    with transaction.atomic():
+        # One refresher at a time; a second one waits here and then finds little or nothing left.
+        for name in sources:
+            SummaryMark.objects.get_or_create(source=name)
+        marks = dict(SummaryMark.objects.select_for_update().values_list("source", "last_id"))
+        days: set[date] = set()
+        for name, (rows, day) in sources.items():
+            pending = rows.filter(pk__gt=max(marks[name] - LATE_COMMIT_IDS, 0), pk__lte=newest[name])
+            days.update(d for d in pending.annotate(d=day).values_list("d", flat=True).distinct() if d)
+        rebuild_days(sorted(days))
+        for name in sources:
+            SummaryMark.objects.filter(source=name).update(last_id=max(newest[name], marks[name]))
+    return len(days)
+
+
+def refresh_all() -> int:
+    """Rebuild every day from scratch (nightly, after deletions, or to backfill). Returns days rebuilt."""
+    sources = _sources()
+    with transaction.atomic():
+        newest = {name: rows.aggregate(m=Max("pk"))["m"] or 0 for name, (rows, _) in sources.items()}
+        days = set(Visit.objects.annotate(d=TruncDate("started_at")).values_list("d", flat=True).distinct())
+        StoreDay.objects.all().delete()
+        SkuDay.objects.all().delete()
+        rebuild_days(sorted(days))
+        for name in sources:
+            SummaryMark.objects.update_or_create(source=name, defaults={"last_id": newest[name]})
+    return len(days)
+
+
+def rebuild_days(days: Iterable[date]) -> None:
+    for day in days:
+        _rebuild_day(day)
+
+
+def _rebuild_day(day: date) -> None:
+    start = timezone.make_aware(datetime.combine(day, time.min))
+    visits = list(Visit.objects.filter(started_at__gte=start, started_at__lt=start + timedelta(days=1))
+                  .values_list("pk", "store_id", "started_at", "store__region_id"))
+    StoreDay.objects.filter(day=day).delete()
+    SkuDay.objects.filter(day=day).delete()
+    if not visits:
+        return
+    visit_ids = [v[0] for v in visits]
+    store_of = {pk: store for pk, store, _, _ in visits}
+    region_of = {pk: region for pk, _, _, region in visits}
+    rows: dict[int, StoreDay] = {}
+    for _visit_id, store, started_at, _ in visits:
+        row = rows.setdefault(store, StoreDay(store_id=store, day=day, visits=0))
+        row.visits += 1
+        row.last_visit_at = max(row.last_visit_at or started_at, started_at)
+    scores = ComplianceResult.objects.filter(visit_id__in=visit_ids, scope=ComplianceResult.Scope.VISIT,
+                                             is_current=True, score__isnull=False)
+    for visit_id, score in scores.values_list("visit_id", "score"):
+        row = rows[store_of[visit_id]]
+        row.scored_visits += 1
+        row.score_sum += float(score)
+    photos = Photo.objects.filter(visit_id__in=visit_ids).values("visit_id").annotate(n=Count("pk")).order_by()
+    for r in photos:
+        rows[store_of[r["visit_id"]]].photos += r["n"]
+    StoreDay.objects.bulk_create(rows.values(), batch_size=2000)
+    _rebuild_sku_day(day, visit_ids, region_of)
+
+
+def _rebuild_sku_day(day: date, visit_ids: list[int], region_of: dict[int, int]) -> None:
+    per_visit = (
+        SkuObservation.objects.filter(visit_id__in=visit_ids)
+        .values("visit_id", "product_id", "facings", "out_of_stock")
+    )
+    totals: dict[tuple[int | None, int], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for r in per_visit.iterator(chunk_size=5000):
+        for region in (region_of[r["visit_id"]], None):  # the region's row and the all-regions row
+            seen_oos_facings = totals[(region, r["product_id"])]
+            seen_oos_facings[0] += 1
+            seen_oos_facings[1] += 1 if r["out_of_stock"] else 0
+            seen_oos_facings[2] += r["facings"]
+    SkuDay.objects.bulk_create(
+        (SkuDay(day=day, region_id=region, product_id=product, seen=seen, oos=oos, facings=facings)
+         for (region, product), (seen, oos, facings) in totals.items()),
+        batch_size=2000,
+    )
