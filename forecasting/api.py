@@ -6,9 +6,6 @@ service or selector, serialize.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-import numpy as np
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from rest_framework import serializers, status
@@ -18,7 +15,6 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from forecasting import selectors
 from forecasting.models import ForecastRun, Freq, Level
 from forecasting.plan_services import (
     PlanningError,
@@ -26,7 +22,7 @@ from forecasting.plan_services import (
     compare_campaigns,
     inventory_plan_create,
 )
-from forecasting.planning import EffectEstimate, effect_lift
+from forecasting.reports import forecast_report
 from forecasting.runs import ALL_LEVELS, forecast_run_create
 from forecasting.services import sales_import
 from shelfai.claims.models import Campaign
@@ -168,94 +164,20 @@ class ForecastView(PlanningView):
         region = (
             get_object_or_404(Region, code=values["region"]) if values.get("region") and not store else None
         )
+        run = None
         if values.get("run"):
             run = get_object_or_404(ForecastRun, pk=values["run"], status=ForecastRun.Status.DONE)
-        else:
-            run = selectors.latest_run(freq=values["freq"])
-        ids = {
-            "product_id": product.pk,
-            "store_id": store.pk if store else None,
-            "region_id": region.pk if region else None,
-        }
-        history = _history(
-            product, store, region, values["history_days"], run.freq if run else values["freq"]
+        report = forecast_report(
+            product=product,
+            store=store,
+            region=region,
+            run=run,
+            freq=values["freq"],
+            history_days=values["history_days"],
         )
-        if run is None:
-            detail = "No finished forecast run yet: start one (POST runs/ or fit_forecasts)."
-            return Response({"detail": detail, "history": history}, status=status.HTTP_404_NOT_FOUND)
-        fit = selectors.series_fit(run, **ids)
-        points = list(selectors.forecast_points(run, **ids))
-        return Response(
-            {
-                "run": run.pk,
-                "freq": run.freq,
-                "level": Level.SERIES if store else Level.REGION if region else Level.SKU,
-                "model": fit.model if fit else None,
-                "note": fit.note if fit else "This series was not in the run.",
-                "effects": _effect_lifts(fit, points),
-                "history": history,
-                "forecast": [
-                    {
-                        "date": p.date,
-                        "yhat": round(p.yhat, 3),
-                        "yhat_lower": round(p.yhat_lower, 3),
-                        "yhat_upper": round(p.yhat_upper, 3),
-                        "promo": p.promo,
-                        "display": p.display,
-                    }
-                    for p in points
-                ],
-            }
-        )
-
-
-def _effect_lifts(fit, points) -> dict:
-    """Each learned effect as a lift in units over this forecast's days, e.g. {"promo": {"lift": 0.42, ...}}
-    for +42% (80% interval in low/high); "price_cut_10pct" is the lift from a 10% lower price."""
-    if fit is None or not fit.effects or not points:
-        return {}
-    effects = {name: EffectEstimate(coef=v["coef"], se=v["se"]) for name, v in fit.effects.items()}
-    yhat = np.array([p.yhat for p in points])
-    regressors = {
-        name: np.array([getattr(p, name) for p in points]) for name in ("promo", "display", "price_index")
-    }
-    out = {}
-    for label, name, value in (
-        ("promo", "promo", 1.0),
-        ("display", "display", 1.0),
-        ("price_cut_10pct", "price_index", 0.9),
-    ):
-        lift = effect_lift(yhat=yhat, regressors=regressors, effects=effects, name=name, value=value)
-        if lift is not None:
-            out[label] = {"lift": round(lift[0], 3), "low": round(lift[1], 3), "high": round(lift[2], 3)}
-    return out
-
-
-def _history(product, store, region, days: int, freq: str) -> list[dict]:
-    if days == 0:
-        return []
-    if store:
-        keys = [(store.pk, product.pk)]
-    else:
-        stores = Store.objects.filter(region=region) if region else Store.objects.all()
-        keys = selectors.series_keys(store_ids=stores.values_list("pk", flat=True), product_ids=[product.pk])
-    data = selectors.daily_histories(keys)
-    if not data.histories:
-        return []
-    frames = list(data.histories.values())
-    daily = frames[0] if store else selectors.aggregate_daily(frames)
-    daily = daily[daily["ds"] > daily["ds"].max() - timedelta(days=days)]
-    frame = selectors.at_frequency(daily, freq)
-    return [
-        {
-            "date": row.ds.date(),
-            "units": round(float(row.y), 3),
-            "promo": round(float(row.promo), 3),
-            "display": round(float(row.display), 3),
-            "out_of_stock": bool(row.oos),
-        }
-        for row in frame.itertuples()
-    ]
+        if report["run"] is None:
+            return Response(report, status=status.HTTP_404_NOT_FOUND)
+        return Response(report)
 
 
 class InventoryPlanView(PlanningView):

@@ -94,6 +94,10 @@ def decode(raw: bytes) -> str:
         ) from None
 
 
+# What the database columns hold (units numeric(12,3), price numeric(10,2), revenue numeric(14,2)).
+LIMITS = {"units": Decimal("1e9"), "price": Decimal("1e8"), "revenue": Decimal("1e12")}
+
+
 def _number(text: str, name: str, line: int, result: ParsedSales) -> Decimal | None:
     try:
         value = Decimal(text)
@@ -106,6 +110,11 @@ def _number(text: str, name: str, line: int, result: ParsedSales) -> Decimal | N
     if value < 0:
         result.add_error(
             f"line {line}: {name} is negative ({text}); sales files hold quantities sold, not returns."
+        )
+        return None
+    if value >= LIMITS[name]:
+        result.add_error(
+            f"line {line}: {name} {text} is implausibly large (the limit is {LIMITS[name]:,.0f})."
         )
         return None
     return value

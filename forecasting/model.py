@@ -77,6 +77,10 @@ class NotEnoughHistory(ValueError):
     """Raised by fitting functions when a series cannot support the requested model."""
 
 
+class UnknownCountry(ValueError):
+    """FORECAST_COUNTRY names no calendar the holidays package has: a configuration error, not a fallback."""
+
+
 # --- frames -------------------------------------------------------------------------------------------------
 
 
@@ -157,7 +161,7 @@ def _holiday_dates(country: str, first_year: int, last_year: int) -> tuple[tuple
     try:
         calendar = holidays.country_holidays(country, years=range(first_year, last_year + 1))
     except NotImplementedError:
-        raise ValueError(
+        raise UnknownCountry(
             f"FORECAST_COUNTRY={country!r} is not a country the holidays package knows; "
             "use an ISO code like US or DE."
         ) from None
@@ -365,9 +369,9 @@ def forecast_series(
     if model_name == PROPHET:
         try:
             forecast = prophet_forecast(history, future, settings)
+        except UnknownCountry:
+            raise
         except (RuntimeError, ValueError, np.linalg.LinAlgError) as exc:
-            if isinstance(exc, ValueError) and "FORECAST_COUNTRY" in str(exc):
-                raise
             forecast = seasonal_naive(history, future, settings)
             note = f"Prophet failed ({type(exc).__name__}: {str(exc)[:120]}): seasonal naive."
     else:

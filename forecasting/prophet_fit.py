@@ -20,6 +20,7 @@ import logging
 import os
 import tempfile
 import types
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +35,10 @@ from forecasting.planning import EffectEstimate
 # it), and Prophet warns about the yearly seasonality we enable on purpose with under two years of history.
 get_cmdstanpy_logger().setLevel(logging.WARNING)
 logging.getLogger("prophet").setLevel(logging.ERROR)
+# Prophet 1.5 uses pandas' deprecated inplace= arguments; the warning is about Prophet, not about us.
+warnings.filterwarnings(
+    "ignore", category=getattr(pd.errors, "Pandas4Warning", DeprecationWarning), module="prophet"
+)
 
 DAYS_PER_YEAR = 365
 

@@ -1,12 +1,13 @@
-"""Planning API routes. The project includes them under /api/forecasting/ (and /planning/ for the pages)."""
+"""Forecasting routes. The project includes ``api_patterns`` (also ``urlpatterns``) under ``api/forecasting/``
+and ``page_patterns`` under ``planning/``."""
 
 from django.urls import path
 
-from forecasting import api
+from forecasting import api, views
 
 app_name = "forecasting"
 
-urlpatterns = [
+api_patterns = [
     path("sales/import/", api.SalesImportView.as_view(), name="sales-import"),
     path("runs/", api.ForecastRunCreateView.as_view(), name="run-create"),
     path("runs/<int:run_id>/", api.ForecastRunDetailView.as_view(), name="run-detail"),
@@ -15,3 +16,9 @@ urlpatterns = [
     path("campaigns/compare/", api.CampaignCompareView.as_view(), name="campaign-compare"),
     path("campaigns/<int:campaign_id>/uplift/", api.CampaignUpliftView.as_view(), name="campaign-uplift"),
 ]
+
+page_patterns = [
+    path("", views.forecast_page, name="forecast-page"),
+]
+
+urlpatterns = api_patterns

@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
+import forecasting.urls as forecasting_urls
 from shelfai.visits import api as visits_api
 
 api_patterns = [
@@ -32,6 +33,7 @@ urlpatterns = [
     path("api/", include(api_patterns)),
     path("api/forecasting/", include("forecasting.urls")),
     path("analytics/", include("analytics.urls")),
+    path("planning/", include(forecasting_urls.page_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),

@@ -37,6 +37,9 @@ class ClaimListCreateApi(APIView):
         source = serializers.ChoiceField(choices=["", *ExpenseClaim.Source.values], required=False, default="")
         store = serializers.CharField(required=False, default="")
         campaign = serializers.IntegerField(required=False, allow_null=True, default=None)
+        class Meta:
+            ref_name = "ClaimFilter"
+
 
     class InputSerializer(serializers.Serializer):
         class LineInput(serializers.Serializer):
@@ -44,9 +47,15 @@ class ClaimListCreateApi(APIView):
             period_start = serializers.DateField()
             period_end = serializers.DateField()
             amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+            class Meta:
+                ref_name = "ClaimLineInput"
+
 
         reference = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
         lines = LineInput(many=True, allow_empty=False)
+        class Meta:
+            ref_name = "ClaimSubmitInput"
+
 
     @extend_schema(
         parameters=[OpenApiParameter("status", str), OpenApiParameter("source", str),
@@ -97,6 +106,9 @@ class ClaimImportApi(APIView):
     class InputSerializer(serializers.Serializer):
         file = serializers.FileField()
         source = serializers.ChoiceField(choices=[ExpenseClaim.Source.RETAILER, ExpenseClaim.Source.DISTRIBUTOR])
+        class Meta:
+            ref_name = "ClaimImportInput"
+
 
     @extend_schema(request=InputSerializer, responses={201: dict, 400: dict},
                    summary="Import a retailer's or distributor's claims CSV: all lines or none")
@@ -125,6 +137,9 @@ class ClaimDecideApi(APIView):
         reason = serializers.CharField(max_length=2000)
         decisions_seen = serializers.IntegerField(required=False, allow_null=True, min_value=0,
                                                   help_text="How many decisions you saw; refused if it changed.")
+        class Meta:
+            ref_name = "ClaimDecisionInput"
+
 
     @extend_schema(request=InputSerializer, responses={201: ClaimDecisionOutput},
                    summary="Approve, partially approve or reject a claim (finance)")
@@ -146,6 +161,9 @@ class ClaimDecideApi(APIView):
 class ClaimReopenApi(APIView):
     class InputSerializer(serializers.Serializer):
         reason = serializers.CharField(max_length=2000)
+        class Meta:
+            ref_name = "ClaimReopenInput"
+
 
     @extend_schema(request=InputSerializer, responses={201: ClaimDecisionOutput},
                    summary="Reopen a decided claim (finance; audited)")
@@ -170,6 +188,7 @@ class ClaimAuditApi(APIView):
         class Meta:
             model = AuditEvent
             fields = ["id", "created_at", "actor", "action", "data"]
+            ref_name = "ClaimAuditEvent"
 
     @extend_schema(responses=OutputSerializer(many=True), summary="A claim's audit trail (finance)")
     def get(self, request: Request, pk: int) -> Response:
@@ -187,6 +206,9 @@ class ClaimExportApi(APIView):
         decided_to = serializers.DateField(required=False, allow_null=True, default=None)
         include_rejected = serializers.BooleanField(required=False, default=False)
         new_only = serializers.BooleanField(required=False, default=False)
+        class Meta:
+            ref_name = "ClaimExportFilter"
+
 
     @extend_schema(parameters=[FilterSerializer], responses={(200, "text/csv"): str})
     def get(self, request: Request) -> HttpResponse:

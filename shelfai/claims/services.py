@@ -22,10 +22,12 @@ from django.db.models import Model, Sum
 from django.utils import timezone
 
 from shelfai.accounts.models import User
-from shelfai.claims.models import AuditEvent, ClaimDecision, ClaimLine, ExpenseClaim, PaidPlacement
 from shelfai.claims.evidence import (  # noqa: F401  (re-exported: the scoring task calls these from here)
-    claim_evidence_refresh, placement_checks_refresh, placement_verify,
+    claim_evidence_refresh,
+    placement_checks_refresh,
+    placement_verify,
 )
+from shelfai.claims.models import AuditEvent, ClaimDecision, ClaimLine, ExpenseClaim, PaidPlacement
 from shelfai.claims.selectors import user_decides_claims
 
 log = logging.getLogger(__name__)
@@ -220,13 +222,17 @@ def claim_decide(
         _refuse_if_decided(locked, decisions_seen)
         lines = list(locked.lines.select_related("placement").order_by("pk"))
         approved = _decision_amount(outcome=outcome, reason=reason, amount=amount, claim=locked, lines=lines)
+        locked.status = DECISION_STATUS[outcome]
+        locked.full_clean()
+        # Conditional, besides the row lock: on a database without SELECT ... FOR UPDATE a second,
+        # concurrent decision still finds nothing left to decide.
+        if ExpenseClaim.objects.filter(pk=locked.pk, status=ExpenseClaim.Status.SUBMITTED).update(
+                status=locked.status) != 1:
+            raise ClaimAlreadyDecided(f"Claim {locked.reference} was decided by someone else just now.")
         for line, line_amount in zip(lines, _allocate(approved, lines), strict=True):
             line.approved_amount = line_amount
             line.full_clean()
             line.save(update_fields=["approved_amount"])
-        locked.status = DECISION_STATUS[outcome]
-        locked.full_clean()
-        locked.save(update_fields=["status"])
         decision = ClaimDecision(claim=locked, decided_by=decided_by, outcome=outcome, amount=approved,
                                  reason=reason.strip(), detector_sha256=_model_version(lines))
         decision.full_clean()
@@ -348,7 +354,8 @@ def claim_reopen(*, claim: ExpenseClaim, reopened_by: User, reason: str) -> Clai
         locked.lines.update(approved_amount=None)
         locked.status = ExpenseClaim.Status.SUBMITTED
         locked.full_clean()
-        locked.save(update_fields=["status"])
+        if ExpenseClaim.objects.filter(pk=locked.pk, status=previous).update(status=locked.status) != 1:
+            raise ClaimAlreadyDecided(f"Claim {locked.reference} was reopened by someone else just now.")
         decision = ClaimDecision(claim=locked, decided_by=reopened_by, outcome=Outcome.REOPEN,
                                  amount=Decimal("0"), reason=reason.strip())
         decision.full_clean()

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
-from datetime import date
+from datetime import UTC, date
 from decimal import ROUND_DOWN, Decimal
+from functools import lru_cache
 
 from shelfai.claims.models import PaidPlacement
 from shelfai.compliance import placements as rules
@@ -128,11 +128,10 @@ def flag_weights() -> dict[tuple[str, str], float]:
     keeps this table from drifting away from the rule documented in ``compliance.authenticity``.
     """
     from datetime import datetime, timedelta
-    from datetime import timezone as tz
 
     from shelfai.compliance import authenticity as a
 
-    now = datetime(2026, 1, 15, 12, tzinfo=tz.utc)
+    now = datetime(2026, 1, 15, 12, tzinfo=UTC)
     hour, store = timedelta(hours=1), {"store_latitude": 50.0, "store_longitude": 10.0, "radius_m": 150}
     made = [
         a.duplicate_flag(original="x", exact=True),

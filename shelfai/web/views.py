@@ -15,7 +15,7 @@ HOME_BY_ROLE = {
     Role.REP: "rep-capture",
     Role.MARKETING: "analytics-dashboard",
     Role.FINANCE: "claims-queue",
-    Role.PLANNING: "planning-home",
+    Role.PLANNING: "forecast-page",
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import uuid
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -62,7 +63,7 @@ def photo_in(visit, data: bytes, *, client_id: str | None = None, status: str = 
     from shelfai.visits.models import Photo
 
     sha = hashlib.sha256(data).hexdigest()
-    photo = Photo(visit=visit, uploaded_by=visit.rep, client_upload_id=client_id or sha[:16],
+    photo = Photo(visit=visit, uploaded_by=visit.rep, client_upload_id=client_id or uuid.uuid4().hex,
                   content_type="image/jpeg", file_ext="jpg", size_bytes=len(data), sha256=sha,
                   width=640, height=480, status=status, exif_taken_at=visit.started_at)
     photo.original.save("x.jpg", ContentFile(data), save=False)

@@ -10,17 +10,26 @@ from selenium.webdriver.common.by import By
 
 from shelfai.claims.models import AuditEvent, ClaimDecision
 from shelfai.visits.models import AuthenticityFlag
-from tests.browser.conftest import driver, make_driver, sign_in, wait  # noqa: F401  (fixtures)
+from tests.browser.conftest import WAIT_S, driver, make_driver, sign_in  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 
 
-def snapshot(driver, name: str) -> None:
+def wait(browser):
+    """Waits across a page load: elements of the page being left go stale, which is not a failure."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(browser, WAIT_S, poll_frequency=0.1,
+                         ignored_exceptions=(NoSuchElementException, StaleElementReferenceException))
+
+
+def snapshot(browser, name: str) -> None:
     """SHELFAI_SCREENSHOTS=dir keeps a picture of each step, for a human to look at."""
     folder = os.environ.get("SHELFAI_SCREENSHOTS")
     if folder:
-        driver.set_window_size(1366, driver.execute_script("return document.body.scrollHeight") + 100)
-        driver.save_screenshot(os.path.join(folder, f"{name}.png"))
+        browser.set_window_size(1366, browser.execute_script("return document.body.scrollHeight") + 100)
+        browser.save_screenshot(os.path.join(folder, f"{name}.png"))
 
 
 def test_finance_partly_approves_a_claim_and_sees_the_audit_entry(

@@ -130,3 +130,35 @@ def test_a_partial_amount_is_spread_over_lines_without_exceeding_any(shop):
     decide(claim, shop.users["finance"], "partial", amount="333.33")
     approved = dict(claim.lines.values_list("placement_id", "approved_amount"))
     assert approved == {shop.placement.pk: Decimal("233.33"), shop.other_placement.pk: Decimal("100.00")}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_finance_users_deciding_at_once_make_one_decision(shop, claim_for):
+    """Two tabs (or a double click) racing: one decision is recorded, the other is refused cleanly."""
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs row locks across connections (PostgreSQL, as in CI)")
+    claim = claim_for()
+    barrier, outcomes = threading.Barrier(2), []
+
+    def attempt(user, outcome):
+        try:
+            barrier.wait()
+            decide(ExpenseClaim.objects.get(pk=claim.pk), user, outcome)
+            outcomes.append("decided")
+        except services.ClaimAlreadyDecided:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt, args=(shop.users[who], outcome))
+               for who, outcome in (("finance", "approve"), ("admin", "reject"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["decided", "refused"]
+    assert ClaimDecision.objects.filter(claim=claim).count() == 1

@@ -31,7 +31,7 @@ def _camera(flat: np.ndarray, out_size: tuple[int, int], rng: np.random.Generato
     # Sample at 2x then average down: a sensor integrates light over its pixels but still aliases.
     scale = np.diag([2.0, 2.0, 1.0]).astype(np.float64)
     big = cv2.warpPerspective(flat, scale @ matrix, (ow * 2, oh * 2), flags=cv2.INTER_LINEAR,
-                              borderMode=cv2.BORDER_CONSTANT, borderValue=(18, 18, 20))
+                              borderMode=cv2.BORDER_CONSTANT, borderValue=(6, 6, 7))
     return cv2.resize(big, (ow, oh), interpolation=cv2.INTER_AREA)
 
 

@@ -100,3 +100,8 @@ def test_it_reports_every_bad_line_not_just_the_first():
     parsed = parse_sales_csv(sales_csv(lines, header="date,store,sku,units"))
     assert parsed.error_count == 10 and parsed.errors[-1].startswith("line 11:")
     assert parsed.rows == [] or not parsed.ok
+
+
+def test_it_refuses_numbers_too_large_for_the_database():
+    parsed = parse_sales_csv(sales_csv(["2025-03-01,s1,chips-150,2000000000"], header="date,store,sku,units"))
+    assert parsed.errors == ["line 2: units 2000000000 is implausibly large (the limit is 1,000,000,000)."]
