@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.urls import reverse
 
 from analytics import charts, selectors
@@ -15,10 +17,15 @@ def _url(name: str, f: Filters, **extra) -> str:
     return f"{reverse(name)}?{f.query(**extra)}"
 
 
+def _whole_visits(f: Filters) -> Filters:
+    """Score figures cover whole visits, so their drill-downs list every visit, whatever the brand/SKU."""
+    return replace(f, brand=None, product=None)
+
+
 def score_trend_table(f: Filters) -> Table:
     rows = [
         {"starts_on": p.starts_on, "ends_on": p.ends_on, "average": p.average, "visits": p.visits,
-         "_url": _url("analytics-visits", f.with_dates(p.starts_on, p.ends_on))}
+         "_url": _url("analytics-visits", _whole_visits(f).with_dates(p.starts_on, p.ends_on))}
         for p in selectors.score_trend(f)
     ]
     return Table("score_trend", "Score trend", [
@@ -36,7 +43,7 @@ def score_trend_chart(table: Table, f: Filters) -> charts.Chart:
 
 def worst_stores_table(f: Filters, *, limit: int | None = 10) -> Table:
     rows = [
-        {**r, "_url": _url("analytics-visits", f, store=r["code"], order="worst")}
+        {**r, "_url": _url("analytics-visits", _whole_visits(f), store=r["code"], order="worst")}
         for r in selectors.worst_stores(f, limit=limit)
     ]
     return Table("worst_stores", "Worst stores", [

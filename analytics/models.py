@@ -43,8 +43,9 @@ class SkuDay(models.Model):
     facings = models.PositiveIntegerField(default=0)
 
     class Meta:
+        # Region first: the dashboard reads one region's rows (or the all-regions rows) over a range of days.
         constraints = [
-            models.UniqueConstraint(fields=["day", "region", "product"], name="uniq_analytics_sku_day")
+            models.UniqueConstraint(fields=["region", "day", "product"], name="uniq_analytics_sku_day")
         ]
 
 

@@ -103,7 +103,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "headline": selectors.headline(f, totals=totals),
         "trend_chart": figures.score_trend_chart(trend, f), "worst_chart": figures.worst_stores_chart(worst),
         "oos_chart": figures.out_of_stock_chart(oos), "share_chart": figures.share_of_shelf_chart(share),
-        "verdict_chart": verdicts, "verdicts": verdict_rows, "visits_query": f.query(),
+        "verdict_chart": verdicts, "verdicts": verdict_rows,
+        "visits_query": f.query(brand=None, sku=None), "placements_query": f.query(),
     }
     return _respond(request, "analytics/dashboard.html", context, tables, f)
 

@@ -132,7 +132,8 @@ def time_incremental_refresh() -> None:
     from analytics import summaries
     from shelfai.compliance.models import ComplianceResult
 
-    result = ComplianceResult.objects.filter(scope="visit", is_current=True).select_related("visit").last()
+    # The newest visit: ids grow with time, as in production, so a refresh looks at recent days.
+    result = ComplianceResult.objects.filter(scope="visit", is_current=True).order_by("visit_id").last()
     with transaction.atomic():
         ComplianceResult.objects.filter(pk=result.pk).update(is_current=False)
         result.pk = None
@@ -246,11 +247,12 @@ def sql_steps(p: dict[str, int]) -> list[tuple[str, str, dict]]:
     """The big tables, generated in PostgreSQL. Ids are explicit so rows can point at each other."""
     steps = [
         (
-            f"{p['visits']:,} visits over a year",
+            f"{p['visits']:,} visits over a year (ids in time order, as in production)",
             """
             INSERT INTO visits_visit (id, public_id, rep_id, store_id, started_at, status, client_visit_id)
             SELECT g, gen_random_uuid(), %(rep_min)s + (g %% %(rep_n)s), %(store_min)s + ((g * 7919) %% %(store_n)s),
-                   now() - random() * interval '365 days', 'closed', ''
+                   now() - (%(visits)s - g) * interval '365 days' / %(visits)s - random() * interval '3 hours',
+                   'closed', ''
             FROM generate_series(1, %(visits)s) g""",
             {},
         ),

@@ -19,6 +19,10 @@ api_patterns = [
 
 page_patterns = [
     path("", views.forecast_page, name="forecast-page"),
+    path("runs/", views.forecast_run_start, name="planning-run-start"),
+    path("inventory/", views.inventory_page, name="planning-inventory"),
+    path("campaigns/", views.campaigns_page, name="planning-campaigns"),
+    path("campaigns/<int:campaign_id>/", views.campaign_page, name="planning-campaign"),
 ]
 
 urlpatterns = api_patterns

@@ -35,8 +35,8 @@ from shelfai.stores.models import Store
 
 REQUIRED_COLUMNS = ("reference", "store", "period_start", "period_end", "amount")
 OPTIONAL_COLUMNS = ("placement", "campaign", "display_type", "claimant")
-MAX_BYTES = getattr(settings, "CLAIMS_CSV_MAX_BYTES", 5 * 1024 * 1024)
-MAX_LINES = getattr(settings, "CLAIMS_CSV_MAX_LINES", 5000)
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024  # settings.CLAIMS_CSV_MAX_BYTES overrides
+DEFAULT_MAX_LINES = 5000  # settings.CLAIMS_CSV_MAX_LINES overrides
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -118,11 +118,14 @@ def claims_import_csv(*, file, submitted_by: User, source: str) -> ImportReport:
 
 
 def _read_rows(file, report: ImportReport) -> list[tuple[int, dict[str, str]]] | None:
-    data = file.read() if hasattr(file, "read") else file
+    max_bytes = getattr(settings, "CLAIMS_CSV_MAX_BYTES", DEFAULT_MAX_BYTES)
+    max_lines = getattr(settings, "CLAIMS_CSV_MAX_LINES", DEFAULT_MAX_LINES)
+    data = file.read(max_bytes + 1) if hasattr(file, "read") else file
     if isinstance(data, str):
         data = data.encode()
-    if len(data) > MAX_BYTES:
-        report.file_errors.append(f"The file is {len(data) / 1e6:.1f} MB; the limit is {MAX_BYTES / 1e6:.0f} MB.")
+    if len(data) > max_bytes:
+        limit = f"{max_bytes / 1e6:.0f} MB" if max_bytes >= 1e6 else f"{max_bytes} bytes"
+        report.file_errors.append(f"The file is larger than {limit}, the limit; split it into smaller files.")
         return None
     try:
         text = data.decode("utf-8-sig")
@@ -141,8 +144,8 @@ def _read_rows(file, report: ImportReport) -> list[tuple[int, dict[str, str]]] |
         for values in reader:
             if not any(v.strip() for v in values):
                 continue  # blank lines (often at the end) are not claims
-            if len(rows) >= MAX_LINES:
-                report.file_errors.append(f"The file has more than {MAX_LINES} lines; split it into smaller files.")
+            if len(rows) >= max_lines:
+                report.file_errors.append(f"The file has more than {max_lines} lines; split it into smaller files.")
                 return None
             if len(values) != len(header):
                 report.lines.append(LineReport(reader.line_num, "", [

@@ -65,7 +65,10 @@ def placement_checks_refresh(*, visit: Visit) -> list[PlacementCheck]:
             lines__period_start__lte=on, lines__period_end__gte=on,
         ).distinct()
         for claim in open_claims:
-            claim_evidence_refresh(claim=claim)
+            try:
+                claim_evidence_refresh(claim=claim)
+            except Exception:  # a packet is rebuilt on the next refresh; the rep's photo must not fail for it
+                log.exception("Refreshing the evidence of claim %s failed", claim.reference)
     return checks
 
 

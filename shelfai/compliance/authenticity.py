@@ -50,9 +50,30 @@ from shelfai.compliance.recapture import recapture_score  # noqa: F401
 
 INFO, WARNING, CRITICAL = "info", "warning", "critical"
 EDITING_SOFTWARE = (
-    "photoshop", "lightroom", "snapseed", "gimp", "picsart", "facetune", "afterlight", "vsco", "pixlr",
-    "affinity photo", "paint.net", "canva", "photopea", "luminar", "capture one", "darktable", "fotor",
-    "polarr", "photodirector", "meitu", "remini", "photoscape", "pixelmator", "acdsee",
+    "photoshop",
+    "lightroom",
+    "snapseed",
+    "gimp",
+    "picsart",
+    "facetune",
+    "afterlight",
+    "vsco",
+    "pixlr",
+    "affinity photo",
+    "paint.net",
+    "canva",
+    "photopea",
+    "luminar",
+    "capture one",
+    "darktable",
+    "fotor",
+    "polarr",
+    "photodirector",
+    "meitu",
+    "remini",
+    "photoscape",
+    "pixelmator",
+    "acdsee",
 )
 
 
@@ -103,9 +124,14 @@ def check_capture_time(
     day-scale checks run then. Aware datetimes are compared as they are.
     """
     if captured_at is None:
-        return [Flag("capture_time_missing", WARNING,
-                     "The photo has no capture time in its camera data, so when it was taken cannot be checked.",
-                     0.8)]
+        return [
+            Flag(
+                "capture_time_missing",
+                WARNING,
+                "The photo has no capture time in its camera data, so when it was taken cannot be checked.",
+                0.8,
+            )
+        ]
     slack = timedelta(0)
     if captured_at.tzinfo is None:
         if local_tz is not None:
@@ -114,21 +140,45 @@ def check_capture_time(
             captured_at = captured_at.replace(tzinfo=uploaded_at.tzinfo)
             slack = timedelta(hours=14)
     if captured_at > uploaded_at + future_tolerance + slack:
-        return [Flag("capture_in_future", WARNING,
-                     f"The camera time ({_when(captured_at)}) is {_span(captured_at - uploaded_at)} after the "
-                     "upload: the phone clock is wrong or the time was edited.", 0.5)]
+        return [
+            Flag(
+                "capture_in_future",
+                WARNING,
+                f"The camera time ({_when(captured_at)}) is {_span(captured_at - uploaded_at)} after the "
+                "upload: the phone clock is wrong or the time was edited.",
+                0.5,
+            )
+        ]
     if uploaded_at - captured_at > max_age + slack:
-        return [Flag("capture_too_old", CRITICAL,
-                     f"The photo was taken on {_when(captured_at)}, {_span(uploaded_at - captured_at)} before it "
-                     "was uploaded: it may be re-used from an earlier visit.", 0.1)]
+        return [
+            Flag(
+                "capture_too_old",
+                CRITICAL,
+                f"The photo was taken on {_when(captured_at)}, {_span(uploaded_at - captured_at)} before it "
+                "was uploaded: it may be re-used from an earlier visit.",
+                0.1,
+            )
+        ]
     if visit_started_at and captured_at < visit_started_at - tolerance - slack:
-        return [Flag("capture_before_visit", WARNING,
-                     f"The photo was taken {_span(visit_started_at - captured_at)} before the visit started "
-                     f"({_when(visit_started_at)}): it may not show the shelf as it was on this visit.", 0.5)]
+        return [
+            Flag(
+                "capture_before_visit",
+                WARNING,
+                f"The photo was taken {_span(visit_started_at - captured_at)} before the visit started "
+                f"({_when(visit_started_at)}): it may not show the shelf as it was on this visit.",
+                0.5,
+            )
+        ]
     if visit_ended_at and captured_at > visit_ended_at + tolerance + slack:
-        return [Flag("capture_after_visit", WARNING,
-                     f"The photo was taken {_span(captured_at - visit_ended_at)} after the visit ended "
-                     f"({_when(visit_ended_at)}).", 0.8)]
+        return [
+            Flag(
+                "capture_after_visit",
+                WARNING,
+                f"The photo was taken {_span(captured_at - visit_ended_at)} after the visit ended "
+                f"({_when(visit_ended_at)}).",
+                0.8,
+            )
+        ]
     return []
 
 
@@ -155,28 +205,52 @@ def check_gps(
 ) -> list[Flag]:
     """Photo GPS against the store's geofence; the phone's stated accuracy widens it by up to 200 m."""
     if latitude is None or longitude is None or (latitude == 0 and longitude == 0):
-        return [Flag("gps_missing", INFO,
-                     "The photo has no GPS position (location off, or removed), so the store cannot be "
-                     "confirmed from the photo itself.", 0.9)]
+        return [
+            Flag(
+                "gps_missing",
+                INFO,
+                "The photo has no GPS position (location off, or removed), so the store cannot be "
+                "confirmed from the photo itself.",
+                0.9,
+            )
+        ]
     distance = haversine_m(latitude, longitude, store_latitude, store_longitude)
     allowed = radius_m + min(accuracy_m or 0.0, 200.0)
     if distance <= allowed:
         return []
     if distance > max(1000.0, 5 * radius_m):
-        return [Flag("gps_far_from_store", CRITICAL,
-                     f"The photo was taken {_distance(distance)} from the store (allowed {_distance(allowed)}): "
-                     "it cannot show this store's shelf.", 0.0)]
-    return [Flag("gps_outside_geofence", WARNING,
-                 f"The photo was taken {_distance(distance)} from the store, outside its {_distance(allowed)} "
-                 "geofence.", 0.4)]
+        return [
+            Flag(
+                "gps_far_from_store",
+                CRITICAL,
+                f"The photo was taken {_distance(distance)} from the store (allowed {_distance(allowed)}): "
+                "it cannot show this store's shelf.",
+                0.0,
+            )
+        ]
+    return [
+        Flag(
+            "gps_outside_geofence",
+            WARNING,
+            f"The photo was taken {_distance(distance)} from the store, outside its {_distance(allowed)} "
+            "geofence.",
+            0.4,
+        )
+    ]
 
 
 def check_exif_present(has_exif: bool) -> list[Flag]:
     if has_exif:
         return []
-    return [Flag("exif_missing", WARNING,
-                 "The photo carries no camera data (EXIF). Screenshots, downloaded images and photos sent "
-                 "through messaging apps lose it; a photo taken with the phone camera keeps it.", 0.6)]
+    return [
+        Flag(
+            "exif_missing",
+            WARNING,
+            "The photo carries no camera data (EXIF). Screenshots, downloaded images and photos sent "
+            "through messaging apps lose it; a photo taken with the phone camera keeps it.",
+            0.6,
+        )
+    ]
 
 
 def check_software(*software_tags: str | None) -> list[Flag]:
@@ -186,36 +260,70 @@ def check_software(*software_tags: str | None) -> list[Flag]:
         lowered = text.lower()
         for name in EDITING_SOFTWARE:
             if name in lowered:
-                return [Flag("edited", WARNING,
-                             f"The photo was last saved by {text[:60]}, an editing program: it may have been "
-                             "altered after it was taken.", 0.5)]
+                return [
+                    Flag(
+                        "edited",
+                        WARNING,
+                        f"The photo was last saved by {text[:60]}, an editing program: it may have been "
+                        "altered after it was taken.",
+                        0.5,
+                    )
+                ]
     return []
 
 
-def duplicate_flag(*, original: str, exact: bool, same_visit: bool = False, distance: int | None = None,
-                   similarity: float | None = None) -> Flag:
+def duplicate_flag(
+    *,
+    original: str,
+    exact: bool,
+    same_visit: bool = False,
+    distance: int | None = None,
+    similarity: float | None = None,
+) -> Flag:
     """A flag for a photo that repeats an earlier one; ``original`` describes it, e.g.
     "photo 8F2C uploaded 3 Mar 2025 at FreshCo Riverside"."""
     if same_visit:
-        return Flag("duplicate_in_visit", INFO, f"Same shot as {original} of this visit; it is counted once.", 1.0)
+        return Flag(
+            "duplicate_in_visit", INFO, f"Same shot as {original} of this visit; it is counted once.", 1.0
+        )
     if exact:
-        return Flag("exact_duplicate", CRITICAL,
-                    f"The same file was already uploaded as {original}: it is not a new photo.", 0.0)
+        return Flag(
+            "exact_duplicate",
+            CRITICAL,
+            f"The same file was already uploaded as {original}: it is not a new photo.",
+            0.0,
+        )
     detail = ""
     if distance is not None and similarity is not None:
         detail = f" (hash distance {distance} of 64 bits, pixel match {similarity:.2f})"
-    return Flag("near_duplicate", CRITICAL,
-                f"This photo is a resized, cropped, re-compressed or brightened copy of {original}{detail}: "
-                "it is not a new photo.", 0.0)
+    return Flag(
+        "near_duplicate",
+        CRITICAL,
+        f"This photo is a resized, cropped, re-compressed or brightened copy of {original}{detail}: "
+        "it is not a new photo.",
+        0.0,
+    )
 
 
 def recapture_flag(score: float) -> list[Flag]:
     """Flag from ``recapture_score``: a photo of a screen or a print instead of the shelf."""
     if score >= 0.8:
-        return [Flag("recaptured", CRITICAL,
-                     f"The photo looks like a picture of a screen or a print (score {score:.2f}: regular "
-                     "moiré patterns, a dark frame or flat colours), not of the shelf itself.", 0.2)]
+        return [
+            Flag(
+                "recaptured",
+                CRITICAL,
+                f"The photo looks like a picture of a screen or a print (score {score:.2f}: regular "
+                "moiré patterns, a dark frame or flat colours), not of the shelf itself.",
+                0.2,
+            )
+        ]
     if score >= 0.5:
-        return [Flag("recaptured", WARNING,
-                     f"The photo may be a picture of a screen or a print (score {score:.2f}); check it.", 0.6)]
+        return [
+            Flag(
+                "recaptured",
+                WARNING,
+                f"The photo may be a picture of a screen or a print (score {score:.2f}); check it.",
+                0.6,
+            )
+        ]
     return []

@@ -53,9 +53,11 @@ WINDOWS: tuple[tuple[float, float, float, float], ...] = (
 
 def _zigzag_lowest(n: int) -> tuple[np.ndarray, np.ndarray]:
     """Row and column of the ``n`` lowest-frequency AC coefficients of a DCT, in zigzag order."""
-    cells = sorted(((i, j) for i in range(16) for j in range(16)),
-                   key=lambda p: (p[0] + p[1], p[0] if (p[0] + p[1]) % 2 else p[1]))
-    chosen = cells[1:n + 1]  # skip DC: it only measures overall brightness
+    cells = sorted(
+        ((i, j) for i in range(16) for j in range(16)),
+        key=lambda p: (p[0] + p[1], p[0] if (p[0] + p[1]) % 2 else p[1]),
+    )
+    chosen = cells[1 : n + 1]  # skip DC: it only measures overall brightness
     return np.array([c[0] for c in chosen]), np.array([c[1] for c in chosen])
 
 
@@ -90,13 +92,15 @@ def load_grey(image: np.ndarray | Image.Image | bytes) -> np.ndarray:
     h, w = array.shape
     scale = WORK_SIDE / max(h, w)
     if scale < 1:
-        array = cv2.resize(array, (max(8, round(w * scale)), max(8, round(h * scale))), interpolation=cv2.INTER_AREA)
+        array = cv2.resize(
+            array, (max(8, round(w * scale)), max(8, round(h * scale))), interpolation=cv2.INTER_AREA
+        )
     return np.ascontiguousarray(array)
 
 
 def _window(grey: np.ndarray, frac: tuple[float, float, float, float]) -> np.ndarray:
     h, w = grey.shape
-    return grey[int(frac[1] * h):round(frac[3] * h), int(frac[0] * w):round(frac[2] * w)]
+    return grey[int(frac[1] * h) : round(frac[3] * h), int(frac[0] * w) : round(frac[2] * w)]
 
 
 def _coefficients(grey: np.ndarray) -> np.ndarray:
@@ -105,7 +109,7 @@ def _coefficients(grey: np.ndarray) -> np.ndarray:
 
 
 def _pack(bits: np.ndarray) -> int:
-    return sum(v for v, b in zip(_BIT_VALUES, bits.tolist()) if b)
+    return sum(v for v, b in zip(_BIT_VALUES, bits.tolist(), strict=True) if b)
 
 
 def perceptual_hash(image: np.ndarray | Image.Image | bytes) -> int:
@@ -117,7 +121,9 @@ def perceptual_hash(image: np.ndarray | Image.Image | bytes) -> int:
 def fingerprint(grey: np.ndarray) -> np.ndarray:
     h, w = grey.shape
     scale = min(1.0, FINGERPRINT_SIDE / max(h, w))
-    small = cv2.resize(grey, (max(8, round(w * scale)), max(8, round(h * scale))), interpolation=cv2.INTER_AREA)
+    small = cv2.resize(
+        grey, (max(8, round(w * scale)), max(8, round(h * scale))), interpolation=cv2.INTER_AREA
+    )
     return np.clip(small + 0.5, 0, 255).astype(np.uint8)
 
 
@@ -195,8 +201,13 @@ def _high_pass(grey: np.ndarray, sigma: float) -> np.ndarray:
     return grey - cv2.GaussianBlur(grey, (0, 0), sigma)
 
 
-def _best_alignment(big_hp: np.ndarray, small_hp: np.ndarray, scales: np.ndarray,
-                    around: tuple[int, int] | None = None, radius: int = 4) -> tuple[float, float, tuple[int, int]]:
+def _best_alignment(
+    big_hp: np.ndarray,
+    small_hp: np.ndarray,
+    scales: np.ndarray,
+    around: tuple[int, int] | None = None,
+    radius: int = 4,
+) -> tuple[float, float, tuple[int, int]]:
     """Best normalised correlation of ``small_hp`` resized by each scale and slid over ``big_hp``.
 
     Both are already high-passed: resizing by a factor near 1 commutes with the filter closely
@@ -214,7 +225,9 @@ def _best_alignment(big_hp: np.ndarray, small_hp: np.ndarray, scales: np.ndarray
         region = big_hp
         if around is not None:
             x0, y0 = max(0, around[0] - radius), max(0, around[1] - radius)
-            region = big_hp[y0:min(hb, around[1] + radius + size[1]), x0:min(wb, around[0] + radius + size[0])]
+            region = big_hp[
+                y0 : min(hb, around[1] + radius + size[1]), x0 : min(wb, around[0] + radius + size[0])
+            ]
             if region.shape[0] < size[1] or region.shape[1] < size[0]:
                 continue
         _, value, _, loc = cv2.minMaxLoc(cv2.matchTemplate(region, template, cv2.TM_CCOEFF_NORMED))
@@ -234,8 +247,9 @@ def _contained_similarity(big: np.ndarray, small: np.ndarray) -> float:
     big_half = cv2.resize(big, (wb // 2, hb // 2), interpolation=cv2.INTER_AREA)
     small_half = cv2.resize(small, (max(8, ws // 2), max(8, hs // 2)), interpolation=cv2.INTER_AREA)
     half_fit = min(big_half.shape[1] / small_half.shape[1], big_half.shape[0] / small_half.shape[0])
-    _, coarse, loc = _best_alignment(_high_pass(big_half, 2.0), _high_pass(small_half, 2.0),
-                                     half_fit * np.linspace(1.0, 0.86, 15))
+    _, coarse, loc = _best_alignment(
+        _high_pass(big_half, 2.0), _high_pass(small_half, 2.0), half_fit * np.linspace(1.0, 0.86, 15)
+    )
     scale = coarse / half_fit * fit
     fine = np.linspace(scale * 0.98, min(fit, scale * 1.02), 9)
     big_hp, small_hp = _high_pass(big, 1.5), _high_pass(small, 1.5)
@@ -254,7 +268,7 @@ def _subpixel(big_hp: np.ndarray, small_hp: np.ndarray, scale: float, loc: tuple
     hs, ws = small_hp.shape
     size = (round(ws * scale), round(hs * scale))
     x, y = loc
-    region = big_hp[y:y + size[1], x:x + size[0]]
+    region = big_hp[y : y + size[1], x : x + size[0]]
     if region.shape != (size[1], size[0]):
         return -1.0
     best = -1.0
@@ -262,7 +276,9 @@ def _subpixel(big_hp: np.ndarray, small_hp: np.ndarray, scale: float, loc: tuple
         for dy in (-1 / 3, 0.0, 1 / 3):
             # small pixel (u, v) lands at big pixel (u * sx + dx, v * sy + dy), relative to loc
             matrix = np.float32([[size[0] / ws, 0, dx], [0, size[1] / hs, dy]])
-            warped = cv2.warpAffine(small_hp, matrix, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+            warped = cv2.warpAffine(
+                small_hp, matrix, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT
+            )
             value = float(cv2.matchTemplate(region, warped[2:-2, 2:-2], cv2.TM_CCOEFF_NORMED).max())
             best = max(best, value)
     return best
@@ -281,7 +297,7 @@ def fingerprint_similarity(query: np.ndarray, stored: np.ndarray) -> float:
 
 
 def encode_fingerprint(fp: np.ndarray) -> bytes:
-    """Lossless PNG bytes (about 20-30 KB) for storage next to the photo."""
+    """Lossless PNG bytes (about 15-25 KB for a shelf photo) for storage next to the photo."""
     ok, data = cv2.imencode(".png", fp)
     if not ok:
         raise ValueError("Could not encode the fingerprint")
@@ -302,7 +318,9 @@ class DuplicateMatch:
     is_duplicate: bool
 
 
-def compare(query: ImageHashes, stored_windows: Sequence[int], stored_fingerprint: np.ndarray) -> DuplicateMatch:
+def compare(
+    query: ImageHashes, stored_windows: Sequence[int], stored_fingerprint: np.ndarray
+) -> DuplicateMatch:
     """Stages 2 and 3 for one candidate the index returned."""
     distance = hash_distance(query.windows, stored_windows)
     if distance > MATCH_DISTANCE:

@@ -15,7 +15,10 @@ A photo's row 1 is its top visible shelf; ``first_level`` says which planogram s
 the planogram's top shelf), for photos that do not show the whole height of the fixture.
 
 Facings whose SKU is ``UNKNOWN_SKU`` or whose recognition confidence is below the threshold are kept
-out of every count and sequence: they only lower the confidence of the result.
+out of every count and sequence: they lower the confidence of the result. So that a pack the
+recogniser could not name does not turn into a "too few facings" violation, each one is noted as
+*maybe* the SKU of its nearest recognised neighbour on either side of the same row (``maybe``);
+scoring gives a short SKU that benefit of the doubt, never a missing one.
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ class LevelView:
     """One planogram shelf level as the visit saw it."""
 
     counts: Counter = field(default_factory=Counter)  # sku -> facings
+    maybe: Counter = field(default_factory=Counter)  # sku -> unrecognised facings next to a block of it
     sequence: list[str] = field(default_factory=list)  # recognised SKUs, one per facing, left to right
     gaps: list[GapNote] = field(default_factory=list)
 
@@ -78,6 +82,12 @@ class VisitView:
             total.update(view.counts)
         return total
 
+    def maybe_by_sku(self) -> Counter:
+        total = Counter()
+        for view in self.levels.values():
+            total.update(view.maybe)
+        return total
+
 
 def is_recognised(facing: Facing, min_confidence: float) -> bool:
     return facing.sku != UNKNOWN_SKU and bool(facing.sku) and facing.sku_confidence >= min_confidence
@@ -99,11 +109,29 @@ def _gap_note(gap: Gap, row_facings: list[Facing], photo: PhotoObservation) -> G
     )
 
 
+def _neighbour_skus(row: list[Facing], min_confidence: float) -> Counter:
+    """For each unrecognised facing of a row (sorted left to right), the SKUs of the nearest recognised
+    facing on its left and on its right: what it may be."""
+    maybe = Counter()
+    known = [is_recognised(f, min_confidence) for f in row]
+    for i in range(len(row)):
+        if known[i]:
+            continue
+        left = next((row[j].sku for j in range(i - 1, -1, -1) if known[j]), None)
+        right = next((row[j].sku for j in range(i + 1, len(row)) if known[j]), None)
+        for sku in {left, right} - {None}:
+            maybe[sku] += 1
+    return maybe
+
+
 def photo_view(photo: PhotoObservation, min_confidence: float) -> VisitView:
     """One photo on its own, mapped to planogram levels."""
     view = VisitView(photos=1, facings_total=len(photo.facings))
     by_level: dict[int, list[Facing]] = {}
+    all_by_level: dict[int, list[Facing]] = {}
     for facing in photo.facings:
+        if facing.row is not None:
+            all_by_level.setdefault(_level(facing.row, photo.first_level), []).append(facing)
         if not is_recognised(facing, min_confidence):
             continue
         view.facings_recognised += 1
@@ -118,6 +146,9 @@ def photo_view(photo: PhotoObservation, min_confidence: float) -> VisitView:
         level_view = view.levels.setdefault(level, LevelView())
         level_view.sequence = [f.sku for f in facings]
         level_view.counts = Counter(level_view.sequence)
+    for level, facings in all_by_level.items():
+        facings.sort(key=lambda f: f.box.cx)
+        view.levels.setdefault(level, LevelView()).maybe = _neighbour_skus(facings, min_confidence)
     for gap in photo.gaps:
         level = _level(gap.row, photo.first_level)
         view.levels.setdefault(level, LevelView()).gaps.append(_gap_note(gap, by_level.get(level, []), photo))
@@ -137,6 +168,7 @@ def _overlap(views: list[VisitView]) -> VisitView:
         for level, level_view in view.levels.items():
             into = merged.levels.setdefault(level, LevelView())
             into.counts |= level_view.counts
+            into.maybe |= level_view.maybe
             if len(level_view.sequence) > len(into.sequence):
                 into.sequence = list(level_view.sequence)
             if level_view.gap_facings > into.gap_facings:
@@ -155,6 +187,7 @@ def _side_by_side(views: list[VisitView]) -> VisitView:
         for level, level_view in view.levels.items():
             into = merged.levels.setdefault(level, LevelView())
             into.counts.update(level_view.counts)
+            into.maybe.update(level_view.maybe)
             into.sequence.extend(level_view.sequence)
             into.gaps.extend(level_view.gaps)
     return merged

@@ -156,13 +156,23 @@ class PlacementAssessment:
     def to_dict(self) -> dict[str, Any]:
         return {
             "verdicts": [
-                {"visit_id": v.visit_id, "visit_date": v.visit_date.isoformat(), "verdict": str(v.verdict),
-                 "execution": None if v.execution is None else round(v.execution, 3), "reasons": v.reasons}
+                {
+                    "visit_id": v.visit_id,
+                    "visit_date": v.visit_date.isoformat(),
+                    "verdict": str(v.verdict),
+                    "execution": None if v.execution is None else round(v.execution, 3),
+                    "reasons": v.reasons,
+                }
                 for v in self.verdicts
             ],
             "windows": [
-                {"start": w.start.isoformat(), "end": w.end.isoformat(), "status": str(w.status),
-                 "visit_id": w.visit_id, "credit": str(w.credit)}
+                {
+                    "start": w.start.isoformat(),
+                    "end": w.end.isoformat(),
+                    "status": str(w.status),
+                    "visit_id": w.visit_id,
+                    "credit": str(w.credit),
+                }
                 for w in self.windows
             ],
             "payable": str(self.payable),
@@ -190,12 +200,16 @@ def _insufficient(spec: PlacementSpec, evidence: VisitEvidence) -> str | None:
     if not evidence.quality_ok:
         return "The photos are too poor to judge (blurred, dark or cut off); a retake is needed."
     if evidence.evidence_weight < spec.min_evidence_weight:
-        return (f"Authenticity checks lowered the evidence weight to {evidence.evidence_weight:.2f} "
-                f"(at least {spec.min_evidence_weight:.2f} is needed); see the photo flags.")
+        return (
+            f"Authenticity checks lowered the evidence weight to {evidence.evidence_weight:.2f} "
+            f"(at least {spec.min_evidence_weight:.2f} is needed); see the photo flags."
+        )
     if spec.display_type == DisplayType.EYE_LEVEL and evidence.facings_by_level is None:
         return "The photos do not show which shelf the products stand on, so eye level cannot be checked."
     if not spec.required and evidence.confirmed is None:
-        return "Point-of-sale material is not recognised automatically; a reviewer must confirm it on the photo."
+        return (
+            "Point-of-sale material is not recognised automatically; a reviewer must confirm it on the photo."
+        )
     return None
 
 
@@ -203,10 +217,14 @@ def judge_visit(spec: PlacementSpec, evidence: VisitEvidence) -> VisitVerdict:
     """One visit's verdict with its reasons (see the module docstring for the rule)."""
     why_not = _insufficient(spec, evidence)
     if why_not:
-        return VisitVerdict(evidence.visit_id, evidence.visit_date, Verdict.INSUFFICIENT_EVIDENCE, None, [why_not])
+        return VisitVerdict(
+            evidence.visit_id, evidence.visit_date, Verdict.INSUFFICIENT_EVIDENCE, None, [why_not]
+        )
     if not spec.required:
         done = bool(evidence.confirmed)
-        reason = "A reviewer confirmed the material on the photo." if done else "A reviewer found no material."
+        reason = (
+            "A reviewer confirmed the material on the photo." if done else "A reviewer found no material."
+        )
         verdict = Verdict.EXECUTED if done else Verdict.NOT_EXECUTED
         return VisitVerdict(evidence.visit_id, evidence.visit_date, verdict, float(done), [reason])
     where = " at eye level" if spec.display_type == DisplayType.EYE_LEVEL else ""
@@ -250,18 +268,27 @@ def assess_placement(spec: PlacementSpec, visits: list[VisitEvidence]) -> Placem
             in_period.append(ev)
         else:
             label = "A visit" if ev.visit_id is None else f"Visit {ev.visit_id}"
-            ignored.append(f"{label} on {ev.visit_date} is outside the placement period {spec.start} to {spec.end}.")
+            ignored.append(
+                f"{label} on {ev.visit_date} is outside the placement period {spec.start} to {spec.end}."
+            )
     verdicts = [judge_visit(spec, ev) for ev in in_period]
     windows = []
     for start, end in coverage_windows(spec):
-        usable = [v for v in verdicts if start <= v.visit_date <= end and v.verdict != Verdict.INSUFFICIENT_EVIDENCE]
+        usable = [
+            v for v in verdicts if start <= v.visit_date <= end and v.verdict != Verdict.INSUFFICIENT_EVIDENCE
+        ]
         if usable:
             latest = usable[-1]
-            windows.append(CoverageWindow(start, end, latest.verdict, latest.visit_id,
-                                          CREDIT.get(latest.verdict, Decimal(0))))
+            windows.append(
+                CoverageWindow(
+                    start, end, latest.verdict, latest.visit_id, CREDIT.get(latest.verdict, Decimal(0))
+                )
+            )
         else:
             windows.append(CoverageWindow(start, end, "unverified", None, Decimal(0)))
-    return PlacementAssessment(verdicts, windows, payable_amount(spec, windows), spec.fee, ignored, spec.window_days)
+    return PlacementAssessment(
+        verdicts, windows, payable_amount(spec, windows), spec.fee, ignored, spec.window_days
+    )
 
 
 def claim_recommendation(claimed: Decimal, assessment: PlacementAssessment) -> tuple[str, Decimal, list[str]]:
@@ -276,7 +303,11 @@ def claim_recommendation(claimed: Decimal, assessment: PlacementAssessment) -> t
     if claimed > assessment.fee:
         reasons.append(f"The claim ({claimed}) is above the contracted fee ({assessment.fee}).")
     if cap <= 0:
-        return "reject", Decimal("0.00"), reasons + ["No week of the period is verified as executed by photos."]
+        return (
+            "reject",
+            Decimal("0.00"),
+            reasons + ["No week of the period is verified as executed by photos."],
+        )
     if claimed <= cap:
         return "approve", claimed.quantize(CENT, rounding=ROUND_DOWN), reasons
     return "partial", cap, reasons + [f"Photos support {cap} of the {claimed} claimed."]

@@ -38,11 +38,13 @@ def moire_peak(image: np.ndarray) -> float:
     if size < 64:
         return 0.0
     y0, x0 = (h - size) // 2, (w - size) // 2
-    patch = grey[y0:y0 + size, x0:x0 + size]
+    patch = grey[y0 : y0 + size, x0 : x0 + size]
     window = np.outer(np.hanning(size), np.hanning(size)).astype(np.float32)
-    spectrum = np.log1p(np.abs(np.fft.fftshift(np.fft.fft2((patch - patch.mean()) * window)))).astype(np.float32)
+    spectrum = np.log1p(np.abs(np.fft.fftshift(np.fft.fft2((patch - patch.mean()) * window)))).astype(
+        np.float32
+    )
     residual = spectrum - cv2.GaussianBlur(spectrum, (0, 0), 6)
-    yy, xx = np.mgrid[-size // 2:size // 2, -size // 2:size // 2]
+    yy, xx = np.mgrid[-size // 2 : size // 2, -size // 2 : size // 2]
     radius = np.hypot(xx, yy) / (size / 2)
     keep = (radius > 0.08) & (radius < 0.98) & (np.abs(xx) > 3) & (np.abs(yy) > 3)
     return float(residual[keep].max())
@@ -52,15 +54,25 @@ def bezel_sides(image: np.ndarray) -> int:
     """How many image edges carry a uniform band much darker than the picture inside it."""
     grey = _grey(image)
     h, w = grey.shape
-    bh, bw, ih0, ih1, iw0, iw1 = int(h * 0.03), int(w * 0.03), int(h * 0.1), int(h * 0.2), int(w * 0.1), int(w * 0.2)
+    bh, bw, ih0, ih1, iw0, iw1 = (
+        int(h * 0.03),
+        int(w * 0.03),
+        int(h * 0.1),
+        int(h * 0.2),
+        int(w * 0.1),
+        int(w * 0.2),
+    )
     if min(bh, bw) < 2:
         return 0
     strips = [
-        (grey[:bh], grey[ih0:ih1]), (grey[-bh:], grey[h - ih1:h - ih0]),
-        (grey[:, :bw], grey[:, iw0:iw1]), (grey[:, -bw:], grey[:, w - iw1:w - iw0]),
+        (grey[:bh], grey[ih0:ih1]),
+        (grey[-bh:], grey[h - ih1 : h - ih0]),
+        (grey[:, :bw], grey[:, iw0:iw1]),
+        (grey[:, -bw:], grey[:, w - iw1 : w - iw0]),
     ]
     return sum(
-        1 for band, inside in strips
+        1
+        for band, inside in strips
         if band.std() < 6 and band.mean() < 0.55 * inside.mean() and inside.mean() - band.mean() > 25
     )
 

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class Deduction:
-    code: str  # missing_sku, short_facings, wrong_shelf, wrong_order, not_in_planogram, empty_gap, share_below_target
+    # missing_sku, short_facings, wrong_shelf, wrong_order, not_in_planogram, empty_gap, share_below_target
+    code: str
     sku: str | None
     points: float
     message: str
@@ -68,13 +69,16 @@ def _levels_only(levels) -> str:
     return _shelves(levels).split(" ", 1)[1]
 
 
-def sku_deductions(plan: Plan, view: VisitView, assessed: list[str], weights: ScoringWeights) -> list[Deduction]:
+def sku_deductions(
+    plan: Plan, view: VisitView, assessed: list[str], weights: ScoringWeights
+) -> list[Deduction]:
     """Missing SKUs, too few facings, and facings on the wrong shelf."""
     if not assessed:
         return []
     share = 1.0 / len(assessed)
     seen = set(view.levels)
     totals = view.total_by_sku()
+    maybe = view.maybe_by_sku()
     out = []
     for sku in assessed:
         planned = {lvl: n for lvl, n in plan.levels[sku].items() if lvl in seen}
@@ -82,10 +86,15 @@ def sku_deductions(plan: Plan, view: VisitView, assessed: list[str], weights: Sc
         name, where = plan.name(sku), _shelves(planned)
         observed = totals.get(sku, 0)
         if observed == 0:
-            out.append(Deduction(
-                "missing_sku", sku, round((weights.presence + weights.facings) * share, 2),
-                f"{name} is missing: put {_facings(expected)} on {where} (out of stock, or never placed).",
-            ))
+            out.append(
+                Deduction(
+                    "missing_sku",
+                    sku,
+                    round((weights.presence + weights.facings) * share, 2),
+                    f"{name} is missing: put {_facings(expected)} on {where} "
+                    "(out of stock, or never placed).",
+                )
+            )
             continue
         on_level = {lvl: view.levels[lvl].counts.get(sku, 0) for lvl in view.levels}
         wrong = {lvl: n for lvl, n in on_level.items() if n and lvl not in planned}
@@ -94,20 +103,34 @@ def sku_deductions(plan: Plan, view: VisitView, assessed: list[str], weights: Sc
         if wrong_n:
             prefix = "" if wrong_n == placed_n else f"{wrong_n} of them "
             misplaced = f", {prefix}on {_shelves(wrong)} instead of {_levels_only(planned)}"
-        if observed < expected:
-            todo = f"add {expected - observed} on {where}"
+        # Unrecognised packs next to this SKU's block may be more of it: give the benefit of the doubt.
+        doubt = min(maybe.get(sku, 0), max(0, expected - observed))
+        short = expected - observed - doubt
+        if short > 0:
+            todo = f"add {short} on {where}"
             if wrong_n:
-                todo = f"move them to {where} and add {expected - observed} more"
-            out.append(Deduction(
-                "short_facings", sku, round(weights.facings * share * (expected - observed) / expected, 2),
-                f"{name}: {observed} of {_facings(expected)}{misplaced} — {todo}.", min(planned),
-            ))
+                todo = f"move them to {where} and add {short} more"
+            hidden = f" ({doubt} more may stand among unrecognised packs)" if doubt else ""
+            out.append(
+                Deduction(
+                    "short_facings",
+                    sku,
+                    round(weights.facings * share * short / expected, 2),
+                    f"{name}: {observed} of {_facings(expected)}{misplaced}{hidden} — {todo}.",
+                    min(planned),
+                )
+            )
         if wrong_n:
-            out.append(Deduction(
-                "wrong_shelf", sku, round(weights.shelf_level * share * wrong_n / placed_n, 2),
-                f"{name}: {_facings(wrong_n)} on {_shelves(wrong)} instead of {_levels_only(planned)} — "
-                f"move them to {where}.", min(wrong),
-            ))
+            out.append(
+                Deduction(
+                    "wrong_shelf",
+                    sku,
+                    round(weights.shelf_level * share * wrong_n / placed_n, 2),
+                    f"{name}: {_facings(wrong_n)} on {_shelves(wrong)} instead of {_levels_only(planned)} — "
+                    f"move them to {where}.",
+                    min(wrong),
+                )
+            )
     return out
 
 
@@ -125,10 +148,14 @@ def _placement_hint(plan: Plan, in_order: tuple, sku: str, expected: list[str]) 
     return "in planogram order"
 
 
-def order_deductions(plan: Plan, view: VisitView, assessed: list[str], weights: ScoringWeights) -> list[Deduction]:
+def order_deductions(
+    plan: Plan, view: VisitView, assessed: list[str], weights: ScoringWeights
+) -> list[Deduction]:
     """Planned SKUs that stand on their shelf but out of the planned left-to-right order."""
     assessed_set = set(assessed)
-    slots = {lvl: [s for s in skus if s in assessed_set] for lvl, skus in plan.order.items() if lvl in view.levels}
+    slots = {
+        lvl: [s for s in skus if s in assessed_set] for lvl, skus in plan.order.items() if lvl in view.levels
+    }
     total = sum(len(set(s)) for s in slots.values())
     out = []
     for level, expected in sorted(slots.items()):
@@ -137,11 +164,16 @@ def order_deductions(plan: Plan, view: VisitView, assessed: list[str], weights: 
             continue
         per_sku = weights.order * len(set(expected)) / total / check.present
         for sku in check.out_of_order:
-            out.append(Deduction(
-                "wrong_order", sku, round(per_sku, 2),
-                f"Shelf {level}: {plan.name(sku)} is out of order — it belongs "
-                f"{_placement_hint(plan, check.in_order, sku, expected)}.", level,
-            ))
+            out.append(
+                Deduction(
+                    "wrong_order",
+                    sku,
+                    round(per_sku, 2),
+                    f"Shelf {level}: {plan.name(sku)} is out of order — it belongs "
+                    f"{_placement_hint(plan, check.in_order, sku, expected)}.",
+                    level,
+                )
+            )
     return out
 
 
@@ -150,11 +182,14 @@ def _scaled(deductions: list[Deduction], cap: float) -> list[Deduction]:
     total = sum(d.points for d in deductions)
     if total <= cap or total == 0:
         return deductions
-    return [Deduction(d.code, d.sku, round(d.points * cap / total, 2), d.message, d.level) for d in deductions]
+    return [
+        Deduction(d.code, d.sku, round(d.points * cap / total, 2), d.message, d.level) for d in deductions
+    ]
 
 
-def not_in_planogram_deductions(plan: Plan, view: VisitView, assessed: list[str],
-                                weights: ScoringWeights) -> list[Deduction]:
+def not_in_planogram_deductions(
+    plan: Plan, view: VisitView, assessed: list[str], weights: ScoringWeights
+) -> list[Deduction]:
     """Recognised products the planogram does not list, by the share of planned space they take."""
     planned_seen = plan.planned_facings_on(set(view.levels))
     if not assessed or not planned_seen:
@@ -167,15 +202,23 @@ def not_in_planogram_deductions(plan: Plan, view: VisitView, assessed: list[str]
         where = f" on {_shelves(levels)}" if levels else ""
         brand = plan.brand(sku)
         label = f"{plan.name(sku)} ({brand})" if brand else plan.name(sku)
-        out.append(Deduction(
-            "not_in_planogram", sku, round(weights.not_in_planogram * n / planned_seen, 2),
-            f"{label}: {_facings(n)}{where} — not in the planogram; remove it to free the space for planned "
-            "products.", min(levels) if levels else None,
-        ))
+        out.append(
+            Deduction(
+                "not_in_planogram",
+                sku,
+                round(weights.not_in_planogram * n / planned_seen, 2),
+                f"{label}: {_facings(n)}{where} — not in the planogram; remove it to free the space "
+                "for planned "
+                "products.",
+                min(levels) if levels else None,
+            )
+        )
     return _scaled(out, weights.not_in_planogram)
 
 
-def gap_deductions(plan: Plan, view: VisitView, assessed: list[str], weights: ScoringWeights) -> list[Deduction]:
+def gap_deductions(
+    plan: Plan, view: VisitView, assessed: list[str], weights: ScoringWeights
+) -> list[Deduction]:
     """Empty space on planned shelves, by its width in facings over the planned facings."""
     planned_seen = plan.planned_facings_on(set(view.levels))
     if not assessed or not planned_seen:
@@ -192,11 +235,16 @@ def gap_deductions(plan: Plan, view: VisitView, assessed: list[str], weights: Sc
             else:
                 where = ""
             width = max(1, round(gap.width_in_facings))
-            out.append(Deduction(
-                "empty_gap", None, round(weights.gaps * gap.width_in_facings / planned_seen, 2),
-                f"Shelf {level}: empty space for about {_facings(width)}{where} — restock it with the "
-                "planned products.", level,
-            ))
+            out.append(
+                Deduction(
+                    "empty_gap",
+                    None,
+                    round(weights.gaps * gap.width_in_facings / planned_seen, 2),
+                    f"Shelf {level}: empty space for about {_facings(width)}{where} — restock it with the "
+                    "planned products.",
+                    level,
+                )
+            )
     return _scaled(out, weights.gaps)
 
 
@@ -205,8 +253,9 @@ def median_width(catalog: dict[str, CatalogEntry]) -> float:
     return float(statistics.median(widths)) if widths else 1.0
 
 
-def share_deductions(plan: Plan, view: VisitView, weights: ScoringWeights
-                     ) -> tuple[list[BrandShare], dict[str, float], list[Deduction]]:
+def share_deductions(
+    plan: Plan, view: VisitView, weights: ScoringWeights
+) -> tuple[list[BrandShare], dict[str, float], list[Deduction]]:
     """Share of shelf per brand by facings and by width (facings x pack width), against targets.
 
     Only recognised facings of SKUs whose brand is known count. A pack width missing from the
@@ -229,9 +278,12 @@ def share_deductions(plan: Plan, view: VisitView, weights: ScoringWeights
     brands = sorted(set(facings) | set(plan.brand_targets), key=lambda b: (-width[b], b))
     shares = [
         BrandShare(
-            brand=b, is_own=b in plan.own_brands, facings=facings[b],
+            brand=b,
+            is_own=b in plan.own_brands,
+            facings=facings[b],
             facings_share=facings[b] / total_f if total_f else 0.0,
-            width_mm=round(width[b], 1), width_share=width[b] / total_w if total_w else 0.0,
+            width_mm=round(width[b], 1),
+            width_share=width[b] / total_w if total_w else 0.0,
             target=plan.brand_targets.get(b),
         )
         for b in brands
@@ -253,11 +305,18 @@ def share_deductions(plan: Plan, view: VisitView, weights: ScoringWeights
         have, total = (width[s.brand], total_w) if by_width else (facings[s.brand], total_f)
         needed = (target * total - have) / (1 - target) if target < 1 else math.inf
         pack = statistics.median(widths_by_brand.get(s.brand) or [fallback]) if by_width else 1.0
-        more = (f"add about {_facings(math.ceil(needed / pack - 1e-9))} of {s.brand}" if math.isfinite(needed)
-                else f"only {s.brand} may stand here")
+        more = (
+            f"add about {_facings(math.ceil(needed / pack - 1e-9))} of {s.brand}"
+            if math.isfinite(needed)
+            else f"only {s.brand} may stand here"
+        )
         basis = "shelf width" if by_width else "facings"
-        out.append(Deduction(
-            "share_below_target", None, round(per_brand * (target - actual) / target, 2),
-            f"{s.brand}: {actual:.0%} of {basis}, target {target:.0%} — {more}.",
-        ))
+        out.append(
+            Deduction(
+                "share_below_target",
+                None,
+                round(per_brand * (target - actual) / target, 2),
+                f"{s.brand}: {actual:.0%} of {basis}, target {target:.0%} — {more}.",
+            )
+        )
     return shares, own, out

@@ -21,12 +21,13 @@ target * shortfall / target``.
 Only what the photos show is judged. Planned SKUs on shelves no photo shows are "not assessed":
 they cost no points and lower the confidence instead. Unknown or low-confidence facings are never a
 violation: they too lower the confidence, which is
-``recognised facings / all facings * planned facings on seen shelves / all planned facings``.
+``recognised facings / all facings * planned facings on seen shelves / all planned facings``, and an
+unrecognised pack standing next to a block of a SKU that is short counts in that SKU's favour (it may
+be one of its packs the recogniser could not name); a SKU not seen at all is still missing.
 """
 
 from __future__ import annotations
 
-import statistics
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any, NamedTuple
@@ -101,8 +102,12 @@ class ScoringWeights:
 
     def category_points(self) -> dict[str, float]:
         return {
-            "presence": self.presence, "facings": self.facings, "shelf_level": self.shelf_level,
-            "order": self.order, "not_in_planogram": self.not_in_planogram, "gaps": self.gaps,
+            "presence": self.presence,
+            "facings": self.facings,
+            "shelf_level": self.shelf_level,
+            "order": self.order,
+            "not_in_planogram": self.not_in_planogram,
+            "gaps": self.gaps,
             "share_of_shelf": self.share_of_shelf,
         }
 
@@ -119,6 +124,7 @@ class SkuLine:
     expected_levels: list[int]
     observed_levels: dict[int, int]  # level -> facings
     status: str  # ok, short, missing, wrong_shelf, not_in_planogram, not_assessed
+    unrecognised_nearby: int = 0  # unrecognised facings next to its block: maybe more of it
 
 
 @dataclass(slots=True)
@@ -164,13 +170,18 @@ class ComplianceReport:
             "confidence": round(self.confidence, 3),
             "deductions": [asdict(d) for d in self.deductions],
             "points_by_code": self.points_by_code(),
-            "skus": [asdict(line) | {"observed_levels": {str(k): v for k, v in line.observed_levels.items()}}
-                     for line in self.skus],
+            "skus": [
+                asdict(line) | {"observed_levels": {str(k): v for k, v in line.observed_levels.items()}}
+                for line in self.skus
+            ],
             "share_of_shelf": {
                 "basis": self.weights.share_basis,
                 "own": {k: round(v, 4) for k, v in self.own_share.items()},
-                "brands": [asdict(b) | {"facings_share": round(b.facings_share, 4),
-                                        "width_share": round(b.width_share, 4)} for b in self.brand_shares],
+                "brands": [
+                    asdict(b)
+                    | {"facings_share": round(b.facings_share, 4), "width_share": round(b.width_share, 4)}
+                    for b in self.brand_shares
+                ],
             },
             "gaps": self.gaps,
             "unseen_levels": self.unseen_levels,
@@ -190,7 +201,9 @@ def build_plan(spec: PlanogramSpec, catalog: dict[str, CatalogEntry | tuple]) ->
         plan.order[shelf.level] = [item.sku for item in items]
         for item in items:
             if item.facings < 1:
-                raise ValueError(f"Planogram item {item.sku} on shelf {shelf.level} must plan at least 1 facing")
+                raise ValueError(
+                    f"Planogram item {item.sku} on shelf {shelf.level} must plan at least 1 facing"
+                )
             entry = cat.get(item.sku)
             plan.names.setdefault(item.sku, item.name or (entry.name if entry else item.sku))
             plan.brands.setdefault(item.sku, item.brand or (entry.brand if entry else ""))
@@ -234,9 +247,14 @@ def _report(plan: Plan, view: VisitView, weights: ScoringWeights) -> ComplianceR
     deductions = [d for d in deductions if d.points > 0]  # a category weighted 0 is switched off
 
     planned_total = sum(sum(levels.values()) for levels in plan.levels.values())
-    planned_seen = sum(n for levels in plan.levels.values() for lvl, n in levels.items() if lvl in seen_levels)
-    recognised_share = view.facings_recognised / view.facings_total if view.facings_total else float(
-        any(v.gaps for v in view.levels.values()))
+    planned_seen = sum(
+        n for levels in plan.levels.values() for lvl, n in levels.items() if lvl in seen_levels
+    )
+    recognised_share = (
+        view.facings_recognised / view.facings_total
+        if view.facings_total
+        else float(any(v.gaps for v in view.levels.values()))
+    )
     coverage = planned_seen / planned_total if planned_total else 1.0
     score = None
     if assessed or not planned_total:
@@ -259,6 +277,7 @@ def _report(plan: Plan, view: VisitView, weights: ScoringWeights) -> ComplianceR
 
 def _sku_lines(plan: Plan, view: VisitView, assessed: list[str]) -> list[SkuLine]:
     totals = view.total_by_sku()
+    maybe = view.maybe_by_sku()
     by_level: dict[str, dict[int, int]] = {}
     for level, level_view in sorted(view.levels.items()):
         for sku, n in level_view.counts.items():
@@ -275,14 +294,23 @@ def _sku_lines(plan: Plan, view: VisitView, assessed: list[str]) -> list[SkuLine
             status = "not_assessed"
         elif observed == 0:
             status = "missing"
-        elif observed < sum(planned.values()):
+        elif observed + maybe.get(sku, 0) < sum(planned.values()):
             status = "short"
         elif any(level not in planned for level in levels):
             status = "wrong_shelf"
         else:
             status = "ok"
-        lines.append(SkuLine(
-            sku=sku, name=plan.name(sku), brand=plan.brand(sku), expected_facings=sum(planned.values()),
-            observed_facings=observed, expected_levels=sorted(planned), observed_levels=levels, status=status,
-        ))
+        lines.append(
+            SkuLine(
+                sku=sku,
+                name=plan.name(sku),
+                brand=plan.brand(sku),
+                expected_facings=sum(planned.values()),
+                observed_facings=observed,
+                expected_levels=sorted(planned),
+                observed_levels=levels,
+                status=status,
+                unrecognised_nearby=maybe.get(sku, 0),
+            )
+        )
     return lines

@@ -146,6 +146,11 @@ def assess_quality(image: np.ndarray, *, boxes: Sequence[Box] | None = None) -> 
     if reasons:  # nothing else can be judged on a thumbnail or a strip
         return QualityVerdict(ok=False, reasons=reasons, metrics=metrics)
 
+    if image.dtype != np.uint8:  # 16-bit PNGs and float arrays: judge them on the usual 0-255 scale
+        peak = 65535.0 if image.dtype == np.uint16 else max(1.0, float(image.max()))
+        image = cv2.convertScaleAbs(image, alpha=255.0 / peak)
+    if image.ndim == 3 and image.shape[2] == 1:
+        image = image[:, :, 0]
     grey = _working_grey(image)
     exposure = _exposure_reasons(grey, metrics)
     if exposure:  # blur and shelf checks are meaningless on a dark or washed-out frame; fix light first

@@ -10,7 +10,10 @@ its look-alike sibling. The distance threshold is calibrated at build time on he
 views of every SKU; distances are measured after whitening by the augmentation noise, which makes
 a different flavour band count for more than a shifted box or other light.
 
-Measured by ``bench/sku_recognition.py`` (held-out seeds): see the module docstring there.
+``bench/sku_recognition.py`` measures it on generated shelves with look-alikes and unknown products
+and detector-like box noise. Held-out seeds 1000-1009: 93.6% of known facings named correctly (none
+confused with another SKU, the rest said unknown), 95.5% of unknown products reported unknown
+(92.1% of unlisted sibling flavours, 100% of other brands), 0.17 ms CPU per facing.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -29,7 +32,6 @@ CROP_W, CROP_H = 32, 48  # every facing is compared at this size
 _WORK_W = 64  # references are shrunk to this width before augmenting (fast, and facings are small)
 _GRID_X, _GRID_Y = 4, 6
 _HUE_BINS = 24
-_HIST_STEP = 1
 _BLOCK_WEIGHTS = {"layout": 1.0, "hist": 1.0, "grad": 0.6, "aspect": 0.5}
 _FORMAT = "shelfai-sku-catalog/1"
 
@@ -63,65 +65,67 @@ def trim_background(image: np.ndarray, tolerance: int = 28) -> np.ndarray:
     return image[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
 
 
-def _embed(crops: np.ndarray, aspects: np.ndarray) -> np.ndarray:
-    """Feature vectors (N, D) for crops (N, CROP_H, CROP_W, 3) uint8 BGR and box aspects w/h."""
-    n = len(crops)
-    stacked = crops.reshape(n * CROP_H, CROP_W, 3)  # one tall image: OpenCV then works on all crops at once
-    # Colour layout: per grid cell, brightness relative to the crop and chromaticity (light-invariant).
+def _colour_layout(stacked: np.ndarray, n: int) -> np.ndarray:
+    """Per grid cell: chromaticity and brightness relative to the crop, so even light changes cancel."""
     # An area resize of the stack to the grid averages exactly one cell per output pixel.
     cells = cv2.resize(stacked, (_GRID_X, n * _GRID_Y), interpolation=cv2.INTER_AREA)
     cells = cells.astype(np.float32).reshape(n, _GRID_Y, _GRID_X, 3)
     intensity = cells.mean(axis=3, keepdims=True) + 8.0
     chroma = cells / intensity - 1.0
     relative = np.log(intensity / intensity.mean(axis=(1, 2), keepdims=True))
-    layout = np.concatenate([chroma * 2.0, relative], axis=3).reshape(n, -1)
+    return np.concatenate([chroma * 2.0, relative], axis=3).reshape(n, -1)
 
-    # Colour histograms of the top, middle and bottom of the pack: survives a few pixels of box shift.
-    # Half resolution is plenty for colour statistics and quarters the cost.
-    half_h, half_w = CROP_H // _HIST_STEP, CROP_W // _HIST_STEP
-    half = cv2.resize(stacked, (half_w, n * half_h), interpolation=cv2.INTER_AREA)
-    hsv = cv2.cvtColor(half, cv2.COLOR_BGR2HSV).reshape(n, half_h, half_w, 3)
+
+def _colour_histograms(stacked: np.ndarray, n: int) -> np.ndarray:
+    """Hue histograms (plus dark/mid/bright greys) of the top, middle and bottom third of each crop:
+    a flavour band still counts when the box is a few pixels off."""
+    hsv = cv2.cvtColor(stacked, cv2.COLOR_BGR2HSV).reshape(n, CROP_H, CROP_W, 3)
     hue, sat, val = hsv[..., 0].astype(np.float32), hsv[..., 1], hsv[..., 2].astype(np.int32)
     chromatic = (sat > 70) & (val > 45)
-    # Soft (linear) hue bins, so lemon yellow and orange land in different bins yet a small
-    # white-balance shift moves weight smoothly instead of jumping a bin.
+    # Soft (linear) hue bins: lemon yellow and orange land in different bins (with 12 hard bins they
+    # shared one, and unlisted lemon packs passed for the orange sibling), yet a white-balance shift
+    # moves weight smoothly instead of jumping a bin.
     position = hue * _HUE_BINS / 180.0 - 0.5
     low = np.floor(position).astype(np.int32)
     upper_share = position - low
     low %= _HUE_BINS
     grey_bin = _HUE_BINS + np.minimum(val * 3 // 256, 2)
-    band = (np.arange(half_h) * 3 // half_h)[None, :, None]
+    band = (np.arange(CROP_H) * 3 // CROP_H)[None, :, None]
     base = (np.arange(n)[:, None, None] * 3 + band) * (_HUE_BINS + 3)
     size = n * 3 * (_HUE_BINS + 3)
-    hist = np.bincount(
-        (base + np.where(chromatic, low, grey_bin)).ravel(),
-        np.where(chromatic, 1.0 - upper_share, 1.0).ravel(),
-        minlength=size,
-    )
-    hist += np.bincount(
-        (base + np.where(chromatic, (low + 1) % _HUE_BINS, grey_bin)).ravel(),
-        np.where(chromatic, upper_share, 0.0).ravel(),
-        minlength=size,
-    )
-    hist = np.sqrt(hist.reshape(n, -1).astype(np.float32) / (half_h * half_w / 3))
+    lower_bins = (base + np.where(chromatic, low, grey_bin)).ravel()
+    upper_bins = (base + np.where(chromatic, (low + 1) % _HUE_BINS, grey_bin)).ravel()
+    hist = np.bincount(lower_bins, np.where(chromatic, 1.0 - upper_share, 1.0).ravel(), minlength=size)
+    hist += np.bincount(upper_bins, np.where(chromatic, upper_share, 0.0).ravel(), minlength=size)
+    return np.sqrt(hist.reshape(n, -1).astype(np.float32) / (CROP_H * CROP_W / 3))
 
-    # Gradient orientations per cell (HOG-like, unsigned, 8 bins): text and pattern structure.
+
+def _gradient_histograms(stacked: np.ndarray, n: int) -> np.ndarray:
+    """HOG-like: unsigned gradient orientations (8 bins) per grid cell, for text and pattern structure."""
     grey = cv2.cvtColor(stacked, cv2.COLOR_BGR2GRAY).astype(np.float32).reshape(n, CROP_H, CROP_W)
     gx = np.zeros_like(grey)
     gy = np.zeros_like(grey)
-    gx[:, :, 1:-1] = grey[:, :, 2:] - grey[:, :, :-2]
+    gx[:, :, 1:-1] = grey[:, :, 2:] - grey[:, :, :-2]  # per crop, so no gradient across stacked crops
     gy[:, 1:-1] = grey[:, 2:] - grey[:, :-2]
     magnitude, degrees = cv2.cartToPolar(gx.reshape(-1, CROP_W), gy.reshape(-1, CROP_W), angleInDegrees=True)
-    magnitude = magnitude.reshape(n, CROP_H, CROP_W)
-    orientation = (degrees.reshape(n, CROP_H, CROP_W) * (8 / 180.0)).astype(np.int32) % 8  # unsigned
+    orientation = (degrees.reshape(n, CROP_H, CROP_W) * (8 / 180.0)).astype(np.int32) % 8
     cell_y = (np.arange(CROP_H) * _GRID_Y // CROP_H)[None, :, None]
     cell_x = (np.arange(CROP_W) * _GRID_X // CROP_W)[None, None, :]
     index = ((np.arange(n)[:, None, None] * _GRID_Y + cell_y) * _GRID_X + cell_x) * 8 + orientation
     grad = np.bincount(index.ravel(), magnitude.ravel(), minlength=n * _GRID_Y * _GRID_X * 8)
-    grad = np.sqrt(grad.reshape(n, -1).astype(np.float32))
+    return np.sqrt(grad.reshape(n, -1).astype(np.float32))
 
-    aspect = np.log(np.asarray(aspects, np.float32)).reshape(n, 1)
-    blocks = {"layout": layout, "hist": hist, "grad": grad, "aspect": aspect}
+
+def _embed(crops: np.ndarray, aspects: np.ndarray) -> np.ndarray:
+    """Feature vectors (N, D) for crops (N, CROP_H, CROP_W, 3) uint8 BGR and box aspects w/h."""
+    n = len(crops)
+    stacked = crops.reshape(n * CROP_H, CROP_W, 3)  # one tall image: OpenCV then works on all crops at once
+    blocks = {
+        "layout": _colour_layout(stacked, n),
+        "hist": _colour_histograms(stacked, n),
+        "grad": _gradient_histograms(stacked, n),
+        "aspect": np.log(np.asarray(aspects, np.float32)).reshape(n, 1),  # size siblings differ in shape
+    }
     parts = []
     for name, block in blocks.items():
         if name != "aspect":
@@ -249,6 +253,10 @@ class SkuCatalog:
     whitening: np.ndarray  # (D, D): raw features -> space where nuisance variation is unit-sized
     threshold: float  # squared distance beyond which a facing matches no SKU
     max_ratio: float  # best/second-best distance ratio beyond which the match is ambiguous
+    norms: np.ndarray = field(init=False, repr=False)  # squared length of every embedding, kept for speed
+
+    def __post_init__(self) -> None:
+        self.norms = (self.embeddings * self.embeddings).sum(axis=1)
 
     @classmethod
     def build(cls, references: dict[str, list[np.ndarray]], settings: RecognitionSettings | None = None) -> SkuCatalog:
@@ -279,8 +287,7 @@ class SkuCatalog:
         self.max_ratio = settings.max_ratio
 
     def _per_sku(self, queries: np.ndarray) -> np.ndarray:
-        norms = (self.embeddings * self.embeddings).sum(axis=1)
-        return _per_sku_min(_squared_distances(queries, self.embeddings, norms), self.starts)
+        return _per_sku_min(_squared_distances(queries, self.embeddings, self.norms), self.starts)
 
     def identify(self, image: np.ndarray, boxes: list[Box]) -> list[tuple[str, float]]:
         """SKU code (or ``UNKNOWN_SKU``) and a 0..1 confidence in that answer, for every box."""

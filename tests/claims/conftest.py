@@ -12,6 +12,14 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    # As in tests/browser: the browser fixture saves a screenshot when the test itself failed.
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
+
+
 @pytest.fixture(autouse=True)
 def _claims_routes(settings):
     settings.ROOT_URLCONF = "tests.claims.urls"

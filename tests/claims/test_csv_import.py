@@ -171,3 +171,13 @@ def test_the_import_api_reports_lines_and_is_for_finance_only(shop, api_for):
         "/api/claims/import/", {"file": csv_file(HEADER + good_line(shop)), "source": "distributor"},
         format="multipart")
     assert ok.status_code == 201 and ok.json()["claims"] == ["R-1"]
+
+
+def test_files_over_the_limits_are_refused_whole(shop, settings):
+    settings.CLAIMS_CSV_MAX_LINES = 1
+    two = HEADER + good_line(shop, "R-1", "100", end=shop.start + timedelta(days=3)) + good_line(
+        shop, "R-2", "100", start=shop.start + timedelta(days=4))
+    assert "more than 1 lines" in run_import(shop, two).file_errors[0]
+    settings.CLAIMS_CSV_MAX_LINES, settings.CLAIMS_CSV_MAX_BYTES = 10, 50
+    assert "larger than" in run_import(shop, two).file_errors[0]
+    assert ExpenseClaim.objects.count() == 0

@@ -146,3 +146,28 @@ def test_the_queue_puts_risky_and_large_claims_first(shop, executed_visit, claim
     unsupported = claim_for("300.00", placement=shop.other_placement, reference="RISK-1")
     order = [c["reference"] for c in api_for(shop.users["finance"]).get("/api/claims/").json()["results"]]
     assert order == [unsupported.reference, supported.reference]
+
+
+def test_a_stored_flag_weighs_what_the_pure_rule_says(shop, executed_visit):
+    from shelfai.claims.verification import photo_weight
+    from shelfai.compliance import authenticity
+
+    _, photo = executed_visit(shop.start + timedelta(days=1))
+    assert photo_weight(photo) == 1.0
+    outside = authenticity.check_gps(52.523, 13.405, store_latitude=52.52, store_longitude=13.405, radius_m=150)
+    edited = authenticity.check_software("Adobe Photoshop 25.0")
+    for flag in outside + edited:
+        AuthenticityFlag.objects.create(photo=photo, code=flag.code, severity=flag.severity, reason=flag.reason)
+    photo = type(photo).objects.get(pk=photo.pk)
+    assert photo_weight(photo) == authenticity.evidence_weight(outside + edited) < 0.5
+
+
+def test_scoring_a_visit_verifies_the_paid_placements_of_its_store(shop, executed_visit, claim_for):
+    from shelfai.compliance.services import visit_score
+
+    claim = claim_for("250.00", end=shop.start + timedelta(days=6))
+    assert claim.lines.get().recommended_amount == 0  # no photos yet
+    visit, _ = executed_visit(shop.start + timedelta(days=2))
+    visit_score(visit)
+    assert PlacementCheck.objects.get(visit=visit, is_current=True).verdict == "executed"
+    assert claim.lines.get().recommended_amount == Decimal("250.00")

@@ -1,0 +1,48 @@
+// Keeps queued and running forecast runs current on the forecast page, so a planner sees progress without
+// reloading; when a run finishes it offers to show the new forecast instead of swapping the chart under them.
+(function () {
+  "use strict";
+  const POLL_MS = 2000;
+  const LABELS = { queued: "Queued", running: "Running", done: "Done", failed: "Failed" };
+  const announcer = document.getElementById("run-announcer");
+
+  function render(row, run) {
+    const status = row.querySelector("[data-field=status]");
+    status.textContent = LABELS[run.status] || run.status;
+    status.className = "badge " + run.status;
+    row.querySelector("progress").value = run.progress;
+    const failed = run.series_failed ? ", " + run.series_failed + " failed" : "";
+    row.querySelector("[data-field=counts]").textContent =
+      run.series_done + " of " + run.series_total + " series" + failed;
+    if (run.error) {
+      const error = row.querySelector("[data-field=error]");
+      error.textContent = run.error;
+      error.hidden = false;
+    }
+    if (run.finished_at) row.querySelector("[data-field=finished]").textContent = "just now";
+    if (run.status === "done") row.querySelector("[data-field=show]").hidden = false;
+  }
+
+  function poll(row) {
+    fetch(row.dataset.pollUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.json();
+      })
+      .then(function (run) {
+        render(row, run);
+        if (run.status === "done" || run.status === "failed") {
+          if (announcer) announcer.textContent = "Forecast run " + run.id + ": " + LABELS[run.status] + ".";
+          return;
+        }
+        setTimeout(function () { poll(row); }, POLL_MS);
+      })
+      .catch(function () { setTimeout(function () { poll(row); }, POLL_MS * 5); }); // offline or a restart
+  }
+
+  document.querySelectorAll("tr[data-poll-url]").forEach(function (row) {
+    const link = row.querySelector("[data-field=show]");
+    if (link) link.href = window.location.pathname + window.location.search;
+    poll(row);
+  });
+})();
