@@ -267,7 +267,11 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=5, help="distinct renders per generated layout")
     parser.add_argument("--index-size", type=int, default=1_000_000)
     parser.add_argument("--only-index", action="store_true", help="skip copies and false matches")
+    parser.add_argument("--only-staged", action="store_true", help="only the recapture (staged photo) check")
     args = parser.parse_args()
+    if args.only_staged:
+        staged_photos(real_photos(min(args.limit, 40)), generated_photos(2, 4)[0])
+        return
     if args.only_index:
         real = real_photos(args.limit) or generated_photos(2, 5)[0]
         index_timing([ih.image_hashes(jpeg_bytes(p)) for p in real], args.index_size, 100, None)

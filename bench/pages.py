@@ -120,8 +120,12 @@ def build_summaries() -> None:
     """The dashboard's pre-aggregated tables: a full rebuild, as the nightly task does it."""
     from analytics import summaries
 
+    from django.db import connection
+
     with step("analytics summaries, full rebuild"):
         days = summaries.refresh_all()
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE analytics_storeday, analytics_skuday")  # autovacuum would, later
     print(f"    {days} days summarised")
 
 

@@ -6,6 +6,7 @@ Anything that would be unsafe in production (no SECRET_KEY, DEBUG) refuses to st
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -94,7 +95,8 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A file, not memory, so the integration tests' worker process shares the test database.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-shelfai.sqlite3")}
+    # Per process, so two test runs on one machine never share (and clobber) a test database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-shelfai-{os.getpid()}.sqlite3")}
     VAR_DIR.mkdir(parents=True, exist_ok=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -189,7 +191,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Celery ------------------------------------------------------------------------------------
-BROKER_DIR = VAR_DIR / "broker"
+BROKER_DIR = Path(env_str("CELERY_BROKER_FOLDER", str(VAR_DIR / "broker")))
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL == "filesystem://":
     # The embedded broker of `make run`: a real worker reading messages from files on this machine.

@@ -32,13 +32,12 @@ def _grey(image: np.ndarray) -> np.ndarray:
 
 def moire_peak(image: np.ndarray) -> float:
     """Highest isolated peak of the log spectrum above its smoothed background, axes excluded."""
-    grey = _grey(image)
-    h, w = grey.shape
+    h, w = image.shape[:2]
     size = min(CROP, h, w) // 2 * 2
     if size < 64:
         return 0.0
     y0, x0 = (h - size) // 2, (w - size) // 2
-    patch = grey[y0 : y0 + size, x0 : x0 + size]
+    patch = _grey(image[y0 : y0 + size, x0 : x0 + size])  # crop first: a 12 MP float copy is slow
     window = np.outer(np.hanning(size), np.hanning(size)).astype(np.float32)
     spectrum = np.log1p(np.abs(np.fft.fftshift(np.fft.fft2((patch - patch.mean()) * window)))).astype(
         np.float32
@@ -52,6 +51,12 @@ def moire_peak(image: np.ndarray) -> float:
 
 def bezel_sides(image: np.ndarray) -> int:
     """How many image edges carry a uniform band much darker than the picture inside it."""
+    h, w = image.shape[:2]
+    scale = 512 / max(h, w)
+    if scale < 1:  # a bezel is a coarse feature: judge it on a small copy (strided first: cheap)
+        size = (max(1, round(w * scale)), max(1, round(h * scale)))
+        step = max(1, int(max(h, w) / 1024))
+        image = cv2.resize(np.ascontiguousarray(image[::step, ::step]), size, interpolation=cv2.INTER_AREA)
     grey = _grey(image)
     h, w = grey.shape
     bh, bw, ih0, ih1, iw0, iw1 = (

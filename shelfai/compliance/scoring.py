@@ -140,7 +140,7 @@ class BrandShare:
 
 @dataclass(slots=True)
 class ComplianceReport:
-    score: float | None  # None when no planned shelf was seen at all
+    score: float | None  # None when no planned shelf was seen at all: nothing to judge
     confidence: float
     deductions: list[Deduction]
     skus: list[SkuLine]
@@ -256,9 +256,7 @@ def _report(plan: Plan, view: VisitView, weights: ScoringWeights) -> ComplianceR
         else float(any(v.gaps for v in view.levels.values()))
     )
     coverage = planned_seen / planned_total if planned_total else 1.0
-    score = None
-    if assessed or not planned_total:
-        score = round(max(0.0, 100.0 - sum(d.points for d in deductions)), 1)
+    score = round(max(0.0, 100.0 - sum(d.points for d in deductions)), 1) if assessed else None
     return ComplianceReport(
         score=score,
         confidence=round(recognised_share * coverage, 4),
@@ -294,7 +292,7 @@ def _sku_lines(plan: Plan, view: VisitView, assessed: list[str]) -> list[SkuLine
             status = "not_assessed"
         elif observed == 0:
             status = "missing"
-        elif observed + maybe.get(sku, 0) < sum(planned.values()):
+        elif observed + maybe.get(sku, 0) < sum(n for lvl, n in planned.items() if lvl in view.levels):
             status = "short"
         elif any(level not in planned for level in levels):
             status = "wrong_shelf"

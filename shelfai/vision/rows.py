@@ -27,6 +27,11 @@ BOTTOM_TOLERANCE = 0.25
 MAX_SLOPE = 0.14
 # Neighbours are linked across empty stretches up to this many facing widths (gaps must not split rows).
 MAX_LINK_GAP = 4.0
+# A row's band reaches down over the shelf edge (the price-tag strip) the packs stand on, by this share
+# of the typical pack height: measured on the hand-drawn rows of shelf_rows_dev (median 0.16).
+SHELF_EDGE = 0.15
+# Bay uprights are only looked for when at least this many rows run across the photo.
+MIN_ROWS_FOR_BAY = 3
 # Facings must overlap vertically by this share of the smaller height to be on one shelf.
 MIN_VERTICAL_OVERLAP = 0.5
 # A gap must be this many median facing widths: boxes hug the packs, so the hole a missing pack leaves
@@ -118,6 +123,51 @@ def _absorb_strays(xyxy: np.ndarray, segments: list[list[int]]) -> list[list[int
     return out
 
 
+def _bay_boundaries(xyxy: np.ndarray, segments: list[list[int]]) -> list[float]:
+    """x positions of uprights between shelf bays: no facing on any row crosses them, although several
+    rows run across. Packs have other widths on every shelf, so such a clean cut through all rows is
+    rare anywhere but at a bay's edge."""
+    rows = [s for s in segments if len(s) >= 3]
+    if len(rows) < MIN_ROWS_FOR_BAY:
+        return []
+    widths = xyxy[:, 2] - xyxy[:, 0]
+    step = max(float(np.median(widths)) / 4, 1.0)
+    xs = np.arange(xyxy[:, 0].min(), xyxy[:, 2].max(), step)
+    spanning = np.zeros(len(xs), int)
+    crossed = np.zeros(len(xs), int)
+    for seg in rows:
+        x1s, x2s = xyxy[seg, 0], xyxy[seg, 2]
+        inner = np.median(widths[seg])
+        spanning += (xs > x1s.min() + inner) & (xs < x2s.max() - inner)
+        margin = 0.15 * widths[seg]
+        hit = ((xs[:, None] > (x1s + margin)[None, :]) & (xs[:, None] < (x2s - margin)[None, :])).any(axis=1)
+        crossed += hit & (xs > x1s.min()) & (xs < x2s.max())
+    clean = (spanning >= MIN_ROWS_FOR_BAY) & (crossed == 0)
+    boundaries, run = [], []
+    for x, ok in zip(xs, clean, strict=True):
+        if ok:
+            run.append(x)
+        elif run:
+            boundaries.append(float(np.mean(run)))
+            run = []
+    if run:
+        boundaries.append(float(np.mean(run)))
+    return boundaries
+
+
+def _split_at(xyxy: np.ndarray, segments: list[list[int]], boundaries: list[float]) -> list[list[int]]:
+    if not boundaries:
+        return segments
+    edges = np.array(boundaries)
+    out = []
+    for seg in segments:
+        parts: dict[int, list[int]] = {}
+        for i in seg:
+            parts.setdefault(int(np.searchsorted(edges, (xyxy[i, 0] + xyxy[i, 2]) / 2)), []).append(i)
+        out.extend(parts.values())
+    return out
+
+
 def _number_levels(bands: list[tuple[float, float]]) -> list[int]:
     """Level per band (1 = top): bands that overlap vertically by half the smaller height share a level."""
     order = sorted(range(len(bands)), key=lambda k: (bands[k][0] + bands[k][1]) / 2)
@@ -147,14 +197,16 @@ def assign_rows(boxes: Sequence[Box], image_h: int, image_w: int) -> tuple[list[
     xyxy[:, [0, 2]] = xyxy[:, [0, 2]].clip(0, image_w)
     xyxy[:, [1, 3]] = xyxy[:, [1, 3]].clip(0, image_h)
     segments = _absorb_strays(xyxy, _segments(xyxy))
+    segments = _split_at(xyxy, segments, _bay_boundaries(xyxy, segments))
     # robust band: the typical top and bottom of the segment, so one tall stray does not swallow a row
     bands = [(float(np.percentile(xyxy[s, 1], 10)), float(np.percentile(xyxy[s, 3], 90))) for s in segments]
     seg_levels = _number_levels(bands)
-    rows = [
-        ShelfRow(level=seg_levels[k], y1=float(xyxy[s, 1].min()), y2=float(xyxy[s, 3].max()),
-                 x1=float(xyxy[s, 0].min()), x2=float(xyxy[s, 2].max()))
-        for k, s in enumerate(segments)
-    ]
+    rows = []
+    for k, seg in enumerate(segments):
+        y1, y2 = float(xyxy[seg, 1].min()), float(xyxy[seg, 3].max())
+        lip = SHELF_EDGE * float(np.median(xyxy[seg, 3] - xyxy[seg, 1]))
+        rows.append(ShelfRow(level=seg_levels[k], y1=y1, y2=min(y2 + lip, float(image_h)),
+                             x1=float(xyxy[seg, 0].min()), x2=float(xyxy[seg, 2].max())))
     box_levels = [0] * len(boxes)
     for k, seg in enumerate(segments):
         for i in seg:

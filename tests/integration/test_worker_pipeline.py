@@ -49,11 +49,24 @@ def _check_broker() -> None:
 
 @pytest.fixture
 def worker(settings, tmp_path):
-    _check_broker()
     from shelfai.celery import app
 
-    app.control.purge() if not settings.CELERY_BROKER_URL.startswith("filesystem") else None
+    broker_env = {}
+    if settings.CELERY_BROKER_URL == "filesystem://":
+        # A private embedded broker folder: no other worker on this machine can take our messages.
+        folder = tmp_path / "broker"
+        options = {"data_folder_in": str(folder / "out"), "data_folder_out": str(folder / "out"),
+                   "processed_folder": str(folder / "processed"), "store_processed": False}
+        settings.CELERY_BROKER_TRANSPORT_OPTIONS = options
+        app.conf.broker_transport_options = options
+        app._pool = None  # reconnect with the new options (kombu keys its pools by them)
+        app.amqp._producer_pool = None
+        broker_env["CELERY_BROKER_FOLDER"] = str(folder)
+    _check_broker()
+    if not settings.CELERY_BROKER_URL.startswith("filesystem"):
+        app.control.purge()
     env = {
+        **broker_env,
         **os.environ,
         "DATABASE_URL": _database_url(),
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
