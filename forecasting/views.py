@@ -9,7 +9,7 @@ who is signed in gets a 404, so the pages do not admit to existing, and anonymou
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import wraps
 
@@ -163,6 +163,7 @@ def _forecast(values: dict) -> dict:
     where = f"{store.code} · {store.name}" if store else f"region {region.name}" if region else "all stores"
     fit_model = report.get("model")
     chart = forecast_chart(report["history"], report["forecast"])
+    chart.x_ticks = _month_ticks(chart.x_ticks)
     left, top, right, bottom = chart.plot
     return {
         "product": product,
@@ -177,6 +178,18 @@ def _forecast(values: dict) -> dict:
         "effects": _effect_rows(report.get("effects") or {}),
         "totals": _totals(report),
     }
+
+
+def _month_ticks(ticks: list[tuple[float, str]]) -> list[tuple[float, str]]:
+    """A tick "Aug 26" reads as a day: name the month, with the year on the first tick and on Januaries."""
+    out = []
+    for index, (x, label) in enumerate(ticks):
+        try:
+            month = datetime.strptime(label, "%b %y")
+        except ValueError:  # forecasting.charts labels them some other way now: keep its label
+            return ticks
+        out.append((x, month.strftime("%b %Y" if index == 0 or month.month == 1 else "%b")))
+    return out
 
 
 def _marks(row: dict) -> str:
@@ -271,7 +284,13 @@ class InventoryForm(forms.Form):
         initial=Decimal("95"),
         help_text="Chance of not running out before the next delivery, e.g. 95.",
     )
-    on_hand = forms.DecimalField(label="On hand (units)", min_value=0, decimal_places=3, initial=0)
+    on_hand = forms.DecimalField(
+        label="On hand (units)",
+        min_value=0,
+        decimal_places=3,
+        initial=0,
+        help_text="For one store and SKU; with several, leave at 0.",
+    )
     on_order = forms.DecimalField(label="On order (units)", min_value=0, decimal_places=3, initial=0)
     case_size = forms.IntegerField(label="Case size (units)", min_value=1, max_value=10000, initial=1)
 

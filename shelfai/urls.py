@@ -4,10 +4,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.authtoken.views import obtain_auth_token
 
 import forecasting.urls as forecasting_urls
+from shelfai.claims import urls as claims_urls
 from shelfai.visits import api as visits_api
 
 api_patterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),
+    path("claims/", include(claims_urls.api_patterns)),
     path("stores/", visits_api.StoreListApi.as_view(), name="api-stores"),
     path("visits/", visits_api.VisitListCreateApi.as_view(), name="api-visits"),
     path("visits/<uuid:public_id>/", visits_api.VisitDetailApi.as_view(), name="api-visit-detail"),
@@ -34,6 +36,7 @@ urlpatterns = [
     path("api/forecasting/", include("forecasting.urls")),
     path("analytics/", include("analytics.urls")),
     path("planning/", include(forecasting_urls.page_patterns)),
+    path("claims/", include(claims_urls.page_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),

@@ -58,14 +58,20 @@ def file_sha256(path: Path) -> str:
 
 
 def _resolve_device(device: str) -> str:
-    if device != "auto":
-        return device
     try:
         import torch
 
-        return "cuda:0" if torch.cuda.is_available() else "cpu"
+        has_cuda = torch.cuda.is_available()
     except ImportError:  # ONNX-only install
-        return "cpu"
+        has_cuda = False
+    if device == "auto":
+        return "cuda:0" if has_cuda else "cpu"
+    if device.startswith("cuda") and not has_cuda:
+        raise DetectorUnavailable(
+            f"Device '{device}' was asked for but no CUDA GPU is visible to this process. "
+            "Set DETECTOR_DEVICE=auto (or cpu), or run this worker on a GPU node."
+        )
+    return "cuda:0" if device == "cuda" else device
 
 
 # --------------------------------------------------------------------------------------------- backends

@@ -30,6 +30,8 @@ MAX_LINK_GAP = 4.0
 # A row's band reaches down over the shelf edge (the price-tag strip) the packs stand on, by this share
 # of the typical pack height: measured on the hand-drawn rows of shelf_rows_dev (median 0.16).
 SHELF_EDGE = 0.15
+# Segments one above the other with less than this share of a pack height between them are stacks.
+STACK_GAP = 0.06
 # Bay uprights are only looked for when at least this many rows run across the photo.
 MIN_ROWS_FOR_BAY = 3
 # Facings must overlap vertically by this share of the smaller height to be on one shelf.
@@ -123,6 +125,37 @@ def _absorb_strays(xyxy: np.ndarray, segments: list[list[int]]) -> list[list[int
     return out
 
 
+def _merge_stacks(xyxy: np.ndarray, segments: list[list[int]]) -> list[list[int]]:
+    """Packs stacked on top of each other stand on one shelf: a segment whose bottom touches the top of
+    the segment below it (no shelf board between, gap under STACK_GAP of a pack height) joins it."""
+    segments = [list(s) for s in segments]
+    merged = True
+    while merged:
+        merged = False
+        order = sorted(range(len(segments)), key=lambda k: float(np.median(xyxy[segments[k], 3])))
+        for a_pos, a in enumerate(order):
+            upper = segments[a]
+            if not upper:
+                continue
+            ub = float(np.median(xyxy[upper, 3]))
+            uh = float(np.median(xyxy[upper, 3] - xyxy[upper, 1]))
+            for b in order[a_pos + 1 :]:
+                lower = segments[b]
+                if not lower:
+                    continue
+                lt = float(np.median(xyxy[lower, 1]))
+                lh = float(np.median(xyxy[lower, 3] - xyxy[lower, 1]))
+                overlap = min(xyxy[upper, 2].max(), xyxy[lower, 2].max()) - max(xyxy[upper, 0].min(),
+                                                                                 xyxy[lower, 0].min())
+                narrow = min(xyxy[upper, 2].max() - xyxy[upper, 0].min(), xyxy[lower, 2].max() - xyxy[lower, 0].min())
+                if overlap > 0.5 * narrow and abs(lt - ub) < STACK_GAP * min(uh, lh):
+                    segments[b] = lower + upper
+                    segments[a] = []
+                    merged = True
+                    break
+    return [s for s in segments if s]
+
+
 def _bay_boundaries(xyxy: np.ndarray, segments: list[list[int]]) -> list[float]:
     """x positions of uprights between shelf bays: no facing on any row crosses them, although several
     rows run across. Packs have other widths on every shelf, so such a clean cut through all rows is
@@ -196,7 +229,7 @@ def assign_rows(boxes: Sequence[Box], image_h: int, image_w: int) -> tuple[list[
     xyxy = np.array([[b.x1, b.y1, b.x2, b.y2] for b in boxes], dtype=np.float64)
     xyxy[:, [0, 2]] = xyxy[:, [0, 2]].clip(0, image_w)
     xyxy[:, [1, 3]] = xyxy[:, [1, 3]].clip(0, image_h)
-    segments = _absorb_strays(xyxy, _segments(xyxy))
+    segments = _merge_stacks(xyxy, _absorb_strays(xyxy, _segments(xyxy)))
     segments = _split_at(xyxy, segments, _bay_boundaries(xyxy, segments))
     # robust band: the typical top and bottom of the segment, so one tall stray does not swallow a row
     bands = [(float(np.percentile(xyxy[s, 1], 10)), float(np.percentile(xyxy[s, 3], 90))) for s in segments]

@@ -1,4 +1,4 @@
-"""A planner signs in and sees the forecast chart of one store × SKU: history, forecast and its interval band."""
+"""A planner signs in and sees the forecast chart of a store × SKU: history, forecast, interval band."""
 
 from __future__ import annotations
 
@@ -25,26 +25,46 @@ def forecast_for_s1(world):
     from shelfai.stores.models import Brand, Category, Product
 
     product = Product.objects.create(
-        sku="gold-900", name="Gold Formula 900 g", brand=Brand.objects.create(name="Gold", is_own=True),
-        category=Category.objects.create(name="Baby"), unit_price=Decimal("19.90"),
-    )  # fmt: skip
+        sku="gold-900",
+        name="Gold Formula 900 g",
+        brand=Brand.objects.create(name="Gold", is_own=True),
+        category=Category.objects.create(name="Baby"),
+        unit_price=Decimal("19.90"),
+    )
     last_sale = timezone.localdate() - timedelta(days=1)
     generate_demo_sales(
-        stores=[world.store], products=[product], campaigns=[],
-        start=last_sale - timedelta(days=HISTORY_DAYS - 1), end=last_sale, seed=3,
-    )  # fmt: skip
+        stores=[world.store],
+        products=[product],
+        campaigns=[],
+        start=last_sale - timedelta(days=HISTORY_DAYS - 1),
+        end=last_sale,
+        seed=3,
+    )
     run = ForecastRun.objects.create(
-        freq="D", horizon=HORIZON, status=ForecastRun.Status.DONE, finished_at=timezone.now(),
-        series_total=1, series_done=1,
-    )  # fmt: skip
-    SeriesFit.objects.create(run=run, level=Level.SERIES, store=world.store, product=product, model=ModelName.PROPHET)
+        freq="D",
+        horizon=HORIZON,
+        status=ForecastRun.Status.DONE,
+        finished_at=timezone.now(),
+        series_total=1,
+        series_done=1,
+    )
+    SeriesFit.objects.create(
+        run=run, level=Level.SERIES, store=world.store, product=product, model=ModelName.PROPHET
+    )
     ForecastPoint.objects.bulk_create(
         ForecastPoint(
-            run=run, level=Level.SERIES, store=world.store, product=product, model=ModelName.PROPHET,
-            date=last_sale + timedelta(days=i + 1), yhat=9.0 + i % 7, yhat_lower=6.0 + i % 7, yhat_upper=13.0 + i % 7,
+            run=run,
+            level=Level.SERIES,
+            store=world.store,
+            product=product,
+            model=ModelName.PROPHET,
+            date=last_sale + timedelta(days=i + 1),
+            yhat=9.0 + i % 7,
+            yhat_lower=6.0 + i % 7,
+            yhat_upper=13.0 + i % 7,
         )
         for i in range(HORIZON)
-    )  # fmt: skip
+    )
     User.objects.create_user("planner", password="pw-planner", role=Role.PLANNING)
     return run
 
@@ -63,7 +83,9 @@ def test_a_planner_sees_history_forecast_and_its_interval_band(driver, sign_in, 
     def box(series: str) -> dict:
         path = chart.find_element(By.CSS_SELECTOR, f"path[data-series='{series}']")
         assert path.is_displayed()
-        return driver.execute_script("const b = arguments[0].getBBox(); return {x: b.x, w: b.width, h: b.height};", path)
+        return driver.execute_script(
+            "const b = arguments[0].getBBox(); return {x: b.x, w: b.width, h: b.height};", path
+        )
 
     history, forecast, band = box("history"), box("forecast"), box("interval")
     # History runs on the left, the forecast continues it on the right, with the band around it.

@@ -53,7 +53,9 @@ def test_finance_partly_approves_a_claim_and_sees_the_audit_entry(
     pair = driver.find_elements(By.CSS_SELECTOR, ".pair img")
     assert len(pair) == 2 and str(original.public_id) in pair[1].get_attribute("src")
     evidence = driver.find_element(By.CSS_SELECTOR, ".photos img")
-    wait(driver).until(lambda d: d.execute_script("return arguments[0].complete", evidence))
+    driver.execute_script("arguments[0].scrollIntoView()", evidence)  # it loads lazily
+    loaded = "return arguments[0].complete && arguments[0].naturalWidth"
+    wait(driver).until(lambda d: d.execute_script(loaded, evidence))
     assert driver.execute_script("return arguments[0].naturalWidth", evidence) == 640  # served, signed in
     snapshot(driver, "claim-detail")
 

@@ -32,7 +32,11 @@ def finished_run(world, *, horizon: int = 28, effects: dict | None = None) -> Fo
         freq="D", horizon=horizon, status=ForecastRun.Status.DONE, finished_at=timezone.now()
     )
     planned = world.planned_campaign
-    series = [(store, product) for store in (world.store, world.other_store) for product in (world.chips, world.nuts)]
+    series = [
+        (store, product)
+        for store in (world.store, world.other_store)
+        for product in (world.chips, world.nuts)
+    ]
     series += [(None, world.chips), (None, world.nuts)]
     points = []
     for store, product in series:
@@ -50,11 +54,20 @@ def finished_run(world, *, horizon: int = 28, effects: dict | None = None) -> Fo
             yhat = math.expm1(log_units)
             points.append(
                 ForecastPoint(
-                    run=run, level=level, store=store, product=product, date=day, yhat=yhat,
-                    yhat_lower=yhat * 0.7, yhat_upper=yhat * 1.3, model=ModelName.PROPHET,
-                    promo=promo, display=display, price_index=price_index,
+                    run=run,
+                    level=level,
+                    store=store,
+                    product=product,
+                    date=day,
+                    yhat=yhat,
+                    yhat_lower=yhat * 0.7,
+                    yhat_upper=yhat * 1.3,
+                    model=ModelName.PROPHET,
+                    promo=promo,
+                    display=display,
+                    price_index=price_index,
                 )
-            )  # fmt: skip
+            )
     ForecastPoint.objects.bulk_create(points)
     run.series_total = run.series_done = len(series)
     run.save(update_fields=["series_total", "series_done"])
@@ -193,7 +206,8 @@ def test_starting_a_run_queues_it_and_shows_its_progress(
 ):
     with django_capture_on_commit_callbacks(execute=False) as sent:
         response = planner_client.post(
-            "/planning/runs/", {"freq": "W", "horizon": "8", "back": "sku=nuts-200&store=s2&next=//evil.example"}
+            "/planning/runs/",
+            {"freq": "W", "horizon": "8", "back": "sku=nuts-200&store=s2&next=//evil.example"},
         )
     assert response.status_code == 302
     assert response["Location"] == "/planning/?sku=nuts-200&store=s2#runs"  # only the chart selection
@@ -233,8 +247,15 @@ def test_inventory_recommendations_per_store_and_sku_are_explained_and_saved(
     sales_history, planner_client, planner
 ):
     run = finished_run(sales_history)
-    form = {"sku": "chips-150", "lead_time_days": "3", "review_period_days": "7", "service_level": "95",
-            "on_hand": "0", "on_order": "0", "case_size": "6"}  # fmt: skip
+    form = {
+        "sku": "chips-150",
+        "lead_time_days": "3",
+        "review_period_days": "7",
+        "service_level": "95",
+        "on_hand": "0",
+        "on_order": "0",
+        "case_size": "6",
+    }
     response = planner_client.post("/planning/inventory/", form)
     page = response.content.decode()
     assert response.status_code == 200
@@ -251,10 +272,19 @@ def test_inventory_recommendations_per_store_and_sku_are_explained_and_saved(
     assert 'value="3"' in page and 'value="6"' in page  # the form keeps what was typed
 
 
-def test_inventory_form_errors_sit_next_to_their_fields_and_keep_what_was_typed(sales_history, planner_client):
+def test_inventory_form_errors_sit_next_to_their_fields_and_keep_what_was_typed(
+    sales_history, planner_client
+):
     finished_run(sales_history)
-    form = {"sku": "chips-150", "lead_time_days": "soon", "review_period_days": "7", "service_level": "120",
-            "on_hand": "40", "on_order": "0", "case_size": "1"}  # fmt: skip
+    form = {
+        "sku": "chips-150",
+        "lead_time_days": "soon",
+        "review_period_days": "7",
+        "service_level": "120",
+        "on_hand": "40",
+        "on_order": "0",
+        "case_size": "1",
+    }
     response = planner_client.post("/planning/inventory/", form)
     page = response.content.decode()
     assert response.status_code == 400 and not InventoryPlan.objects.exists()
@@ -267,8 +297,16 @@ def test_inventory_form_errors_sit_next_to_their_fields_and_keep_what_was_typed(
 
 def test_a_lead_time_longer_than_the_forecast_is_refused(sales_history, planner_client):
     run = finished_run(sales_history, horizon=14)
-    form = {"store": "s1", "sku": "nuts-200", "lead_time_days": "10", "review_period_days": "7",
-            "service_level": "95", "on_hand": "5", "on_order": "0", "case_size": "1"}  # fmt: skip
+    form = {
+        "store": "s1",
+        "sku": "nuts-200",
+        "lead_time_days": "10",
+        "review_period_days": "7",
+        "service_level": "95",
+        "on_hand": "5",
+        "on_order": "0",
+        "case_size": "1",
+    }
     page = planner_client.post("/planning/inventory/", form).content.decode()
     assert f"17 days, but forecast run {run.pk} covers 14" in field_errors(page, "lead_time_days")
     assert not InventoryPlan.objects.exists()
@@ -276,8 +314,14 @@ def test_a_lead_time_longer_than_the_forecast_is_refused(sales_history, planner_
 
 def test_inventory_without_a_finished_run_says_to_start_one(sales_history, planner_client):
     assert "no finished daily forecast run yet" in planner_client.get("/planning/inventory/").content.decode()
-    form = {"lead_time_days": "3", "review_period_days": "7", "service_level": "95", "on_hand": "0",
-            "on_order": "0", "case_size": "1"}  # fmt: skip
+    form = {
+        "lead_time_days": "3",
+        "review_period_days": "7",
+        "service_level": "95",
+        "on_hand": "0",
+        "on_order": "0",
+        "case_size": "1",
+    }
     response = planner_client.post("/planning/inventory/", form)
     assert response.status_code == 400 and "start one on Forecast" in response.content.decode()
 
@@ -294,14 +338,21 @@ def two_planned(sales_history):
 
     planned = sales_history.planned_campaign
     stand = Campaign.objects.create(
-        name="Nut stand", brand=sales_history.brand, kind=Campaign.Kind.DISPLAY,
-        starts_on=planned.starts_on, ends_on=planned.ends_on,
-    )  # fmt: skip
+        name="Nut stand",
+        brand=sales_history.brand,
+        kind=Campaign.Kind.DISPLAY,
+        starts_on=planned.starts_on,
+        ends_on=planned.ends_on,
+    )
     stand.products.set([sales_history.nuts])
     PaidPlacement.objects.create(
-        campaign=stand, store=sales_history.other_store, display_type="floor_stand",
-        starts_on=stand.starts_on, ends_on=stand.ends_on, fee=Decimal("900"),
-    )  # fmt: skip
+        campaign=stand,
+        store=sales_history.other_store,
+        display_type="floor_stand",
+        starts_on=stand.starts_on,
+        ends_on=stand.ends_on,
+        fee=Decimal("900"),
+    )
     finished_run(sales_history)
     return planned, stand
 
@@ -322,7 +373,10 @@ def test_ticking_campaigns_compares_only_those(two_planned, planner_client):
     planned, stand = two_planned
     page = planner_client.get("/planning/campaigns/", {"ids": [stand.pk]}).content.decode()
     assert re.findall(r'<tr data-campaign="(\d+)">', page) == [str(stand.pk)]
-    assert "Comparing 1 ticked campaign" in page and f'value="{stand.pk}" id="compare-{stand.pk}" checked' in page
+    assert (
+        "Comparing 1 ticked campaign" in page
+        and f'value="{stand.pk}" id="compare-{stand.pk}" checked' in page
+    )
 
 
 def test_comparing_a_campaign_that_does_not_exist_says_so(two_planned, planner_client):

@@ -50,6 +50,15 @@ def test_corrupt_or_foreign_files_are_refused_with_a_reason(tmp_path, name, cont
     assert any(hint in message for hint in ("train_detector", "Restore", "use a YOLO", "delete it"))
 
 
+def test_asking_for_a_gpu_on_a_cpu_machine_says_so(tiny_weights):  # noqa: F811
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    with pytest.raises(DetectorUnavailable, match="DETECTOR_DEVICE"):
+        ProductDetector.load(tiny_weights, device="cuda")
+
+
 def test_a_zip_that_is_not_a_checkpoint_is_refused(tmp_path):
     path = tmp_path / "model.pt"
     with zipfile.ZipFile(path, "w") as archive:

@@ -151,3 +151,16 @@ def test_registering_weights_makes_exactly_one_model_active(tiny_weights, tmp_pa
     first.refresh_from_db()
     assert not first.is_active
     assert DetectorModel.objects.get(pk=second.pk).metrics == {"map50": 0.3}
+
+
+def test_train_detector_command_trains_evaluates_and_keeps_the_weights(scene_dataset, tmp_path):
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("train_detector", "--data", str(scene_dataset), "--epochs", "1", "--imgsz", "96",
+                 "--batch", "4", "--out", str(tmp_path), "--no-register", stdout=out)
+    text = out.getvalue()
+    assert "epoch 1/1" in text
+    kept = list(tmp_path.glob("shelf-detector-*.pt"))
+    assert len(kept) == 1
+    assert '"images": 2' in text  # evaluated on the validation split
