@@ -14,8 +14,8 @@ from urllib.parse import urlencode
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.html import format_html_join
-from django.utils.safestring import SafeString
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from shelfai.claims.models import Campaign
 from shelfai.stores.models import Brand, Product, Region, Retailer, Store
@@ -157,11 +157,12 @@ def _options_html(bound: forms.BoundField) -> SafeString:
     field = bound.field
     selected = "" if bound.value() is None else str(bound.value())
     key = field.to_field_name or "pk"
-    rows = [("", " selected" if not selected else "", field.empty_label or "")]
+    options = [f'<option value=""{"" if selected else " selected"}>{escape(field.empty_label or "")}</option>']
     for obj in field.queryset:
         value = str(getattr(obj, key))
-        rows.append((value, " selected" if value == selected else "", field.label_from_instance(obj)))
-    return format_html_join("", '<option value="{}"{}>{}</option>', rows)
+        mark = " selected" if value == selected else ""
+        options.append(f'<option value="{escape(value)}"{mark}>{escape(field.label_from_instance(obj))}</option>')
+    return mark_safe("".join(options))  # values and labels escaped above
 
 
 def filters_from(form: FilterForm, *, today: date | None = None) -> Filters:

@@ -8,6 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 
 @dataclass(frozen=True)
@@ -36,8 +38,22 @@ class Table:
         """Display text for each cell of ``row`` and whether it is numeric (right-aligned)."""
         return [(format_value(row.get(c.key), c.kind), c.numeric) for c in self.columns]
 
-    def display_rows(self) -> list[dict[str, Any]]:
-        return [{"url": row.get("_url"), "cells": self.cells(row)} for row in self.rows]
+    def html_rows(self) -> list[SafeString]:
+        """Each row as ready ``<tr>`` HTML: the first cell is the row's header and its drill-down link.
+
+        Built here rather than in the template because a dashboard shows ~1,000 cells and the
+        template engine spends ~0.1 ms on each; every value is escaped.
+        """
+        out = []
+        for row in self.rows:
+            cells = self.cells(row)
+            url = row.get("_url")
+            first = escape(cells[0][0])
+            head = f'<a href="{escape(url)}">{first}</a>' if url else first
+            rest = "".join(f'<td class="num">{escape(text)}</td>' if numeric else f"<td>{escape(text)}</td>"
+                           for text, numeric in cells[1:])
+            out.append(mark_safe(f'<tr><th scope="row">{head}</th>{rest}</tr>'))  # every part escaped above
+        return out
 
     def export_rows(self) -> list[list[Any]]:
         """Raw values (numbers stay numbers) for the spreadsheet; percentages as fractions."""

@@ -4,30 +4,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from forecasting import runs
 from forecasting.charts import forecast_chart
-from forecasting.models import Level
-
-
-def test_planners_see_history_forecast_and_campaign_periods(sales_history, client):
-    run = runs.forecast_run_create(horizon=21, levels=(Level.SERIES,), select=False, enqueue=False)
-    runs.forecast_run_execute(run.pk)
-    client.force_login(sales_history.users["marketing"])
-    page = client.get("/planning/", {"sku": "chips-150", "store": "s1"}).content.decode()
-    assert "<svg" in page and 'class="forecast"' in page and 'class="band"' in page
-    planned = sales_history.planned_campaign
-    assert f"Promotion or display: {planned.starts_on} to {planned.ends_on}" in page
-    assert "model <strong>prophet</strong>" in page
 
 
 def test_the_page_says_what_to_do_before_any_run(sales_history, client):
     client.force_login(sales_history.users["admin"])
     assert "No finished forecast run yet" in client.get("/planning/").content.decode()
-
-
-def test_reps_are_turned_away(catalog, client):
-    client.force_login(catalog.users["rep"])
-    assert client.get("/planning/").status_code == 403
 
 
 def test_stockout_days_are_marked_on_the_chart():
