@@ -53,8 +53,14 @@ def visits_in_scope(f: Filters) -> QuerySet[Visit]:
 
 
 def observations(f: Filters, *, limit_products: bool = True) -> QuerySet[SkuObservation]:
-    """Observations of the visits in scope (dated, like every figure, by the visit's check-in)."""
-    q = Q(visit__started_at__gte=f.starts_at, visit__started_at__lt=f.ends_before) & f.store_q("store__")
+    """Observations of the visits in scope (dated, like every figure, by the visit's check-in).
+
+    ``observed_on`` is the visit's day; the one-day margin keeps time zones out of it while letting
+    the (store, product, observed_on) index skip the other days before the visits are joined.
+    """
+    margin = timedelta(days=1)
+    q = Q(observed_on__gte=f.date_from - margin, observed_on__lte=f.date_to + margin)
+    q &= Q(visit__started_at__gte=f.starts_at, visit__started_at__lt=f.ends_before) & f.store_q("store__")
     rows = SkuObservation.objects.filter(q)
     product_ids = f.product_ids() if limit_products else None
     return rows if product_ids is None else rows.filter(product_id__in=product_ids)

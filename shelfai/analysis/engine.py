@@ -15,6 +15,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from shelfai.pil_safety import restore_pil_open
+
 log = logging.getLogger(__name__)
 
 DEFAULT_WEIGHTS = Path(settings.BASE_DIR) / "shelfai" / "vision" / "weights" / "shelf-detector.pt"
@@ -66,6 +68,7 @@ def get_detector() -> _Loaded:
                 detector = ProductDetector.load(path, device=settings.DETECTOR_DEVICE)
             except DetectorUnavailable as exc:
                 raise EngineUnavailable(str(exc)) from exc
+            restore_pil_open()  # ultralytics patched PIL on import; see shelfai.pil_safety
             log.info("Loaded detector %s (%s)", path.name, sha[:12])
             _detector = _Loaded(sha, detector, model_id)
         return _detector

@@ -48,6 +48,7 @@ class Store(models.Model):
     latitude = models.FloatField(validators=[MinValueValidator(-90), MaxValueValidator(90)])
     longitude = models.FloatField(validators=[MinValueValidator(-180), MaxValueValidator(180)])
     geofence_radius_m = models.PositiveIntegerField(default=150)
+    timezone = models.CharField(max_length=64, default="UTC", help_text="IANA zone, e.g. Europe/Berlin.")
     is_active = models.BooleanField(default=True)
 
     class Meta:

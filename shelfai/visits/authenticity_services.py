@@ -1,29 +1,144 @@
-"""Authenticity checks of stored photos: duplicates, EXIF time and place, editing, recapture."""
+"""Authenticity checks of a stored photo, against every photo uploaded before it.
+
+Exact duplicates by sha256; near-duplicates through the hash-band index (PhotoHashBand) and a
+pixel check on stored thumbnails; EXIF capture time against upload and visit; GPS against the
+store's geofence; missing EXIF; editing software; re-photographed screens or prints. The pure
+rules live in ``shelfai.compliance.authenticity``; this module reads and writes the rows.
+"""
 
 from __future__ import annotations
 
-from shelfai.visits.models import AuthenticityFlag, Photo
+import logging
+from collections import Counter
+
+import cv2
+import numpy as np
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from shelfai.compliance import authenticity as auth
+from shelfai.compliance.imagehash import hash_distance
+from shelfai.visits.models import AuthenticityFlag, Photo, PhotoHashBand
+
+log = logging.getLogger(__name__)
+
+MAX_CANDIDATES = 50  # photos given the full hash + pixel check, most shared index keys first
 
 
+def _describe(original: Photo) -> str:
+    return (f"photo {str(original.public_id)[:8]} uploaded {original.uploaded_at:%d %b %Y} "
+            f"at {original.visit.store.name}")
+
+
+@transaction.atomic
 def photo_check_authenticity(photo: Photo) -> list[AuthenticityFlag]:
-    flags = []
-    earlier = (
+    """(Re)compute the photo's flags and index it. Idempotent: old flags and index rows are replaced."""
+    with photo.original.open("rb") as fh:
+        data = fh.read()
+    hashes = auth.image_hashes(data)
+    flags: list[tuple[auth.Flag, Photo | None, int | None]] = []
+
+    duplicate = _exact_duplicate(photo)
+    if duplicate is not None:
+        same_visit = duplicate.visit_id == photo.visit_id
+        flags.append((auth.duplicate_flag(original=_describe(duplicate), exact=True, same_visit=same_visit),
+                      duplicate, 0))
+    else:
+        near = _near_duplicate(photo, hashes)
+        if near is not None:
+            original, match = near
+            flag = auth.duplicate_flag(original=_describe(original), exact=False,
+                                       same_visit=original.visit_id == photo.visit_id,
+                                       distance=match.distance, similarity=match.similarity)
+            flags.append((flag, original, match.distance))
+
+    visit, store = photo.visit, photo.visit.store
+    checks = [
+        *auth.check_exif_present(photo.has_exif),
+        *auth.check_capture_time(photo.exif_taken_at, uploaded_at=photo.uploaded_at,
+                                 visit_started_at=visit.started_at, visit_ended_at=visit.ended_at),
+        *auth.check_gps(photo.exif_latitude, photo.exif_longitude, store_latitude=store.latitude,
+                        store_longitude=store.longitude, radius_m=store.geofence_radius_m),
+        *auth.check_software(photo.exif_software),
+        *auth.recapture_flag(auth.recapture_score(_decode(data))),
+    ]
+    if not photo.has_exif:  # with no EXIF at all, one flag says it; no separate time and GPS flags
+        checks = [f for f in checks if f.code not in ("capture_time_missing", "gps_missing")]
+    flags.extend((flag, None, None) for flag in checks)
+
+    AuthenticityFlag.objects.filter(photo=photo).delete()
+    stored = AuthenticityFlag.objects.bulk_create([
+        AuthenticityFlag(photo=photo, code=f.code, severity=f.severity, reason=f.reason, weight=f.weight,
+                         duplicate_of=original, distance=distance)
+        for f, original, distance in {f.code: (f, o, d) for f, o, d in flags}.values()
+    ])
+    _index(photo, hashes)
+    return stored
+
+
+def _decode(data: bytes) -> np.ndarray:
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    if image is None:  # HEIC and other formats OpenCV cannot read
+        from shelfai.vision.pipeline import load_oriented_image
+
+        image = load_oriented_image(data)
+    return image
+
+
+def _exact_duplicate(photo: Photo) -> Photo | None:
+    return (
         Photo.objects.filter(sha256=photo.sha256, uploaded_at__lte=photo.uploaded_at)
         .exclude(pk=photo.pk)
+        .select_related("visit__store")
         .order_by("uploaded_at")
         .first()
     )
-    if earlier is not None:
-        flag, _ = AuthenticityFlag.objects.update_or_create(
-            photo=photo,
-            code="exact_duplicate",
-            defaults={
-                "severity": AuthenticityFlag.Severity.CRITICAL,
-                "reason": f"The same file was already uploaded on {earlier.uploaded_at:%Y-%m-%d} "
-                f"at {earlier.visit.store.name}.",
-                "duplicate_of": earlier,
-                "distance": 0,
-            },
-        )
-        flags.append(flag)
-    return flags
+
+
+def _near_duplicate(photo: Photo, hashes: auth.ImageHashes):
+    """The earliest earlier photo this one copies, with the match; None when it is new."""
+    keys = Q()
+    for band, value in auth.query_bands(hashes):
+        keys |= Q(band=band, value=value)
+    for band, value in auth.reverse_query_bands(hashes):
+        keys |= Q(window=0, band=band, value=value)
+    hits = Counter(
+        PhotoHashBand.objects.filter(keys)
+        .exclude(photo=photo)
+        .filter(photo__uploaded_at__lte=photo.uploaded_at)
+        .values_list("photo_id", flat=True)
+    )
+    candidates = [pk for pk, _ in hits.most_common(MAX_CANDIDATES)]
+    if not candidates:
+        return None
+    windows: dict[int, dict[int, int]] = {}
+    for pk, window, value in PhotoHashBand.objects.filter(photo_id__in=candidates, band=0).values_list(
+        "photo_id", "window", "hash"
+    ):
+        windows.setdefault(pk, {})[window] = auth.from_signed64(value)
+    stored = {pk: [by_window[w] for w in sorted(by_window)] for pk, by_window in windows.items()}
+    # Hamming distance first: cheap, and it rules out most same-layout shelves before the pixel check.
+    close = [pk for pk in candidates
+             if pk in stored and hash_distance(hashes.windows, stored[pk]) <= auth.MATCH_DISTANCE]
+    for original in Photo.objects.filter(pk__in=close).select_related("visit__store").order_by("uploaded_at"):
+        if not original.fingerprint:
+            continue
+        match = auth.compare(hashes, stored[original.pk], auth.decode_fingerprint(bytes(original.fingerprint)))
+        if match.is_duplicate:
+            return original, match
+    return None
+
+
+def _index(photo: Photo, hashes: auth.ImageHashes) -> None:
+    PhotoHashBand.objects.filter(photo=photo).delete()
+    PhotoHashBand.objects.bulk_create([
+        PhotoHashBand(photo=photo, window=window, band=band, value=value,
+                      hash=auth.to_signed64(hashes.windows[window]))
+        for window, band, value in auth.index_entries(hashes)
+    ])
+    Photo.objects.filter(pk=photo.pk).update(
+        phash=auth.to_signed64(hashes.full),
+        fingerprint=auth.encode_fingerprint(hashes.fingerprint),
+        authenticity_checked_at=timezone.now(),
+    )

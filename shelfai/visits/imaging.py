@@ -14,6 +14,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import pillow_heif
 from PIL import ExifTags, Image, UnidentifiedImageError
 
+from shelfai.pil_safety import restore_pil_open
+
 pillow_heif.register_heif_opener()
 
 FORMATS = {
@@ -35,7 +37,8 @@ class ImageFacts:
     width: int  # after EXIF orientation
     height: int
     orientation: int
-    taken_at: datetime | None
+    taken_at: datetime | None  # aware when the phone wrote an offset, else the phone's naive local time
+    has_exif: bool
     latitude: float | None
     longitude: float | None
     device: str
@@ -43,6 +46,7 @@ class ImageFacts:
 
 
 def inspect_image(data: bytes, *, max_pixels: int, max_bytes: int) -> ImageFacts:
+    restore_pil_open()
     if not data:
         raise ImageRejected("The file is empty (0 bytes). Take the photo again and re-send it.")
     if len(data) > max_bytes:
@@ -80,6 +84,7 @@ def inspect_image(data: bytes, *, max_pixels: int, max_bytes: int) -> ImageFacts
         height=height,
         orientation=orientation if 1 <= orientation <= 8 else 1,
         taken_at=_taken_at(exif),
+        has_exif=bool(exif),
         latitude=exif.get("_lat"),
         longitude=exif.get("_lon"),
         device=" ".join(str(exif.get(k, "")).strip() for k in ("Make", "Model")).strip()[:120],

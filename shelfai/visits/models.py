@@ -77,8 +77,13 @@ class Photo(models.Model):
     exif_device = models.CharField(max_length=120, blank=True)
     exif_software = models.CharField(max_length=120, blank=True)
     exif_orientation = models.PositiveSmallIntegerField(default=1)
+    has_exif = models.BooleanField(default=False)
 
-    # Perceptual hash (64 bits, stored signed) and its bands for the near-duplicate index.
+    # Whole-frame perceptual hash (64 bits, stored signed) and a small grey thumbnail: the index
+    # rows in PhotoHashBand find candidates, the thumbnail confirms a copy pixel by pixel.
+    fingerprint = models.BinaryField(null=True, blank=True, editable=False)
+    authenticity_checked_at = models.DateTimeField(null=True, blank=True)
+
     phash = models.BigIntegerField(null=True, blank=True)
 
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED, db_index=True)
@@ -102,19 +107,23 @@ class Photo(models.Model):
 
 
 class PhotoHashBand(models.Model):
-    """One band of a photo's perceptual hash: an exact-match index for near-duplicate search.
+    """One 16-bit band of one window hash of a photo: an exact-match index for near-duplicate search.
 
-    Two hashes within the match distance share at least one band exactly (pigeonhole), so a
-    lookup reads a handful of index rows per band instead of scanning every stored photo.
+    Each photo is hashed on 14 windows (whole frame and 90% crops), each hash split into 4 bands
+    (see ``shelfai.compliance.imagehash``). A lookup reads the rows of ~20 (band, value) keys
+    through the index instead of scanning every stored photo; ``hash`` lets the Hamming distance
+    be checked before any pixel comparison.
     """
 
     photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="hash_bands")
+    window = models.PositiveSmallIntegerField(default=0)
     band = models.PositiveSmallIntegerField()
     value = models.IntegerField()
+    hash = models.BigIntegerField(default=0)
 
     class Meta:
         indexes = [models.Index(fields=["band", "value"])]
-        constraints = [models.UniqueConstraint(fields=["photo", "band"], name="uniq_photo_band")]
+        constraints = [models.UniqueConstraint(fields=["photo", "window", "band"], name="uniq_photo_window_band")]
 
 
 class AuthenticityFlag(models.Model):
@@ -131,6 +140,7 @@ class AuthenticityFlag(models.Model):
         Photo, null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicated_by"
     )
     distance = models.PositiveSmallIntegerField(null=True, blank=True)
+    weight = models.FloatField(default=1.0, help_text="Evidence multiplier 0..1 this flag applies.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -6,6 +6,7 @@ import hashlib
 import logging
 import math
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -117,7 +118,8 @@ def _photo_create(*, visit: Visit, user: User, upload: PendingUpload) -> tuple[P
         sha256=upload.sha256,
         width=facts.width,
         height=facts.height,
-        exif_taken_at=facts.taken_at,
+        exif_taken_at=_in_store_zone(facts.taken_at, visit),
+        has_exif=facts.has_exif,
         exif_latitude=facts.latitude,
         exif_longitude=facts.longitude,
         exif_device=facts.device,
@@ -139,6 +141,17 @@ def _photo_create(*, visit: Visit, user: User, upload: PendingUpload) -> tuple[P
         default_storage.delete(photo.original.name)
         return Photo.objects.get(uploaded_by=user, client_upload_id=upload.client_upload_id), False
     return photo, True
+
+
+def _in_store_zone(taken_at, visit: Visit):
+    """EXIF without an offset is the phone's local clock, i.e. the store's time zone."""
+    if taken_at is None or taken_at.tzinfo is not None:
+        return taken_at
+    try:
+        zone = ZoneInfo(visit.store.timezone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return taken_at.replace(tzinfo=zone)
 
 
 def enqueue_analysis(photo_id: int) -> None:

@@ -3,11 +3,6 @@ from __future__ import annotations
 import pytest
 
 
-@pytest.fixture(autouse=True)
-def _analytics_urls(settings):
-    settings.ROOT_URLCONF = "tests.analytics.urls"
-
-
 @pytest.fixture
 def products(db):
     from tests.analytics.factories import catalog

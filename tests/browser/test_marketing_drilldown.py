@@ -16,11 +16,6 @@ pytestmark = pytest.mark.browser
 FIX = "Add 2 facings of Gold Formula 900 g on shelf 2"
 
 
-@pytest.fixture(autouse=True)
-def _analytics_urls(settings):
-    settings.ROOT_URLCONF = "tests.analytics.urls"
-
-
 @pytest.fixture
 def poor_visit(world):
     products = catalog()
