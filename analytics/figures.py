@@ -76,16 +76,18 @@ def out_of_stock_chart(table: Table) -> charts.Chart:
     return charts.bar_chart(bars, max_value=100, value_format="{:.0f}%")
 
 
-def share_of_shelf_table(f: Filters, *, totals=None) -> Table:
+def share_of_shelf_table(f: Filters) -> Table:
     rows = [{**r, "own": "own" if r["is_own"] else "competitor",
              "_url": _url("analytics-visits", f, brand=r["brand_id"])}
-            for r in selectors.share_of_shelf(f, totals=totals)]
+            for r in selectors.share_of_shelf(f)]
     return Table("share_of_shelf", "Share of shelf against target", [
         Column("brand", "Brand"), Column("own", "Own or competitor"), Column("facings", "Facings", "int"),
-        Column("shelf_facings", "Facings in its categories", "int"), Column("share", "Share", "pct"),
-        Column("target", "Target", "pct"), Column("gap", "Against target", "pct"),
-    ], rows, empty_text="No facings recorded in this period.",
-        note="Share of facings among all brands in the categories the brand is sold in.")
+        Column("shelf_facings", "Facings on its shelves", "int"), Column("share", "Share of facings", "pct"),
+        Column("width_share", "Share of width", "pct"), Column("target", "Target", "pct"),
+        Column("gap", "Against target", "pct"),
+    ], rows, empty_text="No scored shelves in this period.",
+        note="Among all recognised facings on the shelves of the categories the brand is sold in; "
+             "the target is a share of facings.")
 
 
 def share_of_shelf_chart(table: Table) -> charts.Chart:

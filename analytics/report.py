@@ -85,9 +85,8 @@ def campaign_report(campaign: Campaign, *, today: date | None = None) -> Campaig
         trend,
         figures.worst_stores_table(f, limit=15),
         figures.out_of_stock_table(f, limit=25, totals=totals),
-        # Same stores and dates, so the same totals; the brand only narrows which rows are shown.
         figures.share_of_shelf_table(Filters(date_from=f.date_from, date_to=f.date_to, campaign=campaign,
-                                             brand=campaign.brand), totals=totals),
+                                             brand=campaign.brand)),
     ]
     return CampaignReport(campaign, f, selectors.headline(f, totals=totals), timezone.localtime(), facts, tables,
                           trend_chart=figures.score_trend_chart(trend, f))

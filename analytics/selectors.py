@@ -5,8 +5,9 @@ Which rows feed which figure:
   visit score says whether the store complied), dated by the visit's check-in, read from the
   per-store-and-day summary (analytics.models.StoreDay). Scores are whole-visit figures, so brand
   and SKU filters do not narrow them; they narrow the shelf figures, placements and visit lists;
-- out of stock and share of shelf: SkuObservation (one row per visit and SKU, ``observed_on``),
-  from the per-day-region-SKU summary, or the observations themselves for a store-level filter;
+- out of stock: SkuObservation (one row per visit and planned SKU), from the per-day-region-SKU
+  summary, or the observations themselves for a store-level filter;
+- share of shelf: the visit scores' per-brand facings and widths, from BrandDay;
 - paid placements: current PlacementCheck rows, dated by ``checked_on`` (a small table).
 The summaries are refreshed by analytics.summaries before a page reads them.
 """
@@ -21,7 +22,7 @@ from django.db.models import Count, Exists, F, IntegerField, Max, OuterRef, Q, Q
 from django.db.models.functions import Coalesce, NullIf, TruncWeek
 
 from analytics.filters import Filters
-from analytics.models import SkuDay, StoreDay
+from analytics.models import BrandDay, SkuDay, StoreDay
 from shelfai.claims.models import PlacementCheck
 from shelfai.compliance.models import ComplianceResult, SkuObservation
 from shelfai.stores.models import Brand, Product
@@ -176,8 +177,8 @@ class SkuTotal:
 def sku_totals(f: Filters) -> dict[int, SkuTotal]:
     """Per SKU: visits that checked it, visits that found it out of stock, facings seen.
 
-    One scan of the observations serves the out-of-stock figure, the headline rate and share of
-    shelf; it depends only on the dates and stores, so brand/SKU filters are applied afterwards.
+    One read serves the out-of-stock figure and the headline rate; it depends only on the dates
+    and stores, so brand/SKU filters are applied afterwards.
     """
     if f.retailer is None and f.store is None and not f.campaign_store_ids:
         # Region and dates only: the per-day, per-region summary has every figure needed.
@@ -217,38 +218,42 @@ def out_of_stock_by_sku(f: Filters, *, limit: int | None = 15, totals: dict[int,
     ]
 
 
-def share_of_shelf(f: Filters, *, totals: dict[int, SkuTotal] | None = None) -> list[dict]:
-    """Each brand's share of facings within the categories it is sold in, against its target.
+def share_of_shelf(f: Filters) -> list[dict]:
+    """Each brand's share of the shelf in the categories it is sold in, by facings and by width.
 
-    Shelves are per category, so a baby-formula brand is compared with the formula shelf, not
-    with every facing in the store. Competitors appear too; own brands are flagged. A SKU filter
-    narrows the shelf to that SKU's category; a brand filter shows that brand only.
+    From the visit scores' share of shelf (every recognised facing, competitors included; see
+    BrandDay). Shelves are per category, so a formula brand is compared with the formula shelf, not
+    with every facing in the store. A SKU filter narrows the shelf to that SKU's category; a brand
+    filter shows that brand only. The target (Brand.share_of_shelf_target) is a share of facings.
     """
-    totals = sku_totals(f) if totals is None else totals
-    by_brand: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    category_total: dict[int, int] = defaultdict(int)
-    for t in totals.values():
-        if f.product is not None and t.product.category_id != f.product.category_id:
-            continue
-        by_brand[t.product.brand_id][t.product.category_id] += t.facings
-        category_total[t.product.category_id] += t.facings
-    brand_categories: dict[int, set[int]] = defaultdict(set)
+    rows = BrandDay.objects.filter(day__gte=f.date_from, day__lte=f.date_to).filter(f.store_q("store__"))
+    if f.product is not None:
+        rows = rows.filter(category_id=f.product.category_id)
+    sums = rows.values("category_id", "brand_id").annotate(n=Sum("facings"), w=Sum("width_mm")).order_by()
+    shelf: dict[int, tuple[int, float]] = {}
+    by_brand: dict[int, dict[int, tuple[int, float]]] = defaultdict(dict)
+    for r in sums:
+        if r["brand_id"] is None:
+            shelf[r["category_id"]] = (r["n"] or 0, r["w"] or 0.0)
+        else:
+            by_brand[r["brand_id"]][r["category_id"]] = (r["n"] or 0, r["w"] or 0.0)
+    sold_in: dict[int, set[int]] = defaultdict(set)
     for brand_id, category_id in Product.objects.values_list("brand_id", "category_id").distinct().order_by():
-        brand_categories[brand_id].add(category_id)
+        sold_in[brand_id].add(category_id)
     brands = Brand.objects.all() if f.brand is None else Brand.objects.filter(pk=f.brand.pk)
     result = []
     for brand in brands:
-        categories = {c for c in brand_categories[brand.pk] if category_total.get(c)}
+        categories = {c for c in sold_in[brand.pk] | set(by_brand[brand.pk]) if shelf.get(c, (0, 0))[0]}
         if not categories:
             continue
-        total = sum(category_total[c] for c in categories)
-        own = sum(by_brand[brand.pk].get(c, 0) for c in categories)
+        total_n, total_w = (sum(shelf[c][i] for c in categories) for i in (0, 1))
+        own_n, own_w = (sum(by_brand[brand.pk].get(c, (0, 0.0))[i] for c in categories) for i in (0, 1))
         target = float(brand.share_of_shelf_target) if brand.share_of_shelf_target is not None else None
-        share = own / total
+        share = own_n / total_n
         result.append({
-            "brand_id": brand.pk, "brand": brand.name, "is_own": brand.is_own, "facings": own,
-            "shelf_facings": total, "share": share, "target": target,
-            "gap": share - target if target is not None else None,
+            "brand_id": brand.pk, "brand": brand.name, "is_own": brand.is_own, "facings": own_n,
+            "shelf_facings": total_n, "share": share, "width_share": own_w / total_w if total_w else None,
+            "target": target, "gap": share - target if target is not None else None,
         })
     result.sort(key=lambda r: (not r["is_own"], -r["share"]))
     return result

@@ -23,14 +23,16 @@ from django.db.models import Count, Max
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from analytics.models import SkuDay, StoreDay, SummaryMark
+from analytics.models import BrandDay, SkuDay, StoreDay, SummaryMark
 from shelfai.compliance.models import ComplianceResult, SkuObservation
+from shelfai.stores.models import Brand
 from shelfai.visits.models import Photo, Visit
 
 log = logging.getLogger(__name__)
 # Ids are handed out before commit, so a row can become visible after a higher one already was.
 # Each refresh looks again at this many ids below the mark, so such a late row is still counted.
 LATE_COMMIT_IDS = 100
+DAYS_PER_READ = 31
 
 
 def _sources() -> dict[str, tuple]:
@@ -71,8 +73,8 @@ def refresh_all() -> int:
     with transaction.atomic():
         newest = {name: rows.aggregate(m=Max("pk"))["m"] or 0 for name, (rows, _) in sources.items()}
         days = set(Visit.objects.annotate(d=TruncDate("started_at")).values_list("d", flat=True).distinct())
-        StoreDay.objects.all().delete()
-        SkuDay.objects.all().delete()
+        for summary in (StoreDay, SkuDay, BrandDay):
+            summary.objects.all().delete()
         rebuild_days(sorted(days))
         for name in sources:
             SummaryMark.objects.update_or_create(source=name, defaults={"last_id": newest[name]})
@@ -80,16 +82,26 @@ def refresh_all() -> int:
 
 
 def rebuild_days(days: Iterable[date]) -> None:
-    for day in days:
-        _rebuild_day(day)
+    """Recompute the summaries of ``days`` from their visits (one read of the visits per batch)."""
+    days = sorted(set(days))
+    brand_ids = dict(Brand.objects.values_list("name", "pk"))
+    for start in range(0, len(days), DAYS_PER_READ):
+        batch = days[start:start + DAYS_PER_READ]
+        first = timezone.make_aware(datetime.combine(batch[0], time.min))
+        last = timezone.make_aware(datetime.combine(batch[-1] + timedelta(days=1), time.min))
+        by_day: dict[date, list[tuple]] = defaultdict(list)
+        visits = Visit.objects.filter(started_at__gte=first, started_at__lt=last)
+        for row in visits.values_list("pk", "store_id", "started_at", "store__region_id").iterator(chunk_size=5000):
+            by_day[timezone.localtime(row[2]).date()].append(row)
+        for day in batch:
+            _rebuild_day(day, by_day.get(day, []), brand_ids)
 
 
-def _rebuild_day(day: date) -> None:
-    start = timezone.make_aware(datetime.combine(day, time.min))
-    visits = list(Visit.objects.filter(started_at__gte=start, started_at__lt=start + timedelta(days=1))
-                  .values_list("pk", "store_id", "started_at", "store__region_id"))
+def _rebuild_day(day: date, visits: list[tuple], brand_ids: dict[str, int]) -> None:
+    """Replace one day's summary rows; ``visits`` are its (id, store, started_at, region) rows."""
     StoreDay.objects.filter(day=day).delete()
     SkuDay.objects.filter(day=day).delete()
+    BrandDay.objects.filter(day=day).delete()
     if not visits:
         return
     visit_ids = [v[0] for v in visits]
@@ -111,6 +123,7 @@ def _rebuild_day(day: date) -> None:
         rows[store_of[r["visit_id"]]].photos += r["n"]
     StoreDay.objects.bulk_create(rows.values(), batch_size=2000)
     _rebuild_sku_day(day, visit_ids, region_of)
+    _rebuild_brand_day(day, visit_ids, store_of, brand_ids)
 
 
 def _rebuild_sku_day(day: date, visit_ids: list[int], region_of: dict[int, int]) -> None:
@@ -130,3 +143,37 @@ def _rebuild_sku_day(day: date, visit_ids: list[int], region_of: dict[int, int])
          for (region, product), (seen, oos, facings) in totals.items()),
         batch_size=2000,
     )
+
+
+def _rebuild_brand_day(day: date, visit_ids: list[int], store_of: dict[int, int], brand_ids: dict[str, int]
+                       ) -> None:
+    """Each brand's facings and width per store shelf, from the visit scores' share of shelf."""
+    results = ComplianceResult.objects.filter(
+        visit_id__in=visit_ids, scope=ComplianceResult.Scope.VISIT, is_current=True,
+        planogram__isnull=False,
+    ).values_list("visit_id", "planogram__category_id", "share_of_shelf")
+    totals: dict[tuple[int, int, int | None], list[float]] = defaultdict(lambda: [0, 0.0])
+    for visit_id, category_id, share in results:
+        for entry in brand_shares(share):
+            brand_id = brand_ids.get(entry["brand"])
+            for brand in (brand_id, None) if brand_id else (None,):  # the brand's row and the shelf's
+                row = totals[(store_of[visit_id], category_id, brand)]
+                row[0] += entry["facings"]
+                row[1] += entry["width_mm"]
+    BrandDay.objects.bulk_create(
+        (BrandDay(day=day, store_id=store, category_id=category, brand_id=brand, facings=int(facings),
+                  width_mm=width) for (store, category, brand), (facings, width) in totals.items()),
+        batch_size=2000,
+    )
+
+
+def brand_shares(share_of_shelf: dict | None) -> list[dict]:
+    """The brands of a stored share-of-shelf ({"brands": [{brand, facings, width_mm, ...}]}), cleaned."""
+    out = []
+    for entry in (share_of_shelf or {}).get("brands") or []:
+        try:
+            out.append({"brand": str(entry["brand"]), "facings": max(int(entry.get("facings") or 0), 0),
+                        "width_mm": max(float(entry.get("width_mm") or 0), 0.0)})
+        except (KeyError, TypeError, ValueError):
+            log.warning("Skipping a malformed share-of-shelf entry: %r", entry)
+    return out

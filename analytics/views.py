@@ -85,11 +85,11 @@ def _filters(request: HttpRequest) -> tuple[FilterForm, Filters]:
 def dashboard(request: HttpRequest) -> HttpResponse:
     form, f = _filters(request)
     summaries.refresh_pending()  # cheap when the summaries are current (the periodic task keeps them so)
-    totals = selectors.sku_totals(f)  # one scan of the shelf observations for three figures
+    totals = selectors.sku_totals(f)  # one read of the shelf observations for two figures
     trend = figures.score_trend_table(f)
     worst = figures.worst_stores_table(f)
     oos = figures.out_of_stock_table(f, totals=totals)
-    share = figures.share_of_shelf_table(f, totals=totals)
+    share = figures.share_of_shelf_table(f)
     verdicts, verdict_rows = figures.verdict_chart(f)
     tables: TableBuilders = {
         "score_trend": lambda export: trend,

@@ -82,6 +82,8 @@ def fill(scale: float) -> None:
         call_command("migrate", verbosity=0)
     with step("users, stores, catalog, campaigns (ORM)"):
         params = make_reference_rows(scale)
+    with step("database defaults for columns the INSERTs below leave out"):
+        add_column_defaults()
     with connection.cursor() as cursor:
         cursor.execute("SET session_replication_role = replica")  # no FK triggers while bulk loading
         cursor.execute("SELECT setseed(0.42)")
@@ -104,6 +106,28 @@ def fill(scale: float) -> None:
             )
     vacuum()
     build_summaries()
+
+
+def add_column_defaults() -> None:
+    """Give every NOT NULL column with a plain Django default that default in the database too.
+
+    The bulk INSERTs name the columns they fill; a column another team adds later (with a default)
+    then still loads instead of failing the whole bench.
+    """
+    from django.apps import apps
+    from django.db import connection
+
+    labels = ["visits.Visit", "visits.Photo", "analysis.DetectionRun", "analysis.Detection",
+              "compliance.ComplianceResult", "compliance.SkuObservation", "claims.PlacementCheck"]
+    with connection.cursor() as cursor:
+        for label in labels:
+            model = apps.get_model(label)
+            for field in model._meta.concrete_fields:
+                if field.null or not field.has_default() or callable(field.default):
+                    continue
+                value = field.get_db_prep_save(field.default, connection)
+                cursor.execute(f'ALTER TABLE "{model._meta.db_table}" ALTER COLUMN "{field.column}" SET DEFAULT %s',
+                               [value])
 
 
 def vacuum() -> None:
@@ -168,7 +192,7 @@ def make_reference_rows(scale: float) -> dict[str, int]:
 
     from shelfai.accounts.models import Role, User
     from shelfai.claims.models import Campaign, PaidPlacement
-    from shelfai.stores.models import Brand, Category, Product, Region, Retailer, Store
+    from shelfai.stores.models import Brand, Category, Planogram, Product, Region, Retailer, Store, StoreGroup
 
     rnd = random.Random(42)
     User.objects.create_user("bench-marketing", password="bench", role=Role.MARKETING)
@@ -209,6 +233,13 @@ def make_reference_rows(scale: float) -> dict[str, int]:
             ]
     products = Product.objects.bulk_create(products)
     today = timezone.localdate()
+    everywhere = StoreGroup.objects.create(name="All bench stores")
+    everywhere.stores.add(*stores)
+    planograms = [
+        Planogram.objects.create(name=f"Bay {c}", category=category, store_group=everywhere,
+                                 effective_from=today - timedelta(days=400))
+        for c, category in enumerate(Category.objects.order_by("pk"))
+    ]
     for n in range(20):
         start = today - timedelta(days=rnd.randint(10, 330))
         brand = Brand.objects.filter(is_own=True)[n % 4]
@@ -243,6 +274,7 @@ def make_reference_rows(scale: float) -> dict[str, int]:
         "store_min": min(s.pk for s in stores),
         "store_n": len(stores),
         "product_min": min(p.pk for p in products),
+        "planogram_min": min(p.pk for p in planograms),
         "product_n": len(products),
     }
 
@@ -311,10 +343,17 @@ def sql_steps(p: dict[str, int]) -> list[tuple[str, str, dict]]:
         (
             "visit scores (and a rescored, superseded one for every tenth visit)",
             f"""
-            INSERT INTO compliance_complianceresult (scope, visit_id, planogram_version, detector_sha256, score,
-                confidence, deductions, facings_by_sku, share_of_shelf, report, is_current, created_at)
-            SELECT 'visit', v.id, 0, repeat('ab', 32), round((35 + random() * 65)::numeric, 1), 0.8,
-                   '{deduction}', '{{}}', '{{}}', '{{}}', c.cur, v.started_at + interval '1 hour'
+            INSERT INTO compliance_complianceresult (scope, visit_id, planogram_id, planogram_version,
+                detector_sha256, score, confidence, deductions, facings_by_sku, share_of_shelf, report, is_current,
+                created_at)
+            SELECT 'visit', v.id, %(planogram_min)s + v.id %% 4, 1, repeat('ab', 32),
+                   round((35 + random() * 65)::numeric, 1), 0.8, '{deduction}', '{{}}',
+                   jsonb_build_object('basis', 'facings', 'brands', (
+                       SELECT jsonb_agg(jsonb_build_object('brand', 'Brand ' || v.id %% 4 || '-' || b,
+                                                           'facings', n, 'width_mm', n * 80))
+                       FROM (SELECT b, floor(random() * 20)::int + v.id * 0 AS n
+                             FROM generate_series(0, 2) b) brands)),
+                   '{{}}', c.cur, v.started_at + interval '1 hour'
             FROM visits_visit v CROSS JOIN (VALUES (true), (false)) c(cur)
             WHERE c.cur OR v.id %% 10 = 0""",
             {},

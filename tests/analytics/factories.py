@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
@@ -14,7 +14,7 @@ from django.utils import timezone
 from shelfai.analysis.models import Detection, DetectionRun
 from shelfai.claims.models import Campaign, PaidPlacement, PlacementCheck
 from shelfai.compliance.models import ComplianceResult, SkuObservation
-from shelfai.stores.models import Brand, Category, Product
+from shelfai.stores.models import Brand, Category, Planogram, Product
 from shelfai.visits.models import Photo, Visit
 
 
@@ -41,15 +41,32 @@ def scored_visit(*, store, rep, day: date, score: float | None, deductions: list
                  observations: dict | None = None) -> Visit:
     """A visit checked in on ``day`` with a current visit score and per-SKU observations.
 
-    ``observations`` maps a Product to (facings, expected_facings, out_of_stock).
+    ``observations`` maps a Product to (facings, expected_facings, out_of_stock). The score's
+    share of shelf covers the shelf of the first observed product's category, as a real score does
+    (one planogram per visit): each brand's facings there, and their widths from Product.width_mm.
     """
     visit = Visit.objects.create(rep=rep, store=store, status=Visit.Status.CLOSED)
     Visit.objects.filter(pk=visit.pk).update(started_at=at(day))
     visit.refresh_from_db()
+    observations = observations or {}
     if score is not None:
+        category = next(iter(observations)).category if observations else None
+        planogram = None
+        if category is not None:
+            planogram, _ = Planogram.objects.get_or_create(
+                name=f"{category.name} bay", category=category, store=store,
+                defaults={"effective_from": day - timedelta(days=365)})
+        brands: dict = {}
+        for product, (facings, _, _) in observations.items():
+            if product.category == category:
+                entry = brands.setdefault(product.brand.name, {"brand": product.brand.name, "facings": 0,
+                                                                "width_mm": 0.0})
+                entry["facings"] += facings
+                entry["width_mm"] += facings * product.width_mm
         ComplianceResult.objects.create(scope=ComplianceResult.Scope.VISIT, visit=visit, score=Decimal(str(score)),
-                                        confidence=0.9, deductions=deductions or [])
-    for product, (facings, expected, oos) in (observations or {}).items():
+                                        confidence=0.9, deductions=deductions or [], planogram=planogram,
+                                        share_of_shelf={"basis": "facings", "brands": list(brands.values())})
+    for product, (facings, expected, oos) in observations.items():
         SkuObservation.objects.create(store=store, product=product, visit=visit, observed_on=day, facings=facings,
                                       expected_facings=expected, out_of_stock=oos)
     return visit

@@ -95,18 +95,31 @@ def test_share_of_shelf_compares_a_brand_with_its_own_category_and_target(shelf)
     formula_facings = gold_facings + 6 + 6 + 8 + 4
     assert rows["Gold Formula"]["facings"] == gold_facings
     assert rows["Gold Formula"]["share"] == pytest.approx(gold_facings / formula_facings)
+    assert rows["Gold Formula"]["width_share"] == pytest.approx(gold_facings / formula_facings)  # same pack widths
     assert rows["Gold Formula"]["target"] == pytest.approx(0.40)
     assert rows["Gold Formula"]["gap"] == pytest.approx(gold_facings / formula_facings - 0.40)
-    # Snacks are a shelf of their own: the only snack brand has all of it.
-    assert rows["Chip Co"]["share"] == pytest.approx(1.0)
+    assert rows["BabyStar"]["share"] == pytest.approx(1 - gold_facings / formula_facings)
+    assert "Chip Co" not in rows  # no snack shelf was scored: no share to report
     assert list(rows)[0] == "Gold Formula"  # own brands first
+
+
+def test_share_of_shelf_by_width_weighs_wider_packs_more(world, products):
+    products["baby"].width_mm = 160  # BabyStar tins are twice as wide
+    products["baby"].save()
+    scored_visit(store=world.store, rep=world.users["rep"], day=TODAY, score=80,
+                 observations={products["gold900"]: (3, 4, False), products["baby"]: (3, 3, False)})
+    refresh_pending()
+    gold = next(r for r in selectors.share_of_shelf(last_weeks()) if r["brand"] == "Gold Formula")
+    assert gold["share"] == pytest.approx(0.5)
+    assert gold["width_share"] == pytest.approx(3 * 80 / (3 * 80 + 3 * 160))
 
 
 def test_a_brand_filter_narrows_shelf_figures_and_visit_lists_but_not_whole_visit_scores(marketing_client, shelf,
                                                                                           products):
     chips = products["chips"].brand
     f = last_weeks(brand=chips)
-    assert [r["brand"] for r in selectors.share_of_shelf(f)] == ["Chip Co"]
+    assert [r["brand"] for r in selectors.share_of_shelf(last_weeks(brand=products["gold900"].brand))] == [
+        "Gold Formula"]
     assert selectors.headline(f).visits == 4  # a visit's score is about the whole shelf
     visits = marketing_client.get("/analytics/visits/", {"brand": chips.pk}).context["tables"]["visits"].rows
     assert [r["store"] for r in visits] == ["FreshCo Riverside"]  # the only visit that saw Chip Co

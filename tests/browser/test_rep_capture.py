@@ -54,6 +54,22 @@ def set_offline(driver, offline: bool) -> None:
     driver.execute_cdp_cmd("Network.enable", {})
     driver.execute_cdp_cmd("Network.emulateNetworkConditions", {
         "offline": offline, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+    # The page learns of it through navigator.onLine and its online/offline events: wait for that.
+    wait(driver).until(lambda d: d.execute_script("return navigator.onLine") is not offline)
+
+
+def describe(driver) -> str:
+    """What the phone shows, for an assertion message that says what went wrong."""
+    return f"phone shows {photo_status(driver)}, online={driver.execute_script('return navigator.onLine')}"
+
+
+def wait_for_photo(driver, status: tuple[str, str], timeout: float = 20) -> None:
+    from selenium.common.exceptions import TimeoutException
+
+    try:
+        wait(driver, timeout).until(lambda d: photo_status(d) == status)
+    except TimeoutException:
+        raise AssertionError(f"expected {status} within {timeout} s; {describe(driver)}") from None
 
 
 def test_a_rep_checks_in_and_uploads_a_photo_from_the_library(phone, sign_in, world, shelf_jpeg):
@@ -63,7 +79,7 @@ def test_a_rep_checks_in_and_uploads_a_photo_from_the_library(phone, sign_in, wo
     assert visit.checkin_distance_m is not None and visit.checkin_distance_m < 150
 
     phone.find_element(By.ID, "library").send_keys(shelf_jpeg)
-    wait(phone).until(lambda d: photo_status(d) == ("queued", "Queued"))
+    wait_for_photo(phone, ("queued", "Queued"))
     item = phone.find_element(By.CSS_SELECTOR, "#photos li.photo")
     assert not item.find_element(By.TAG_NAME, "progress").is_displayed()  # upload finished
     photo = Photo.objects.get()
@@ -77,16 +93,16 @@ def test_a_photo_taken_offline_waits_survives_a_reload_and_uploads_once(phone, s
 
     set_offline(phone, True)
     phone.find_element(By.ID, "library").send_keys(shelf_jpeg)
-    wait(phone).until(lambda d: photo_status(d) == ("waiting", "Waiting for network"))
+    wait_for_photo(phone, ("waiting", "Waiting for network"))
     assert phone.find_element(By.ID, "net").is_displayed()
-    assert Photo.objects.count() == 0
+    assert Photo.objects.count() == 0, describe(phone)
 
     phone.refresh()  # still offline: the service worker serves the page, IndexedDB still has the photo
-    wait(phone).until(lambda d: photo_status(d) == ("waiting", "Waiting for network"))
+    wait_for_photo(phone, ("waiting", "Waiting for network"))
     assert phone.find_element(By.ID, "visit-h").text == world.store.name
-    assert Photo.objects.count() == 0
+    assert Photo.objects.count() == 0, describe(phone)
 
     set_offline(phone, False)
-    wait(phone, 40).until(lambda d: photo_status(d) == ("queued", "Queued"))
+    wait_for_photo(phone, ("queued", "Queued"), timeout=45)
     assert Photo.objects.count() == 1
     assert len(phone.find_elements(By.CSS_SELECTOR, "#photos li.photo")) == 1
