@@ -49,7 +49,8 @@ class SkuDay(models.Model):
         # The dashboard reads one region's rows (or the all-regions rows) over a range of days: with the
         # figures in the index that is an index-only scan (65 → 27 ms for a year, measured).
         indexes = [
-            models.Index(fields=["region", "day", "product", "seen", "oos", "facings"], name="analytics_skuday_read")
+            models.Index(fields=["region", "day", "product", "seen", "oos", "facings"], name="analytics_skuday_read"),
+            models.Index(fields=["day"], name="analytics_skuday_day"),  # a refresh replaces whole days
         ]
 
 

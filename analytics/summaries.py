@@ -75,14 +75,17 @@ def refresh_all() -> int:
         days = set(Visit.objects.annotate(d=TruncDate("started_at")).values_list("d", flat=True).distinct())
         for summary in (StoreDay, SkuDay, BrandDay):
             summary.objects.all().delete()
-        rebuild_days(sorted(days))
+        rebuild_days(sorted(days), replace=False)
         for name in sources:
             SummaryMark.objects.update_or_create(source=name, defaults={"last_id": newest[name]})
     return len(days)
 
 
-def rebuild_days(days: Iterable[date]) -> None:
-    """Recompute the summaries of ``days`` from their visits (one read of the visits per batch)."""
+def rebuild_days(days: Iterable[date], *, replace: bool = True) -> None:
+    """Recompute the summaries of ``days`` from their visits (one read of the visits per batch).
+
+    ``replace=False`` skips deleting the days' old rows, for a rebuild into emptied tables.
+    """
     days = sorted(set(days))
     brand_ids = dict(Brand.objects.values_list("name", "pk"))
     for start in range(0, len(days), DAYS_PER_READ):
@@ -94,14 +97,14 @@ def rebuild_days(days: Iterable[date]) -> None:
         for row in visits.values_list("pk", "store_id", "started_at", "store__region_id").iterator(chunk_size=5000):
             by_day[timezone.localtime(row[2]).date()].append(row)
         for day in batch:
+            if replace:
+                for summary in (StoreDay, SkuDay, BrandDay):
+                    summary.objects.filter(day=day).delete()
             _rebuild_day(day, by_day.get(day, []), brand_ids)
 
 
 def _rebuild_day(day: date, visits: list[tuple], brand_ids: dict[str, int]) -> None:
-    """Replace one day's summary rows; ``visits`` are its (id, store, started_at, region) rows."""
-    StoreDay.objects.filter(day=day).delete()
-    SkuDay.objects.filter(day=day).delete()
-    BrandDay.objects.filter(day=day).delete()
+    """Write one day's summary rows; ``visits`` are its (id, store, started_at, region) rows."""
     if not visits:
         return
     visit_ids = [v[0] for v in visits]

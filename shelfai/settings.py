@@ -10,6 +10,7 @@ import os
 import sys
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from shelfai.env import env_bool, env_choice, env_int, env_list, env_str, parse_database_url
@@ -216,11 +217,18 @@ CELERY_TASK_ROUTES = {
     "shelfai.analysis.tasks.analyze_photo": {"queue": "gpu"},
     "shelfai.*": {"queue": "default"},
     "forecasting.*": {"queue": "default"},
+    "analytics.*": {"queue": "default"},
 }
 CELERY_BEAT_SCHEDULE = {
     "sweep-stale-photos": {
         "task": "shelfai.visits.tasks.sweep_stale_photos",
         "schedule": env_int("SWEEP_INTERVAL_SECONDS", 60, minimum=5),
+    },
+    "refresh-analytics": {"task": "analytics.tasks.refresh_summaries", "schedule": 60},
+    "rebuild-analytics-nightly": {
+        "task": "analytics.tasks.refresh_summaries",
+        "schedule": crontab(hour=3, minute=30),
+        "kwargs": {"full": True},
     },
 }
 

@@ -28,7 +28,11 @@ class Visit(models.Model):
 
     class Meta:
         ordering = ["-started_at"]
-        indexes = [models.Index(fields=["store", "started_at"]), models.Index(fields=["rep", "started_at"])]
+        indexes = [
+            models.Index(fields=["store", "started_at"]),
+            models.Index(fields=["rep", "started_at"]),
+            models.Index(fields=["started_at"]),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["rep", "client_visit_id"],
