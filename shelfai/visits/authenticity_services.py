@@ -134,12 +134,12 @@ def _candidates(photo: Photo, hashes: auth.ImageHashes) -> list[int]:
 def _uploaded_by(ranked: list[int], moment) -> list[int]:
     """The first MAX_CANDIDATES of ``ranked`` uploaded at or before ``moment``, in rank order."""
     kept: list[int] = []
-    for start in range(0, len(ranked), 500):
-        part = ranked[start : start + 500]
+    start, size = 0, MAX_CANDIDATES  # usually all of the first MAX_CANDIDATES are earlier: one query
+    while start < len(ranked) and len(kept) < MAX_CANDIDATES:
+        part = ranked[start : start + size]
         earlier = set(Photo.objects.filter(pk__in=part, uploaded_at__lte=moment).values_list("pk", flat=True))
         kept += [pk for pk in part if pk in earlier]
-        if len(kept) >= MAX_CANDIDATES:
-            break
+        start, size = start + size, 500
     return kept[:MAX_CANDIDATES]
 
 
