@@ -34,8 +34,9 @@ checks a database of real fingerprints would have cost.
 **Queries**: transformed copies of originals (resize 50 %, 10 % crops, JPEG q60, brightness +-20 %,
 all at once; from ``bench/near_duplicates.py``) and the new photos, also transformed, so that each
 ``--query-seed`` asks for other keys than earlier runs did. Printed: the query hashing time
-(separately); p50/p95/max ms per lookup, split into SQL per query and pixel check, the first time
-and again once every lookup has run (cached pages); pages read from outside PostgreSQL's buffers;
+(separately); p50/p95/max ms per lookup, split into SQL per query and pixel check, and into time on
+a CPU and time waiting for one (from /proc schedstat: the machine is shared), the first time and
+again once every lookup has run (cached pages); pages read from outside PostgreSQL's buffers;
 index rows the keys match; the share of copies caught; and EXPLAIN (ANALYZE, BUFFERS) with I/O
 timing of the queries of a lookup no earlier one warmed up.
 """
@@ -142,6 +143,30 @@ def database_reads() -> tuple[int, float]:
         return cursor.fetchone()
 
 
+def scheduler_ns(pids: tuple[int, ...]) -> tuple[int, int]:
+    """(ns on a CPU, ns runnable but waiting for one) of every thread of ``pids``, from /proc schedstat.
+
+    The wait is what the other jobs on this shared machine cost a lookup; (0, 0) off Linux.
+    """
+    on_cpu = waiting = 0
+    for pid in pids:
+        for task in Path(f"/proc/{pid}/task").glob("*"):
+            try:
+                run, wait, _ = (task / "schedstat").read_text().split()
+            except (OSError, ValueError):
+                continue
+            on_cpu, waiting = on_cpu + int(run), waiting + int(wait)
+    return on_cpu, waiting
+
+
+def backend_pid() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
 def timed_lookup(query_photo, hashes) -> dict:
     """One real ``_near_duplicate`` call, with its SQL and pixel-check time taken apart."""
     from django.db import connection
@@ -166,16 +191,20 @@ def timed_lookup(query_photo, hashes) -> dict:
         return distance
 
     log = QueryLog()
+    pids = (os.getpid(), backend_pid())
     auth.compare, services.hash_distance = counted_compare, counted_distance
     try:
         with connection.execute_wrapper(log):
+            cpu_before = scheduler_ns(pids)
             start = time.perf_counter()
             found = services._near_duplicate(query_photo, hashes)
             total = (time.perf_counter() - start) * 1000
+            cpu_after = scheduler_ns(pids)
     finally:
         auth.compare, services.hash_distance = real_compare, real_distance
     return {**seen, "found": found, "ms": total, "sql_ms": sum(q[2] for q in log.queries),
-            "search_ms": total - seen["pixel_ms"], "queries": log.queries, "rows": matching_rows(query_photo, hashes)}
+            "search_ms": total - seen["pixel_ms"], "queries": log.queries, "rows": matching_rows(query_photo, hashes),
+            "cpu_ms": (cpu_after[0] - cpu_before[0]) / 1e6, "cpu_wait_ms": (cpu_after[1] - cpu_before[1]) / 1e6}
 
 
 def matching_rows(query_photo, hashes) -> int:
@@ -220,7 +249,10 @@ def print_table(title: str, results: list[dict]) -> None:
     close = [r["close"] for r in results]
     print(f"\n{title} ({len(results)} lookups)")
     print(f"  {'':36s} {'p50':>9s} {'p95':>9s} {'max':>9s}")
-    for label, values in (("lookup, ms (all of it)", ms), ("  without the pixel check, ms", search),
+    cpu = [r["cpu_ms"] for r in results]
+    cpu_wait = [r["cpu_wait_ms"] for r in results]
+    for label, values in (("lookup, ms (all of it)", ms), ("  waiting for a CPU (other jobs), ms", cpu_wait),
+                          ("  on a CPU (bench + backend), ms", cpu), ("  without the pixel check, ms", search),
                           ("  of which SQL, ms", sql), *((f"    {k}, ms", v) for k, v in by_query.items()),
                           ("index rows matching the keys", rows), ("candidates within 12 bits", close)):
         print(f"  {label:36s} {percentile(values, 50):9.1f} {percentile(values, 95):9.1f} {max(values):9.1f}")

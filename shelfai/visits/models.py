@@ -126,7 +126,12 @@ class PhotoHashBand(models.Model):
     hash = models.BigIntegerField(default=0)
 
     class Meta:
-        indexes = [models.Index(fields=["band", "value"])]
+        indexes = [
+            # Index-only lookups: the (band, value) keys give photo and window without touching the table.
+            models.Index(fields=["band", "value", "window"], include=["photo"], name="photohashband_lookup"),
+            models.Index(fields=["photo"], include=["window", "hash"], condition=models.Q(band=0),
+                         name="photohashband_windows"),
+        ]
         constraints = [models.UniqueConstraint(fields=["photo", "window", "band"], name="uniq_photo_window_band")]
 
 
