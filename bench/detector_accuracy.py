@@ -94,7 +94,7 @@ def deployed(detector: ProductDetector, val_dir: Path) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--weights", type=Path, default=DEFAULT_WEIGHTS)
-    parser.add_argument("--imgsz", type=int, nargs="+", default=[640])
+    parser.add_argument("--imgsz", type=int, nargs="+", default=[DetectorSettings().imgsz])
     parser.add_argument("--deployed", action="store_true", help="also score the ProductDetector path")
     parser.add_argument("--conf", type=float, default=DetectorSettings().conf)
     parser.add_argument("--iou", type=float, default=DetectorSettings().iou)

@@ -3,13 +3,14 @@
 Two backends run the same network with the same pre- and post-processing, so they give the same boxes:
 
 * PyTorch (``.pt`` ultralytics checkpoint) — used on CUDA, where images are run in batches;
-* ONNX Runtime (``.onnx``) — used on CPU when an ``.onnx`` exported from the same ``.pt`` lies next to it,
-  because it was measured faster there (see docs/MODEL_CARD.md and ``bench/vision_latency.py``).
+* ONNX Runtime (``.onnx``) — used on CPU when an ``.onnx`` exported from the same ``.pt`` lies next to it:
+  in the full pipeline on the shared 2-core CPU its p95 was 4x lower than PyTorch's, whose OpenMP threads
+  stall when the cores are busy (docs/MODEL_CARD.md, ``bench/vision_latency.py``).
 
-Photos are letterboxed so the long side is ``imgsz`` (640 by default, the size the shipped model was trained
-at on whole-shelf photos; a 12 MP phone photo of a shelf bay shows products at the same relative scale, so
-it is resized rather than tiled — see the model card for the measurement). NMS keeps up to ``max_det`` boxes:
-dense shelves hold 400 products and more.
+Photos are letterboxed so the long side is ``imgsz`` (800 by default: measured best on the real validation
+photos for a model trained at 640 on whole-shelf photos; a 12 MP phone photo of a shelf bay shows products
+at the same relative scale, so it is resized rather than tiled — see docs/MODEL_CARD.md). NMS keeps up to
+``max_det`` boxes: dense shelves hold 400 products and more.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import io
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -50,6 +51,14 @@ def _register_heif() -> None:
         _heif_registered = True
 
 
+def _pillow_open(fp: io.BytesIO) -> Image.Image:
+    """Pillow's own ``Image.open``. Importing ultralytics replaces it with a wrapper that, on a file it
+    cannot identify, tries to pip-install a HEIF plugin: an upload of junk must not do that."""
+    patches = sys.modules.get("ultralytics.utils.patches")
+    opener = getattr(patches, "_image_open", None) if patches is not None else None
+    return (opener or Image.open)(fp)
+
+
 def load_oriented_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS, *, max_side: int | None = None
                         ) -> np.ndarray:
     """Decode JPEG/PNG/WebP/HEIC bytes to a BGR ``uint8`` array, upright as the phone showed it.
@@ -67,7 +76,7 @@ def load_oriented_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS, *, ma
         raise ImageRejected("empty", "The file is empty (0 bytes). Take or choose the photo again.")
     _register_heif()
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        with _pillow_open(io.BytesIO(data)) as image:
             kind = ACCEPTED_FORMATS.get(image.format or "")
             if kind is None:
                 raise ImageRejected(
@@ -99,7 +108,7 @@ def load_oriented_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS, *, ma
             f"The image has far too many pixels to decode safely; the limit is {max_pixels / 1e6:.0f} MP. "
             "Send the camera's normal photo, not a stitched or upscaled one.",
         ) from exc
-    except UnidentifiedImageError as exc:
+    except (UnidentifiedImageError, ImportError) as exc:
         raise ImageRejected(
             "not_an_image", "The file is not an image we can read. Send a JPEG, PNG, WebP or HEIC photo."
         ) from exc
@@ -158,7 +167,7 @@ def analyze_image(image_bgr: np.ndarray, *, detector: ProductDetector, catalog: 
             return PhotoAnalysis(width=w, height=h, quality=verdict, facings=facings, timings_ms=watch.timings)
 
     levels, rows = watch.run("rows", assign_rows, boxes, h, w)
-    gaps = watch.run("gaps", find_gaps, boxes, rows, levels)
+    gaps = watch.run("gaps", find_gaps, boxes, rows, levels, image_size=(h, w))
     skus = watch.run("sku", _identify, catalog, image_bgr, boxes)
     facings = [
         Facing(box=b, row=level, sku=sku, sku_confidence=conf)

@@ -32,6 +32,8 @@ MAX_LINK_GAP = 4.0
 SHELF_EDGE = 0.15
 # Segments one above the other with less than this share of a pack height between them are stacks.
 STACK_GAP = 0.06
+# Pieces of one row (same level, same bay) closer than this many pack widths are joined into one row.
+JOIN_GAP = 2.0
 # Bay uprights are only looked for when at least this many rows run across the photo.
 MIN_ROWS_FOR_BAY = 3
 # Facings must overlap vertically by this share of the smaller height to be on one shelf.
@@ -132,6 +134,7 @@ def _merge_stacks(xyxy: np.ndarray, segments: list[list[int]]) -> list[list[int]
     merged = True
     while merged:
         merged = False
+        segments = [s for s in segments if s]
         order = sorted(range(len(segments)), key=lambda k: float(np.median(xyxy[segments[k], 3])))
         for a_pos, a in enumerate(order):
             upper = segments[a]
@@ -201,6 +204,36 @@ def _split_at(xyxy: np.ndarray, segments: list[list[int]], boundaries: list[floa
     return out
 
 
+def _join_fragments(xyxy: np.ndarray, segments: list[list[int]], levels: list[int],
+                    boundaries: list[float]) -> tuple[list[list[int]], list[int]]:
+    """Pieces of one shelf that a missed or odd box split apart: same level, no bay upright between them,
+    less than JOIN_GAP pack widths apart. They become one row again."""
+    edges = np.array(boundaries)
+    bay = [int(np.searchsorted(edges, float(np.median((xyxy[s, 0] + xyxy[s, 2]) / 2)))) for s in segments]
+    order = sorted(range(len(segments)), key=lambda k: (levels[k], bay[k], xyxy[segments[k], 0].min()))
+    out: list[list[int]] = []
+    out_levels: list[int] = []
+    prev = None
+    for k in order:
+        seg = segments[k]
+        if prev is not None and levels[prev] == levels[k] and bay[prev] == bay[k]:
+            joined = out[-1] + seg
+            width = float(np.median(xyxy[joined, 2] - xyxy[joined, 0]))
+            height = float(np.median(xyxy[joined, 3] - xyxy[joined, 1]))
+            left_end = sorted(out[-1], key=lambda i: -xyxy[i, 2])[:3]
+            right_start = sorted(seg, key=lambda i: xyxy[i, 0])[:3]
+            step = abs(float(np.median(xyxy[left_end, 3])) - float(np.median(xyxy[right_start, 3])))
+            gap = xyxy[seg, 0].min() - xyxy[out[-1], 2].max()
+            if gap < JOIN_GAP * width and step < BOTTOM_TOLERANCE * height + MAX_SLOPE * max(gap, 0.0):
+                out[-1] = out[-1] + seg
+                prev = k
+                continue
+        out.append(list(seg))
+        out_levels.append(levels[k])
+        prev = k
+    return out, out_levels
+
+
 def _number_levels(bands: list[tuple[float, float]]) -> list[int]:
     """Level per band (1 = top): bands that overlap vertically by half the smaller height share a level."""
     order = sorted(range(len(bands)), key=lambda k: (bands[k][0] + bands[k][1]) / 2)
@@ -230,10 +263,13 @@ def assign_rows(boxes: Sequence[Box], image_h: int, image_w: int) -> tuple[list[
     xyxy[:, [0, 2]] = xyxy[:, [0, 2]].clip(0, image_w)
     xyxy[:, [1, 3]] = xyxy[:, [1, 3]].clip(0, image_h)
     segments = _merge_stacks(xyxy, _absorb_strays(xyxy, _segments(xyxy)))
-    segments = _split_at(xyxy, segments, _bay_boundaries(xyxy, segments))
+    boundaries = _bay_boundaries(xyxy, segments)
+    segments = _split_at(xyxy, segments, boundaries)
     # robust band: the typical top and bottom of the segment, so one tall stray does not swallow a row
     bands = [(float(np.percentile(xyxy[s, 1], 10)), float(np.percentile(xyxy[s, 3], 90))) for s in segments]
     seg_levels = _number_levels(bands)
+    if JOIN_GAP > 0:
+        segments, seg_levels = _join_fragments(xyxy, segments, seg_levels, boundaries)
     rows = []
     for k, seg in enumerate(segments):
         y1, y2 = float(xyxy[seg, 1].min()), float(xyxy[seg, 3].max())
@@ -299,14 +335,18 @@ def find_gaps(
     known to be empty.
     """
     gaps: list[Gap] = []
-    for row, idx in zip(rows, _members(boxes, rows, levels), strict=True):
+    members_of = _members(boxes, rows, levels)
+    for group in _continuous_shelves(rows):
+        idx = [i for k in group for i in members_of[k]]
         if len(idx) < 2:
             continue  # a lone box says nothing about how wide products on this shelf are
         members = sorted((boxes[i] for i in idx), key=lambda b: b.x1)
         typical = float(np.median([b.width for b in members]))
-        # everything that physically stands in this row's band occupies space, whatever row it was given
-        band = [b for b in boxes if min(b.y2, row.y2) - max(b.y1, row.y1) > 0.5 * b.height]
-        left, right = _shelf_extent(row, rows)
+        first, last = rows[group[0]], rows[group[-1]]
+        y1_band, y2_band = min(rows[k].y1 for k in group), max(rows[k].y2 for k in group)
+        # everything that physically stands in this shelf's band occupies space, whatever row it was given
+        band = [b for b in boxes if min(b.y2, y2_band) - max(b.y1, y1_band) > 0.5 * b.height]
+        left, right = _shelf_extent(first, rows)[0], _shelf_extent(last, rows)[1]
         top_line, bottom_line = _shelf_lines(members)
         for x1, x2 in _free_intervals(band, left, right):
             at_photo_edge = image_size is not None and (x1 <= 1.0 or x2 >= image_size[1] - 1.0)
@@ -316,10 +356,28 @@ def find_gaps(
             y1, y2 = float(np.polyval(top_line, (x1 + x2) / 2)), float(np.polyval(bottom_line, (x1 + x2) / 2))
             if image_size is not None and _cut_by_frame(members, x1, x2, image_size[0]):
                 continue
-            gaps.append(Gap(row=row.level, box=Box(x1, y1, x2, y2, 1.0),
+            gaps.append(Gap(row=first.level, box=Box(x1, y1, x2, y2, 1.0),
                             width_in_facings=round((x2 - x1) / typical, 2)))
     gaps.sort(key=lambda g: (g.row, g.box.x1))
     return gaps
+
+
+def _continuous_shelves(rows: Sequence[ShelfRow]) -> list[list[int]]:
+    """Row segments that continue one another (same level, side by side, bottoms in line), as index
+    groups: a stretch between two such segments is shelf, so an empty one there is a gap. Segments with a
+    step between them are different bays; the space between those is not judged."""
+    order = sorted(range(len(rows)), key=lambda k: (rows[k].level, rows[k].x1))
+    groups: list[list[int]] = []
+    for k in order:
+        row = rows[k]
+        if groups:
+            prev = rows[groups[-1][-1]]
+            height = min(prev.y2 - prev.y1, row.y2 - row.y1)
+            if prev.level == row.level and abs(prev.y2 - row.y2) < BOTTOM_TOLERANCE * height:
+                groups[-1].append(k)
+                continue
+        groups.append([k])
+    return groups
 
 
 def _free_intervals(boxes: Sequence[Box], left: float, right: float) -> list[tuple[float, float]]:

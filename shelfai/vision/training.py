@@ -10,8 +10,11 @@ hub checkpoint, and the options that would make ultralytics fetch fonts or AMP-c
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import shutil
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -168,16 +171,19 @@ def _progress_callbacks(model: Any, progress: ProgressFn | None) -> None:
     reported: set[int] = set()
 
     def on_epoch_end(trainer: Any) -> None:
-        if trainer.epoch + 1 > trainer.epochs or trainer.epoch in reported:
-            return  # ultralytics fires this again for the final validation of best.pt
+        # ultralytics fires this once more after training, for the final validation of best.pt (then the
+        # metrics carry no validation losses): report that as the "final" event
+        final = not any("val/" in k for k in (trainer.metrics or {}))
+        if not final and trainer.epoch in reported:
+            return
         reported.add(trainer.epoch)
         # a progress report must never stop a training run: read what is there, defensively
         metrics = {k.split("/")[-1].replace("(B)", ""): round(float(v), 4)
                    for k, v in (trainer.metrics or {}).items() if np.isscalar(v) or hasattr(v, "item")}
         progress(
             {
-                "event": "epoch",
-                "epoch": trainer.epoch + 1,
+                "event": "final" if final else "epoch",
+                "epoch": trainer.epoch + (0 if final else 1),
                 "epochs": trainer.epochs,
                 "seconds": round(float(trainer.epoch_time or 0.0), 1),
                 "train_loss": _loss_items(trainer),
@@ -268,6 +274,23 @@ def copy_weights(src: Path, dst: Path) -> Path:
 
 
 # ------------------------------------------------------------------------------------------- evaluation
+@contextlib.contextmanager
+def _ultralytics_logs_to_stderr():
+    """ultralytics logs and draws progress bars on stdout; callers print results there (``--json``)."""
+    from ultralytics.utils import LOGGER
+
+    handlers = [h for h in LOGGER.handlers if isinstance(h, logging.StreamHandler)]
+    previous = [h.stream for h in handlers]
+    for handler in handlers:
+        handler.setStream(sys.stderr)
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        for handler, stream in zip(handlers, previous, strict=True):
+            handler.setStream(stream)
+
+
 def evaluate(
     weights: Path, data_dir: Path, *, imgsz: int = 640, device: str = "cpu", work_dir: Path | None = None,
     conf: float = 0.001, iou: float = 0.6, max_det: int = 1000,
@@ -289,14 +312,15 @@ def evaluate(
         linked = link_dataset(data_dir, Path(tmp) / "dataset")
         data_yaml = write_data_yaml(linked)
         images = len(list_images(linked / yaml_value(data_yaml, "val")))
-        model = YOLO(str(weights), task="detect")
-        started = time.perf_counter()
-        results = model.val(
-            data=str(data_yaml), imgsz=imgsz, batch=1, device=device, conf=conf, iou=iou, max_det=max_det,
-            plots=False, save_json=False, verbose=False, project=str(Path(tmp) / "runs"), name="val",
-            single_cls=True, workers=0,
-        )
-        wall = time.perf_counter() - started
+        with _ultralytics_logs_to_stderr():
+            model = YOLO(str(weights), task="detect")
+            started = time.perf_counter()
+            results = model.val(
+                data=str(data_yaml), imgsz=imgsz, batch=1, device=device, conf=conf, iou=iou, max_det=max_det,
+                plots=False, save_json=False, verbose=False, project=str(Path(tmp) / "runs"), name="val",
+                single_cls=True, workers=0,
+            )
+            wall = time.perf_counter() - started
     box = results.box
     speed = results.speed or {}
     per_image_ms = sum(float(speed.get(k, 0.0)) for k in ("preprocess", "inference", "postprocess"))

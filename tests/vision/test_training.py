@@ -73,6 +73,7 @@ def test_training_reports_progress_and_an_interrupted_run_resumes(tiny_run):
     assert first[0]["epoch"] == 1 and first[0]["epochs"] == 2
     assert any(e["event"] == "batch" for e in events)  # progress inside an epoch too
     assert [e["epoch"] for e in resumed if e["event"] == "epoch"] == [2]  # it did not start over
+    assert [e["event"] for e in resumed if e["event"] != "batch"][-1] == "final"  # best.pt's metrics
     assert result.epochs_done == 2
     assert result.best.is_file() and result.last.is_file()
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from shelfai.vision.detector import DetectorSettings
 from shelfai.vision.training import TrainingError, evaluate
 
 
@@ -21,7 +22,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--data", required=True, type=Path, help="folder with images/ and labels/")
         parser.add_argument("--weights", type=Path, help="weights to evaluate (default: the active model)")
-        parser.add_argument("--imgsz", type=int, default=640, help="inference size, pixels (default 640)")
+        parser.add_argument("--imgsz", type=int, default=DetectorSettings().imgsz,
+                            help="inference size, pixels (default: the deployed %(default)s)")
         parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (default cpu)")
         parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
 
@@ -50,8 +52,13 @@ class Command(BaseCommand):
             f"{options['device']})"
         )
 
-    @staticmethod
-    def _active_weights() -> Path:
-        from shelfai.analysis.engine import resolve_weights
+    def _active_weights(self) -> Path:
+        from django.db import DatabaseError
 
-        return resolve_weights()[0]
+        from shelfai.analysis.engine import DEFAULT_WEIGHTS, resolve_weights
+
+        try:
+            return resolve_weights()[0]
+        except DatabaseError:  # no migrated database here: the registry cannot be read, use the default
+            self.stderr.write(f"Model registry unavailable (run migrate); evaluating {DEFAULT_WEIGHTS.name}.")
+            return DEFAULT_WEIGHTS

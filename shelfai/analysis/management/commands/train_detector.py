@@ -97,11 +97,14 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"DetectorModel #{model.pk} {model.name} {state}"))
 
     def _progress(self, event: dict) -> None:
-        if event.get("event") != "epoch":
+        if event.get("event") not in ("epoch", "final"):
             return
         metrics = " ".join(f"{k}={event[k]:.3f}" for k in ("mAP50", "mAP50-95", "precision", "recall")
                            if k in event)
-        self.stdout.write(f"epoch {event['epoch']}/{event['epochs']} ({event['seconds']:.0f} s) {metrics}")
+        if event["event"] == "final":
+            self.stdout.write(f"best checkpoint (validation): {metrics}")
+        else:
+            self.stdout.write(f"epoch {event['epoch']}/{event['epochs']} ({event['seconds']:.0f} s) {metrics}")
         self.stdout.flush()
 
     @staticmethod
