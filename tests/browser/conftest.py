@@ -107,8 +107,15 @@ def sign_in(live_server):
         driver.get(f"{live_server.url}/accounts/login/?next={next_path}")
         driver.find_element(By.ID, "id_username").send_keys(username)
         driver.find_element(By.ID, "id_password").send_keys(password)
-        driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
-        WebDriverWait(driver, WAIT_S).until(EC.url_contains(next_path))
+        form = driver.find_element(By.CSS_SELECTOR, "main form")
+        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        # The login URL itself contains ?next=<path>: wait for the login page to go away, not for
+        # the path to appear, or the test races the redirect.
+        WebDriverWait(driver, WAIT_S).until(EC.staleness_of(form))
+        WebDriverWait(driver, WAIT_S).until(
+            lambda d: "/accounts/login/" not in d.current_url
+            and d.execute_script("return document.readyState") == "complete"
+        )
 
     return login
 
