@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import math
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -15,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from shelfai.accounts.models import User
+from shelfai.compliance.authenticity import haversine_m
 from shelfai.stores.models import Store
 from shelfai.visits.imaging import ImageFacts, ImageRejected, inspect_image
 from shelfai.visits.models import Photo, Visit
@@ -30,13 +30,8 @@ class IntakeError(Exception):
         self.status = status
 
 
-def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in metres (haversine)."""
-    r = 6_371_000.0
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * r * math.asin(math.sqrt(a))
+# One great-circle formula for the whole product: check-in distance and photo GPS checks agree.
+distance_m = haversine_m
 
 
 def visit_start(
