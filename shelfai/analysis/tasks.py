@@ -8,21 +8,13 @@ from celery import shared_task
 from django.db.models import F
 from django.utils import timezone
 
-from shelfai.tasks_common import TRANSIENT_ERRORS
+from shelfai.tasks_common import PIPELINE_TASK_OPTIONS, TRANSIENT_ERRORS
 from shelfai.visits.models import Photo
 
 log = logging.getLogger(__name__)
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    autoretry_for=TRANSIENT_ERRORS,
-    retry_backoff=True,
-    retry_backoff_max=300,
-    retry_jitter=True,
-    max_retries=5,
-)
+@shared_task(**PIPELINE_TASK_OPTIONS)
 def analyze_photo(self, photo_id: int) -> str:
     from shelfai.analysis import services
 
