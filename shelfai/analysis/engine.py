@@ -80,8 +80,10 @@ _sha_cache: dict[tuple[str, float, int], str] = {}
 def _file_sha256(path: Path) -> str:
     stat = path.stat()
     key = (str(path), stat.st_mtime, stat.st_size)
-    if key not in _sha_cache:
-        _sha_cache[key] = hashlib.sha256(path.read_bytes()).hexdigest()
+    if key not in _sha_cache:  # hashing 5 MB per photo would be wasted: only when the file changed
+        from shelfai.vision.detector import file_sha256
+
+        _sha_cache[key] = file_sha256(path)
     return _sha_cache[key]
 
 

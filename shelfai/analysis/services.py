@@ -52,7 +52,9 @@ def photo_analyze(photo_id: int) -> str:
 
     expected = _expected_skus(photo)
     evidence = render_evidence(image, analysis.facings, analysis.gaps, expected_skus=expected or None)
-    product_ids = dict(Product.objects.values_list("sku", "pk"))
+    product_ids = dict(
+        Product.objects.filter(sku__in={f.sku for f in analysis.facings}).values_list("sku", "pk")
+    )
 
     with transaction.atomic():
         DetectionRun.objects.filter(photo=photo, is_current=True).update(is_current=False)

@@ -91,11 +91,15 @@ def _store_result(*, scope: str, visit: Visit, photo: Photo | None, planogram: P
 
 
 @transaction.atomic
-def photo_score(photo: Photo) -> ComplianceResult | None:
-    """Score one analysed photo, then refresh its visit's score and the claims evidence it feeds."""
+def photo_score(photo: Photo, *, check_authenticity: bool = True) -> ComplianceResult | None:
+    """Score one analysed photo, then refresh its visit's score and the claims evidence it feeds.
+
+    Authenticity depends only on the photo's bytes and EXIF, so a rescore (new planogram) skips it.
+    """
     from shelfai.visits.authenticity_services import photo_check_authenticity
 
-    photo_check_authenticity(photo)
+    if check_authenticity:
+        photo_check_authenticity(photo)
     run = DetectionRun.objects.filter(photo=photo, is_current=True).first()
     if run is None:
         return None
@@ -165,6 +169,6 @@ def rescore(*, planogram: Planogram | None = None, visits=None) -> int:
     count = 0
     for visit in qs.iterator():
         for photo in visit.photos.filter(status=Photo.Status.DONE):
-            photo_score(photo)
+            photo_score(photo, check_authenticity=False)
         count += 1
     return count

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import logging
 
-import cv2
-import numpy as np
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -32,9 +30,14 @@ def _describe(original: Photo) -> str:
 @transaction.atomic
 def photo_check_authenticity(photo: Photo) -> list[AuthenticityFlag]:
     """(Re)compute the photo's flags and index it. Idempotent: old flags and index rows are replaced."""
+    from django.conf import settings
+
+    from shelfai.vision.pipeline import load_oriented_image
+
     with photo.original.open("rb") as fh:
-        data = fh.read()
-    hashes = auth.image_hashes(data)
+        # Decoded once (upright, HEIC included) for both the hashes and the recapture check.
+        image = load_oriented_image(fh.read(), max_pixels=settings.PHOTO_MAX_PIXELS)
+    hashes = auth.image_hashes(image)
     flags: list[tuple[auth.Flag, Photo | None, int | None]] = []
 
     duplicate = _exact_duplicate(photo)
@@ -59,7 +62,7 @@ def photo_check_authenticity(photo: Photo) -> list[AuthenticityFlag]:
         *auth.check_gps(photo.exif_latitude, photo.exif_longitude, store_latitude=store.latitude,
                         store_longitude=store.longitude, radius_m=store.geofence_radius_m),
         *auth.check_software(photo.exif_software),
-        *auth.recapture_flag(auth.recapture_score(_decode(data))),
+        *auth.recapture_flag(auth.recapture_score(image)),
     ]
     if not photo.has_exif:  # with no EXIF at all, one flag says it; no separate time and GPS flags
         checks = [f for f in checks if f.code not in ("capture_time_missing", "gps_missing")]
@@ -73,15 +76,6 @@ def photo_check_authenticity(photo: Photo) -> list[AuthenticityFlag]:
     ])
     _index(photo, hashes)
     return stored
-
-
-def _decode(data: bytes) -> np.ndarray:
-    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-    if image is None:  # HEIC and other formats OpenCV cannot read
-        from shelfai.vision.pipeline import load_oriented_image
-
-        image = load_oriented_image(data)
-    return image
 
 
 def _exact_duplicate(photo: Photo) -> Photo | None:
