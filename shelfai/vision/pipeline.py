@@ -166,7 +166,7 @@ def analyze_image(image_bgr: np.ndarray, *, detector: ProductDetector, catalog: 
             facings = [Facing(box=b) for b in boxes]  # shown on the evidence image, never scored
             return PhotoAnalysis(width=w, height=h, quality=verdict, facings=facings, timings_ms=watch.timings)
 
-    levels, rows = watch.run("rows", assign_rows, boxes, h, w)
+    levels, rows = watch.run("rows", assign_rows, boxes, h, w, image=image_bgr)
     gaps = watch.run("gaps", find_gaps, boxes, rows, levels, image_size=(h, w))
     skus = watch.run("sku", _identify, catalog, image_bgr, boxes)
     facings = [
