@@ -163,6 +163,9 @@ PHOTO_MAX_ATTEMPTS = env_int("PHOTO_MAX_ATTEMPTS", 5, minimum=1)
 # --- Vision ------------------------------------------------------------------------------------
 DETECTOR_WEIGHTS = env_str("DETECTOR_WEIGHTS")  # overrides the active DetectorModel when set
 DETECTOR_DEVICE = env_choice("DETECTOR_DEVICE", "auto", {"auto", "cpu", "cuda"})
+# Photos one analysis task takes on together (one batched detector call); 0 = the detector's CUDA batch
+# on a GPU worker, 1 on CPU.
+ANALYSIS_BATCH_SIZE = env_int("ANALYSIS_BATCH_SIZE", 0, minimum=0)
 
 # --- Forecasting -------------------------------------------------------------------------------
 FORECAST_COUNTRY = env_str("FORECAST_COUNTRY", "US")

@@ -27,14 +27,14 @@ class EngineUnavailable(RuntimeError):
 
 
 @dataclass
-class _Loaded:
+class LoadedDetector:
     sha256: str
     detector: object
     model_id: int | None
 
 
 _lock = threading.Lock()
-_detector: _Loaded | None = None
+_detector: LoadedDetector | None = None
 _catalog: tuple[str, object] | None = None
 
 
@@ -51,7 +51,7 @@ def resolve_weights() -> tuple[Path, int | None]:
     return DEFAULT_WEIGHTS, None
 
 
-def get_detector() -> _Loaded:
+def get_detector() -> LoadedDetector:
     global _detector
     from shelfai.vision.detector import DetectorUnavailable, ProductDetector
 
@@ -70,7 +70,7 @@ def get_detector() -> _Loaded:
                 raise EngineUnavailable(str(exc)) from exc
             restore_pil_open()  # ultralytics patched PIL on import; see shelfai.pil_safety
             log.info("Loaded detector %s (%s)", path.name, sha[:12])
-            _detector = _Loaded(sha, detector, model_id)
+            _detector = LoadedDetector(sha, detector, model_id)
         return _detector
 
 

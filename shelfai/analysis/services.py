@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from shelfai.analysis import engine
 from shelfai.analysis.models import Detection, DetectionRun
 from shelfai.stores.models import Product
 from shelfai.visits.models import Photo
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from shelfai.vision.types import PhotoAnalysis
 
 log = logging.getLogger(__name__)
 
@@ -39,16 +46,90 @@ def photo_fail(photo_id: int, reason: str) -> None:
 
 
 def photo_analyze(photo_id: int) -> str:
-    from shelfai.vision.evidence import render_evidence
-    from shelfai.vision.pipeline import analyze_image, load_oriented_image
+    statuses = photos_analyze([photo_id])
+    if photo_id not in statuses:
+        raise Photo.DoesNotExist(f"Photo {photo_id} does not exist.")
+    return statuses[photo_id]
 
-    photo = Photo.objects.select_related("visit").get(pk=photo_id)
-    with photo.original.open("rb") as fh:
-        data = fh.read()
-    image = load_oriented_image(data, max_pixels=settings.PHOTO_MAX_PIXELS)
+
+def batch_size() -> int:
+    """Photos one analysis task takes on: ``ANALYSIS_BATCH_SIZE``, or by default the detector's CUDA
+    batch on a GPU worker and 1 on a CPU worker (where batching gains nothing)."""
+    if settings.ANALYSIS_BATCH_SIZE:
+        return settings.ANALYSIS_BATCH_SIZE
+    loaded = engine.get_detector()
+    return loaded.detector.settings.batch if loaded.detector.device.startswith("cuda") else 1
+
+
+def claim_more(photo_id: int, count: int) -> list[int]:
+    """Claim up to ``count`` other queued photos, oldest first, to analyse in one batch with ``photo_id``.
+
+    Each claim is the same conditional update the task makes for its own photo, so a photo is never
+    analysed twice: its own task, when it runs, finds it claimed and skips it. A photo handed back after a
+    transient error is picked up again by its task's retry or by the sweeper.
+    """
+    if count <= 0:
+        return []
+    candidates = list(
+        Photo.objects.filter(status=Photo.Status.QUEUED).exclude(pk=photo_id)
+        .order_by("queued_at", "pk").values_list("pk", flat=True)[: count * 2]
+    )
+    claimed = []
+    for pk in candidates:
+        if len(claimed) == count:
+            break
+        if Photo.objects.filter(pk=pk, status=Photo.Status.QUEUED).update(
+            status=Photo.Status.PROCESSING, processing_started_at=timezone.now(), attempts=F("attempts") + 1
+        ):
+            claimed.append(pk)
+    return claimed
+
+
+def photos_analyze(photo_ids: list[int]) -> dict[int, str]:
+    """Analyse claimed photos together (one batched detector call) and store each one's result.
+
+    A photo that cannot be decoded or saved fails alone, with its reason; the others go on. Transient
+    errors (database, storage connection) propagate, so the task can hand the photos back and retry.
+    """
+    from shelfai.tasks_common import TRANSIENT_ERRORS
+    from shelfai.vision.pipeline import analyze_images, load_oriented_image
+
     loaded = engine.get_detector()
     catalog_version, catalog = engine.get_catalog()
-    analysis = analyze_image(image, detector=loaded.detector, catalog=catalog)
+    statuses: dict[int, str] = {}
+    photos, images = [], []
+    for photo in Photo.objects.select_related("visit").filter(pk__in=photo_ids).order_by("pk"):
+        try:
+            with photo.original.open("rb") as fh:
+                data = fh.read()
+            images.append(load_oriented_image(data, max_pixels=settings.PHOTO_MAX_PIXELS))
+            photos.append(photo)
+        except TRANSIENT_ERRORS:
+            raise
+        except Exception as exc:  # noqa: BLE001 - one unreadable photo must not sink the batch
+            if len(photo_ids) == 1:
+                raise
+            log.warning("Photo %s could not be decoded: %s", photo.pk, exc)
+            photo_fail(photo.pk, failure_reason(exc))
+            statuses[photo.pk] = Photo.Status.FAILED
+    analyses = analyze_images(images, detector=loaded.detector, catalog=catalog) if images else []
+    for photo, image, analysis in zip(photos, images, analyses, strict=True):
+        try:
+            statuses[photo.pk] = _store(photo, image, analysis, loaded, catalog_version if catalog else "")
+        except TRANSIENT_ERRORS:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            if len(photo_ids) == 1:
+                raise
+            log.exception("Photo %s could not be stored", photo.pk)
+            photo_fail(photo.pk, failure_reason(exc))
+            statuses[photo.pk] = Photo.Status.FAILED
+    return statuses
+
+
+def _store(photo: Photo, image: np.ndarray, analysis: PhotoAnalysis, loaded: engine.LoadedDetector,
+           catalog_version: str) -> str:
+    from shelfai.vision.evidence import render_evidence
 
     expected = _expected_skus(photo)
     evidence = render_evidence(image, analysis.facings, analysis.gaps, expected_skus=expected or None)
@@ -62,7 +143,7 @@ def photo_analyze(photo_id: int) -> str:
             photo=photo,
             detector_id=loaded.model_id,
             detector_sha256=loaded.sha256,
-            catalog_version=catalog_version if catalog is not None else "",
+            catalog_version=catalog_version,
             quality_ok=analysis.quality.ok,
             quality_reasons=analysis.quality.reasons,
             quality_metrics={k: float(v) for k, v in analysis.quality.metrics.items()},

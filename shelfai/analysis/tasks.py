@@ -23,13 +23,17 @@ def analyze_photo(self, photo_id: int) -> str:
     )
     if claimed != 1:
         return "skipped"  # another worker got there first, or it is already done
+    photo_ids = [photo_id]
     try:
-        return services.photo_analyze(photo_id)
+        # On a GPU worker, take other queued photos along: one batched forward pass for all of them
+        photo_ids += services.claim_more(photo_id, services.batch_size() - 1)
+        return services.photos_analyze(photo_ids).get(photo_id, "failed")
     except TRANSIENT_ERRORS:
-        # Give the photo back so the retry (or the sweeper) can claim it again.
-        Photo.objects.filter(pk=photo_id, status=Photo.Status.PROCESSING).update(status=Photo.Status.QUEUED)
+        # Give the photos back so the retry (or the sweeper) can claim them again.
+        Photo.objects.filter(pk__in=photo_ids, status=Photo.Status.PROCESSING).update(status=Photo.Status.QUEUED)
         raise
     except Exception as exc:
-        log.exception("Analysis of photo %s failed", photo_id)
-        services.photo_fail(photo_id, services.failure_reason(exc))
+        log.exception("Analysis of photo(s) %s failed", photo_ids)
+        for pk in photo_ids:
+            services.photo_fail(pk, services.failure_reason(exc))
         return "failed"

@@ -152,14 +152,37 @@ def analyze_image(image_bgr: np.ndarray, *, detector: ProductDetector, catalog: 
     The gate runs twice when it can judge boxes: first on the pixels alone (blur, exposure, size — a bad
     photo is refused before paying for detection), then with the detected boxes ("is this a shelf?").
     """
-    h, w = image_bgr.shape[:2]
-    watch = _Stopwatch()
-    gate = _quality_gate()
-    verdict = watch.run("quality", gate, image_bgr)
-    if not verdict.ok:
-        return PhotoAnalysis(width=w, height=h, quality=verdict, timings_ms=watch.timings)
+    return analyze_images([image_bgr], detector=detector, catalog=catalog)[0]
 
-    boxes: list[Box] = watch.run("detect", lambda: detector.detect([image_bgr])[0])
+
+def analyze_images(images: list[np.ndarray], *, detector: ProductDetector, catalog: Any = None
+                   ) -> list[PhotoAnalysis]:
+    """:func:`analyze_image` for several photos, with one detector call for all the photos that pass the
+    pixel gate: on CUDA that is one batched forward pass (``DetectorSettings.batch`` photos at a time).
+    Each photo's ``timings_ms["detect"]`` is its share of the batch."""
+    gate = _quality_gate()
+    watches = [_Stopwatch() for _ in images]
+    verdicts = [watch.run("quality", gate, image) for watch, image in zip(watches, images, strict=True)]
+    passing = [i for i, verdict in enumerate(verdicts) if verdict.ok]
+    found: dict[int, list[Box]] = {}
+    if passing:
+        started = time.perf_counter()
+        boxes_per_image = detector.detect([images[i] for i in passing])
+        share = round((time.perf_counter() - started) * 1000 / len(passing), 1)
+        for i, boxes in zip(passing, boxes_per_image, strict=True):
+            found[i] = boxes
+            watches[i].timings["detect"] = share
+    return [
+        _after_detection(image, verdicts[i], found.get(i), watches[i], gate, catalog)
+        for i, image in enumerate(images)
+    ]
+
+
+def _after_detection(image_bgr: np.ndarray, verdict: QualityVerdict, boxes: list[Box] | None,
+                     watch: _Stopwatch, gate: Callable[..., QualityVerdict], catalog: Any) -> PhotoAnalysis:
+    h, w = image_bgr.shape[:2]
+    if boxes is None:  # refused by the pixel gate: never detected
+        return PhotoAnalysis(width=w, height=h, quality=verdict, timings_ms=watch.timings)
     if _accepts_boxes(gate):
         verdict = watch.run("quality_boxes", gate, image_bgr, boxes=boxes)
         if not verdict.ok:

@@ -1,0 +1,96 @@
+"""A GPU worker analyses several queued photos in one detector call; each photo still ends on its own.
+
+Runs the real shipped detector on the CPU (batching is forced with ANALYSIS_BATCH_SIZE, as a CUDA worker
+does by default) on generated shelf photos.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from tests.integration.test_worker_pipeline import _shelf_jpeg
+
+pytestmark = pytest.mark.django_db
+
+# scoring runs on commit, after these tests' transaction: analysed is as far as a photo gets here
+ANALYSED = ("analyzed", "retake")
+
+
+def _upload_without_tasks(client, visit_id: int, count: int, monkeypatch) -> list[int]:
+    """Stored and queued, but no task sent yet: the queue then holds ``count`` photos at once."""
+    from shelfai.visits.models import Photo
+
+    monkeypatch.setattr("shelfai.visits.services.enqueue_analysis", lambda photo_id: None)
+    response = client.post(
+        f"/api/visits/{visit_id}/photos/",
+        {"photos": [SimpleUploadedFile(f"shelf{i}.jpg", _shelf_jpeg(10 + i)) for i in range(count)],
+         "client_upload_ids": [f"batch-{i}" for i in range(count)]},
+        format="multipart",
+    )
+    assert response.status_code == 202, response.content
+    monkeypatch.undo()
+    return [Photo.objects.get(client_upload_id=f"batch-{i}").pk for i in range(count)]
+
+
+def test_one_task_analyses_the_queued_photos_together_and_their_own_tasks_skip(world, api_for, settings,
+                                                                               monkeypatch):
+    from shelfai.analysis.models import DetectionRun
+    from shelfai.analysis.tasks import analyze_photo
+    from shelfai.visits.models import Photo
+
+    settings.ANALYSIS_BATCH_SIZE = 3
+    client = api_for(world.users["rep"])
+    visit = client.post("/api/visits/", {"store": "s1"}, format="json").json()
+    first, second, third = _upload_without_tasks(client, visit["id"], 3, monkeypatch)
+
+    assert analyze_photo.apply(args=[first]).get() in ANALYSED
+    for pk in (first, second, third):
+        photo = Photo.objects.get(pk=pk)
+        assert photo.status in ANALYSED, photo.status_reason
+        assert photo.attempts == 1
+        assert DetectionRun.objects.filter(photo=photo, is_current=True).count() == 1
+    # one detector call for the three: each run records the same share of it
+    shares = {DetectionRun.objects.get(photo_id=pk).timings_ms["detect"] for pk in (first, second, third)}
+    assert len(shares) == 1
+    # their own tasks arrive later and find the work done
+    assert analyze_photo.apply(args=[second]).get() == "skipped"
+    assert analyze_photo.apply(args=[third]).get() == "skipped"
+    assert DetectionRun.objects.filter(photo_id__in=[first, second, third]).count() == 3
+
+
+def test_a_damaged_photo_fails_alone_and_the_rest_of_the_batch_is_analysed(world, api_for, settings,
+                                                                             monkeypatch):
+    from shelfai.analysis.tasks import analyze_photo
+    from shelfai.visits.models import Photo
+
+    settings.ANALYSIS_BATCH_SIZE = 4
+    client = api_for(world.users["rep"])
+    visit = client.post("/api/visits/", {"store": "s1"}, format="json").json()
+    first, damaged, third = _upload_without_tasks(client, visit["id"], 3, monkeypatch)
+    photo = Photo.objects.get(pk=damaged)
+    stored = photo.original.path
+    with open(stored, "r+b") as fh:  # the storage lost the end of the file
+        fh.truncate(len(fh.read()) // 3)
+
+    analyze_photo.apply(args=[first]).get()
+    statuses = dict(Photo.objects.filter(pk__in=[first, damaged, third]).values_list("pk", "status"))
+    assert statuses[damaged] == Photo.Status.FAILED
+    assert "damaged or incomplete" in Photo.objects.get(pk=damaged).status_reason
+    assert statuses[first] in ANALYSED
+    assert statuses[third] in ANALYSED
+
+
+def test_a_cpu_worker_takes_one_photo_per_task(world, api_for, settings, monkeypatch):
+    from shelfai.analysis.services import batch_size
+    from shelfai.analysis.tasks import analyze_photo
+    from shelfai.visits.models import Photo
+
+    settings.ANALYSIS_BATCH_SIZE = 0  # the default: the detector's device decides
+    settings.DETECTOR_DEVICE = "cpu"
+    assert batch_size() == 1
+    client = api_for(world.users["rep"])
+    visit = client.post("/api/visits/", {"store": "s1"}, format="json").json()
+    first, second = _upload_without_tasks(client, visit["id"], 2, monkeypatch)
+    analyze_photo.apply(args=[first]).get()
+    assert Photo.objects.get(pk=second).status == Photo.Status.QUEUED
