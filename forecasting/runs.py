@@ -14,7 +14,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -30,6 +30,27 @@ CHUNK_SIZE = 25
 DEFAULT_HORIZON = {"D": 84, "W": 12}
 ALL_LEVELS = (Level.SERIES, Level.SKU, Level.REGION)
 FAILED_PREFIX = "failed:"
+# A run queued or running for longer than this is stuck, and must not block others.
+ACTIVE_RUN_WINDOW = timedelta(hours=2)
+# PostgreSQL advisory lock key that serialises "is a run active? then start one".
+_RUN_START_LOCK = 0x5E1F_0001
+
+
+class RunAlreadyActive(Exception):
+    """A whole-catalogue run is already queued or running; starting another would redo the same work."""
+
+    def __init__(self, run: ForecastRun):
+        self.run = run
+        super().__init__(
+            f"Run {run.pk} is still {run.status} ({run.series_done + run.series_failed} of "
+            f"{run.series_total or '?'} series); wait for it to finish before starting another."
+        )
+
+
+def active_run() -> ForecastRun | None:
+    since = timezone.now() - ACTIVE_RUN_WINDOW
+    active = (ForecastRun.Status.QUEUED, ForecastRun.Status.RUNNING)
+    return ForecastRun.objects.filter(status__in=active, created_at__gte=since).order_by("pk").first()
 
 
 def forecast_run_create(
@@ -42,13 +63,32 @@ def forecast_run_create(
     levels: tuple[str, ...] = ALL_LEVELS,
     select: bool = True,
     enqueue: bool = True,
+    exclusive: bool = False,
 ) -> ForecastRun:
-    """Queue a run; with ``enqueue`` the Celery task starts once the transaction commits."""
+    """Queue a run; with ``enqueue`` the Celery task starts once the transaction commits.
+
+    With ``exclusive``, raise :class:`RunAlreadyActive` when another run is queued or running. The check
+    and the insert hold a lock (PostgreSQL advisory lock; SQLite transactions here take the write lock
+    when they begin), so two clicks landing at the same instant start one run, not two.
+    """
     if freq not in DEFAULT_HORIZON:
         raise ValueError("freq must be D (daily) or W (weekly).")
     unknown = set(levels) - set(ALL_LEVELS)
     if unknown:
         raise ValueError(f"unknown level(s) {', '.join(sorted(unknown))}; use series, sku, region.")
+    with transaction.atomic():
+        if exclusive:
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_RUN_START_LOCK])
+            active = active_run()
+            if active is not None:
+                raise RunAlreadyActive(active)
+        return _run_create(user=user, freq=freq, horizon=horizon, store_ids=store_ids, product_ids=product_ids,
+                           levels=levels, select=select, enqueue=enqueue)
+
+
+def _run_create(*, user, freq, horizon, store_ids, product_ids, levels, select, enqueue) -> ForecastRun:
     run = ForecastRun.objects.create(
         created_by=user,
         freq=freq,

@@ -9,7 +9,7 @@ who is signed in gets a 404, so the pages do not admit to existing, and anonymou
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from functools import wraps
 
@@ -37,15 +37,12 @@ from forecasting.plan_services import (
     observed_execution,
 )
 from forecasting.reports import forecast_report
-from forecasting.runs import forecast_run_create
+from forecasting.runs import RunAlreadyActive, active_run, forecast_run_create
 from shelfai.claims.models import Campaign
 from shelfai.stores.models import Product, Region, Store
 
 HISTORY_DAYS = 180
 RECENT_RUNS = 5
-ACTIVE_RUN_WINDOW = timedelta(
-    hours=2
-)  # a run queued longer ago than this is stuck, and must not block others
 MAX_PLANS = 50  # inventory rows per request: each is a saved plan, so a whole chain at once is a batch job
 MAX_CAMPAIGNS = 30
 SELECTION_KEYS = ("sku", "store", "region", "freq")
@@ -105,19 +102,10 @@ class RunForm(forms.Form):
     back = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def clean(self):
-        active = _active_run()
+        active = active_run()
         if active is not None:
-            raise forms.ValidationError(
-                f"Run {active.pk} is still {active.status} ({active.series_done + active.series_failed} of "
-                f"{active.series_total or '?'} series); wait for it to finish before starting another."
-            )
+            raise forms.ValidationError(str(RunAlreadyActive(active)))
         return super().clean()
-
-
-def _active_run() -> ForecastRun | None:
-    since = timezone.now() - ACTIVE_RUN_WINDOW
-    active = (ForecastRun.Status.QUEUED, ForecastRun.Status.RUNNING)
-    return ForecastRun.objects.filter(status__in=active, created_at__gte=since).first()
 
 
 def _selection(query: QueryDict) -> QueryDict:
@@ -257,10 +245,15 @@ def forecast_run_start(request: HttpRequest) -> HttpResponse:
     back = _selection(QueryDict(request.POST.get("back", "")))
     if not form.is_valid():
         return render(request, "planning/forecast.html", _forecast_context(back, run_form=form), status=400)
-    with transaction.atomic():  # the task is sent when this commits, so the worker finds the row
-        run = forecast_run_create(
-            user=request.user, freq=form.cleaned_data["freq"], horizon=form.cleaned_data["horizon"]
-        )
+    try:
+        with transaction.atomic():  # the task is sent when this commits, so the worker finds the row
+            run = forecast_run_create(
+                user=request.user, freq=form.cleaned_data["freq"], horizon=form.cleaned_data["horizon"],
+                exclusive=True,  # the form's check above can race a double click; this one cannot
+            )
+    except RunAlreadyActive as exc:
+        form.add_error(None, str(exc))
+        return render(request, "planning/forecast.html", _forecast_context(back, run_form=form), status=409)
     messages.success(request, f"Forecast run {run.pk} is queued; its progress shows under Forecast runs.")
     query = back.urlencode()
     return redirect(reverse("forecast-page") + (f"?{query}" if query else "") + "#runs")

@@ -18,5 +18,6 @@ def ensure_broker_dirs() -> None:
     from django.conf import settings
 
     if settings.CELERY_BROKER_URL == "filesystem://":
-        for key in ("data_folder_in", "processed_folder"):
-            os.makedirs(settings.CELERY_BROKER_TRANSPORT_OPTIONS[key], exist_ok=True)
+        for key in ("data_folder_in", "processed_folder", "control_folder"):
+            if key in settings.CELERY_BROKER_TRANSPORT_OPTIONS:
+                os.makedirs(settings.CELERY_BROKER_TRANSPORT_OPTIONS[key], exist_ok=True)

@@ -98,3 +98,53 @@ def test_a_bad_frequency_or_level_is_refused(catalog):
         runs.forecast_run_create(freq="X", enqueue=False)
     with pytest.raises(ValueError, match="unknown level\\(s\\) store"):
         runs.forecast_run_create(levels=("store",), enqueue=False)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_run_starts_at_the_same_instant_queue_one_run(monkeypatch):
+    """A double click sends two requests that both passed the form's check: the locked check lets one
+    through and tells the other which run is already going."""
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+    # Widen the race: after its check, each request waits (up to 2 s) for the other to have checked too.
+    # Unlocked, both would see no active run and both insert; locked, the second cannot check until the
+    # first has committed.
+    checked = threading.Barrier(2)
+    unlocked_check = runs.active_run
+
+    def slow_check():
+        found = unlocked_check()
+        try:
+            checked.wait(timeout=2)
+        except threading.BrokenBarrierError:
+            pass
+        return found
+
+    monkeypatch.setattr(runs, "active_run", slow_check)
+
+    def start():
+        try:
+            barrier.wait(timeout=10)
+            runs.forecast_run_create(freq="D", enqueue=False, exclusive=True)
+            outcomes.append("started")
+        except runs.RunAlreadyActive as exc:
+            outcomes.append(str(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=start) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    run = ForecastRun.objects.get()
+    assert sorted(outcomes) == [f"Run {run.pk} is still queued (0 of ? series); wait for it to finish before "
+                                "starting another.", "started"]
+    monkeypatch.undo()
+    # a run that has been stuck for hours does not block a new one
+    ForecastRun.objects.filter(pk=run.pk).update(created_at=run.created_at - timedelta(hours=3))
+    assert runs.forecast_run_create(freq="D", enqueue=False, exclusive=True).pk != run.pk

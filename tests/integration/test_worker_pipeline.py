@@ -56,7 +56,8 @@ def worker(settings, tmp_path):
         # A private embedded broker folder: no other worker on this machine can take our messages.
         folder = tmp_path / "broker"
         options = {"data_folder_in": str(folder / "out"), "data_folder_out": str(folder / "out"),
-                   "processed_folder": str(folder / "processed"), "store_processed": False}
+                   "processed_folder": str(folder / "processed"), "control_folder": str(folder / "control"),
+                   "store_processed": False}
         settings.CELERY_BROKER_TRANSPORT_OPTIONS = options
         app.conf.broker_transport_options = options
         app._pool = None  # reconnect with the new options (kombu keys its pools by them)
