@@ -210,20 +210,32 @@ def _uprights(image: np.ndarray, xyxy: np.ndarray) -> list[float]:
     scale = min(1.0, UPRIGHT_SCALE / max(h, w))
     gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     if scale < 1.0:
-        gray = cv2.resize(gray, (max(int(w * scale), 1), max(int(h * scale), 1)), interpolation=cv2.INTER_AREA)
+        size = (max(int(w * scale), 1), max(int(h * scale), 1))
+        if scale < 0.5:  # a bilinear step to twice the size first: INTER_AREA on 12 MP alone costs ~40 ms
+            gray = cv2.resize(gray, (size[0] * 2, size[1] * 2), interpolation=cv2.INTER_LINEAR)
+        gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
     boxes = xyxy * scale
     top, bottom = int(np.percentile(boxes[:, 1], 2)), int(np.percentile(boxes[:, 3], 98))
     if bottom - top < 50:
         return []
     gx = np.abs(cv2.Sobel(cv2.GaussianBlur(gray, (3, 3), 0), cv2.CV_32F, 1, 0, ksize=3))[top:bottom]
-    strong = (gx > np.percentile(gx, 80)).astype(np.uint8)
+    flat = gx.ravel()
+    k = int(0.8 * (flat.size - 1))
+    strong = (gx > np.partition(flat, k)[k]).astype(np.uint8)  # the strongest 20 % of vertical edges
     strong = cv2.dilate(strong, np.ones((1, 5), np.uint8))
     sh, sw = strong.shape
-    ys = np.arange(sh)
+    offsets = np.arange(sh) - sh / 2
     cols = np.zeros(sw)
     for shear in (-0.06, -0.03, 0.0, 0.03, 0.06):
-        xx = np.clip(np.arange(sw)[None, :] + (shear * (ys - sh / 2)).astype(int)[:, None], 0, sw - 1)
-        scored = strong[ys[:, None], xx].mean(axis=0)
+        # column x of the sheared image takes line y from column x + shift(y): a tilted upright becomes one
+        # column. Lines with the same shift are summed first, then added shifted (edges repeat).
+        shifts = (shear * offsets).astype(int)
+        pad = int(np.abs(shifts).max())
+        scored = np.zeros(sw)
+        for shift in np.unique(shifts):
+            summed = np.pad(strong[shifts == shift].sum(axis=0, dtype=np.int64), pad, mode="edge")
+            scored += summed[pad + shift : pad + shift + sw]
+        scored /= sh
         if scored.max() > cols.max():
             cols = scored
     width = float(np.median(boxes[:, 2] - boxes[:, 0]))
