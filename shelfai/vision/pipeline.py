@@ -190,7 +190,7 @@ def _after_detection(image_bgr: np.ndarray, verdict: QualityVerdict, boxes: list
             return PhotoAnalysis(width=w, height=h, quality=verdict, facings=facings, timings_ms=watch.timings)
 
     levels, rows = watch.run("rows", assign_rows, boxes, h, w, image=image_bgr)
-    gaps = watch.run("gaps", find_gaps, boxes, rows, levels, image_size=(h, w))
+    gaps = watch.run("gaps", find_gaps, boxes, rows, levels, image_size=(h, w), image=image_bgr)
     skus = watch.run("sku", _identify, catalog, image_bgr, boxes)
     facings = [
         Facing(box=b, row=level, sku=sku, sku_confidence=conf)
