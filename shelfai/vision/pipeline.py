@@ -19,7 +19,7 @@ import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from shelfai.vision.detector import ProductDetector
-from shelfai.vision.rows import assign_rows, find_gaps
+from shelfai.vision.rows import assign_rows, bay_uprights, find_gaps
 from shelfai.vision.types import UNKNOWN_SKU, Box, Facing, PhotoAnalysis, QualityVerdict
 
 # 64 MP: every phone camera's default output (12-50 MP) fits; a 40000 x 40000 "PNG bomb" (1.6 GP, which
@@ -189,8 +189,10 @@ def _after_detection(image_bgr: np.ndarray, verdict: QualityVerdict, boxes: list
             facings = [Facing(box=b) for b in boxes]  # shown on the evidence image, never scored
             return PhotoAnalysis(width=w, height=h, quality=verdict, facings=facings, timings_ms=watch.timings)
 
-    levels, rows = watch.run("rows", assign_rows, boxes, h, w, image=image_bgr)
-    gaps = watch.run("gaps", find_gaps, boxes, rows, levels, image_size=(h, w), image=image_bgr)
+    uprights = watch.run("uprights", bay_uprights, image_bgr, boxes)
+    levels, rows = watch.run("rows", assign_rows, boxes, h, w, uprights=uprights)
+    gaps = watch.run("gaps", find_gaps, boxes, rows, levels, image_size=(h, w), image=image_bgr,
+                     uprights=uprights)
     skus = watch.run("sku", _identify, catalog, image_bgr, boxes)
     facings = [
         Facing(box=b, row=level, sku=sku, sku_confidence=conf)

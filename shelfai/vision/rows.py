@@ -317,8 +317,16 @@ def _number_levels(bands: list[tuple[float, float]]) -> list[int]:
     return levels
 
 
-def assign_rows(boxes: Sequence[Box], image_h: int, image_w: int, *,
-                image: np.ndarray | None = None) -> tuple[list[int], list[ShelfRow]]:
+def bay_uprights(image: np.ndarray, boxes: Sequence[Box]) -> list[float]:
+    """x positions of the bay uprights seen in the photo (see :func:`assign_rows`); compute once and pass
+    to both :func:`assign_rows` and :func:`find_gaps`."""
+    if not boxes:
+        return []
+    return _uprights(image, np.array([[b.x1, b.y1, b.x2, b.y2] for b in boxes], dtype=np.float64))
+
+
+def assign_rows(boxes: Sequence[Box], image_h: int, image_w: int, *, image: np.ndarray | None = None,
+                uprights: Sequence[float] | None = None) -> tuple[list[int], list[ShelfRow]]:
     """Shelf level per box (1 = top row of the photo) and the row segments, sorted top-down, left-right.
 
     Several segments can share a level when shelf bays side by side are cut at different heights. With the
@@ -332,8 +340,10 @@ def assign_rows(boxes: Sequence[Box], image_h: int, image_w: int, *,
     xyxy[:, [1, 3]] = xyxy[:, [1, 3]].clip(0, image_h)
     segments = _merge_stacks(xyxy, _absorb_strays(xyxy, _segments(xyxy)))
     boundaries = _bay_boundaries(xyxy, segments)
-    if image is not None:
-        boundaries = sorted(set(boundaries) | set(_uprights(image, xyxy)))
+    if uprights is None and image is not None:
+        uprights = _uprights(image, xyxy)
+    if uprights:
+        boundaries = sorted(set(boundaries) | set(uprights))
     segments = _split_at(xyxy, segments, boundaries)
     # robust band: the typical top and bottom of the segment, so one tall stray does not swallow a row
     bands = [(float(np.percentile(xyxy[s, 1], 10)), float(np.percentile(xyxy[s, 3], 90))) for s in segments]
@@ -396,6 +406,7 @@ def _shelf_extent(row: ShelfRow, rows: Sequence[ShelfRow]) -> tuple[float, float
 def find_gaps(
     boxes: Sequence[Box], rows: Sequence[ShelfRow], levels: Sequence[int] | None = None,
     *, image_size: tuple[int, int] | None = None, image: np.ndarray | None = None,
+    uprights: Sequence[float] | None = None,
 ) -> list[Gap]:
     """Empty stretches on each row at least one median facing wide, left to right, top row first.
 
@@ -403,12 +414,14 @@ def find_gaps(
     row whose band holds their centre. With ``image_size`` (h, w), a stretch where the shelf runs out of
     the frame (a tilted bottom row leaving the photo) is not reported: what is not in the photo is not
     known to be empty. With ``image`` (BGR or grey), a stretch as textured as the row's packs is taken
-    for a product the detector missed, not reported as out of stock.
+    for a product the detector missed, not reported as out of stock; nor is one across a bay upright
+    (``uprights``, from :func:`bay_uprights`; found in ``image`` when not given).
     """
     gaps: list[Gap] = []
     texture = _TextureMap(image) if image is not None else None
     # bay uprights: the space across one is not shelf (a fridge door's frame, the post between bays)
-    uprights = _uprights(image, np.array([[b.x1, b.y1, b.x2, b.y2] for b in boxes])) if image is not None else []
+    if uprights is None:
+        uprights = bay_uprights(image, boxes) if image is not None else []
     members_of = _members(boxes, rows, levels)
     for group in _continuous_shelves(rows, uprights):
         idx = [i for k in group for i in members_of[k]]
