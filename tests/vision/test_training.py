@@ -159,9 +159,27 @@ def test_train_detector_command_trains_evaluates_and_keeps_the_weights(scene_dat
 
     out = io.StringIO()
     call_command("train_detector", "--data", str(scene_dataset), "--epochs", "1", "--imgsz", "96",
-                 "--batch", "4", "--out", str(tmp_path), "--no-register", stdout=out)
+                 "--batch", "4", "--out", str(tmp_path), "--no-register", "--set", "lr0=0.0015",
+                 "--set", "cos_lr=true", "--set", "optimizer=AdamW", stdout=out)
     text = out.getvalue()
     assert "epoch 1/1" in text
     kept = list(tmp_path.glob("shelf-detector-*.pt"))
     assert len(kept) == 1
     assert '"images": 2' in text  # evaluated on the validation split
+    # the recipe's extra settings reached the trainer (ultralytics records the run's arguments)
+    recorded = (tmp_path / "train" / "args.yaml").read_text()
+    assert "lr0: 0.0015" in recorded and "cos_lr: true" in recorded and "optimizer: AdamW" in recorded
+
+
+@pytest.mark.parametrize("pair,message", [
+    ("lr_0=0.01", "not an ultralytics training setting"),
+    ("lr0", "write KEY=VALUE"),
+    ("epochs=5", "use the command's own --epochs option"),
+])
+def test_a_mistyped_training_setting_is_refused_before_training(scene_dataset, tmp_path, pair, message):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match=message):
+        call_command("train_detector", "--data", str(scene_dataset), "--out", str(tmp_path), "--set", pair)
+    assert not (tmp_path / "train").exists()  # nothing started

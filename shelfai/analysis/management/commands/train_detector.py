@@ -1,4 +1,5 @@
-"""``python manage.py train_detector --data DIR_OR_YAML --epochs N --imgsz S [--resume] [--out DIR] [--activate]``
+"""``python manage.py train_detector --data DIR_OR_YAML --epochs N --imgsz S [--resume] [--out DIR] [--activate]
+[--set KEY=VALUE ...]``
 
 Trains a one-class product detector from scratch (no download: the architecture comes from a YAML), prints
 progress every epoch, saves a checkpoint every epoch so ``--resume`` continues an interrupted run, then
@@ -43,6 +44,42 @@ def register_model(path: Path, *, name: str, metrics: dict, trained_on: str, act
     return model
 
 
+# Set by the command's own options, or fixed by shelfai.vision.training: not for --set.
+_RESERVED = {"data", "epochs", "imgsz", "batch", "time", "device", "resume", "project", "name", "model"}
+
+
+def parse_overrides(pairs: list[str]) -> dict:
+    """``["lr0=0.0015", "cos_lr=true"]`` -> ``{"lr0": 0.0015, "cos_lr": True}``, checked against the settings
+    ultralytics knows, so a typo fails before hours of training and not silently."""
+    from ultralytics.cfg import DEFAULT_CFG_DICT
+
+    out: dict = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        key = key.strip()
+        if not sep or not key or not raw.strip():
+            raise CommandError(f"--set {pair!r}: write KEY=VALUE, e.g. --set lr0=0.0015.")
+        if key in _RESERVED:
+            raise CommandError(f"--set {key}: use the command's own --{key.replace('_', '-')} option instead.")
+        if key not in DEFAULT_CFG_DICT:
+            raise CommandError(f"--set {key}: not an ultralytics training setting (e.g. lr0, lrf, cos_lr, "
+                               "optimizer, warmup_epochs, close_mosaic, mosaic, scale, fliplr).")
+        raw = raw.strip()
+        lowered = raw.lower()
+        if lowered in {"true", "false"}:
+            value: object = lowered == "true"
+        else:
+            try:
+                value = int(raw)
+            except ValueError:
+                try:
+                    value = float(raw)
+                except ValueError:
+                    value = raw
+        out[key] = value
+    return out
+
+
 class Command(BaseCommand):
     help = "Train the product detector on a YOLO dataset (folder or data YAML), evaluate and register it."
 
@@ -63,16 +100,20 @@ class Command(BaseCommand):
         parser.add_argument("--name", default="shelf-detector", help="model name in the registry")
         parser.add_argument("--activate", action="store_true", help="make the new model the active one")
         parser.add_argument("--no-register", action="store_true", help="train and evaluate only")
+        parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
+                            help="any other ultralytics training setting, e.g. --set lr0=0.0015 --set cos_lr=true "
+                                 "(repeatable; see docs/MODEL_CARD.md for the shipped recipe)")
 
     def handle(self, *args, **options) -> None:
         out: Path = options["out"]
         started = time.monotonic()
+        overrides = parse_overrides(options["overrides"])
         try:
             data_yaml = resolve_data(options["data"], out)
             result = train(
                 data_yaml, model_cfg=options["model"], epochs=options["epochs"], imgsz=options["imgsz"],
                 resume=options["resume"], out_dir=out, progress=self._progress, batch=options["batch"],
-                hours=options["hours"], device=options["device"],
+                hours=options["hours"], device=options["device"], **overrides,
             )
         except TrainingError as exc:
             raise CommandError(str(exc)) from exc
