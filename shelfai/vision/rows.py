@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from functools import partial
 
+import cv2
 import numpy as np
 
 from shelfai.vision.types import Box, Gap, ShelfRow
@@ -207,21 +208,25 @@ def _bay_boundaries(xyxy: np.ndarray, segments: list[list[int]]) -> list[float]:
     return boundaries
 
 
-def _uprights(image: np.ndarray, xyxy: np.ndarray) -> list[float]:
-    """x positions (image pixels) of bay uprights: near-vertical lines that run unbroken through the whole
-    height of the shelves. Allows for a tilt of up to ~3.5 degrees (the photo's, one for all uprights)."""
-    import cv2
-
-    if len(xyxy) < 6:
-        return []
+def _gray_at(image: np.ndarray, long_side: int) -> tuple[np.ndarray, float]:
+    """The photo in grey, scaled down (never up) to ``long_side``, and the scale used."""
     h, w = image.shape[:2]
-    scale = min(1.0, UPRIGHT_SCALE / max(h, w))
+    scale = min(1.0, long_side / max(h, w))
     gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     if scale < 1.0:
         size = (max(int(w * scale), 1), max(int(h * scale), 1))
         if scale < 0.5:  # a bilinear step to twice the size first: INTER_AREA on 12 MP alone costs ~40 ms
             gray = cv2.resize(gray, (size[0] * 2, size[1] * 2), interpolation=cv2.INTER_LINEAR)
         gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
+    return gray, scale
+
+
+def _uprights(image: np.ndarray, xyxy: np.ndarray) -> list[float]:
+    """x positions (image pixels) of bay uprights: near-vertical lines that run unbroken through the whole
+    height of the shelves. Allows for a tilt of up to ~3.5 degrees (the photo's, one for all uprights)."""
+    if len(xyxy) < 6:
+        return []
+    gray, scale = _gray_at(image, UPRIGHT_SCALE)
     boxes = xyxy * scale
     top, bottom = int(np.percentile(boxes[:, 1], 2)), int(np.percentile(boxes[:, 3], 98))
     if bottom - top < 50:
@@ -464,16 +469,7 @@ class _TextureMap:
     """Mean gradient magnitude of any box of the photo, in O(1) per box (an integral image)."""
 
     def __init__(self, image: np.ndarray):
-        import cv2
-
-        h, w = image.shape[:2]
-        self.scale = min(1.0, TEXTURE_SCALE / max(h, w))
-        gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-        if self.scale < 1.0:
-            size = (max(int(w * self.scale), 1), max(int(h * self.scale), 1))
-            if self.scale < 0.5:
-                gray = cv2.resize(gray, (size[0] * 2, size[1] * 2), interpolation=cv2.INTER_LINEAR)
-            gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
+        gray, self.scale = _gray_at(image, TEXTURE_SCALE)
         gray = gray.astype(np.float32)
         magnitude = np.abs(cv2.Sobel(gray, cv2.CV_32F, 1, 0, ksize=3))
         magnitude += np.abs(cv2.Sobel(gray, cv2.CV_32F, 0, 1, ksize=3))

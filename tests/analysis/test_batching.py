@@ -17,10 +17,13 @@ pytestmark = pytest.mark.django_db
 ANALYSED = ("analyzed", "retake")
 
 
-def _upload_without_tasks(client, visit_id: int, count: int, monkeypatch) -> list[int]:
-    """Stored and queued, but no task sent yet: the queue then holds ``count`` photos at once."""
+def _queued_photos(world, api_for, count: int, monkeypatch) -> list[int]:
+    """A rep's visit with ``count`` photos stored and queued, but no task sent yet: the queue then holds
+    them all at once, as a GPU worker's queue does under load."""
     from shelfai.visits.models import Photo
 
+    client = api_for(world.users["rep"])
+    visit_id = client.post("/api/visits/", {"store": "s1"}, format="json").json()["id"]
     monkeypatch.setattr("shelfai.visits.services.enqueue_analysis", lambda photo_id: None)
     response = client.post(
         f"/api/visits/{visit_id}/photos/",
@@ -40,9 +43,7 @@ def test_one_task_analyses_the_queued_photos_together_and_their_own_tasks_skip(w
     from shelfai.visits.models import Photo
 
     settings.ANALYSIS_BATCH_SIZE = 3
-    client = api_for(world.users["rep"])
-    visit = client.post("/api/visits/", {"store": "s1"}, format="json").json()
-    first, second, third = _upload_without_tasks(client, visit["id"], 3, monkeypatch)
+    first, second, third = _queued_photos(world, api_for, 3, monkeypatch)
 
     assert analyze_photo.apply(args=[first]).get() in ANALYSED
     for pk in (first, second, third):
@@ -65,9 +66,7 @@ def test_a_damaged_photo_fails_alone_and_the_rest_of_the_batch_is_analysed(world
     from shelfai.visits.models import Photo
 
     settings.ANALYSIS_BATCH_SIZE = 4
-    client = api_for(world.users["rep"])
-    visit = client.post("/api/visits/", {"store": "s1"}, format="json").json()
-    first, damaged, third = _upload_without_tasks(client, visit["id"], 3, monkeypatch)
+    first, damaged, third = _queued_photos(world, api_for, 3, monkeypatch)
     photo = Photo.objects.get(pk=damaged)
     stored = photo.original.path
     with open(stored, "r+b") as fh:  # the storage lost the end of the file
@@ -89,8 +88,6 @@ def test_a_cpu_worker_takes_one_photo_per_task(world, api_for, settings, monkeyp
     settings.ANALYSIS_BATCH_SIZE = 0  # the default: the detector's device decides
     settings.DETECTOR_DEVICE = "cpu"
     assert batch_size() == 1
-    client = api_for(world.users["rep"])
-    visit = client.post("/api/visits/", {"store": "s1"}, format="json").json()
-    first, second = _upload_without_tasks(client, visit["id"], 2, monkeypatch)
+    first, second = _queued_photos(world, api_for, 2, monkeypatch)
     analyze_photo.apply(args=[first]).get()
     assert Photo.objects.get(pk=second).status == Photo.Status.QUEUED
