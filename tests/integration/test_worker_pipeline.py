@@ -48,7 +48,13 @@ def _check_broker() -> None:
 
 
 @pytest.fixture
-def worker(settings, tmp_path):
+def worker_env() -> dict[str, str]:
+    """Extra environment for the worker process; a test overrides it with a parametrize."""
+    return {}
+
+
+@pytest.fixture
+def worker(settings, tmp_path, worker_env):
     from shelfai.celery import app
 
     broker_env = {}
@@ -76,6 +82,7 @@ def worker(settings, tmp_path):
         "DEBUG": "1",
         "SHELFAI_TESTING": "1",
         "PYTHONUNBUFFERED": "1",
+        **worker_env,
     }
     log = open(tmp_path / "worker.log", "w")
     proc = subprocess.Popen(
@@ -161,3 +168,25 @@ def test_the_sweeper_recovers_a_photo_whose_task_was_lost(world, api_for, worker
     sweep_stale_photos.apply_async(queue="default")  # what celery beat sends every minute
     photo = _wait_for(photo.pk, worker)
     assert photo.status in (Photo.Status.DONE, Photo.Status.RETAKE), photo.status_reason
+
+
+@pytest.mark.parametrize("worker_env", [{"ANALYSIS_BATCH_SIZE": "3"}])
+def test_a_gpu_style_worker_detects_a_visits_photos_in_one_batch(world, api_for, worker):
+    """As on a CUDA worker: the first task takes the other queued photos along, one detector call for all."""
+    from shelfai.analysis.models import DetectionRun
+    from shelfai.visits.models import Photo
+
+    client = api_for(world.users["rep"])
+    visit = client.post("/api/visits/", {"store": "s1"}, format="json").json()
+    response = client.post(
+        f"/api/visits/{visit['id']}/photos/",
+        {"photos": [SimpleUploadedFile(f"shelf{i}.jpg", _shelf_jpeg(20 + i)) for i in range(3)],
+         "client_upload_ids": [f"gpu-{i}" for i in range(3)]},
+        format="multipart",
+    )
+    assert response.status_code == 202
+    photos = [_wait_for(Photo.objects.get(client_upload_id=f"gpu-{i}").pk, worker) for i in range(3)]
+    assert all(p.status in (Photo.Status.DONE, Photo.Status.RETAKE) for p in photos), [p.status_reason for p in photos]
+    runs = [DetectionRun.objects.get(photo=p, is_current=True) for p in photos]
+    assert len({run.timings_ms["detect"] for run in runs}) == 1  # one batched call, its time shared
+    assert all(p.attempts == 1 for p in photos)  # each analysed once; the other two tasks skipped
