@@ -115,7 +115,7 @@ def photos_analyze(photo_ids: list[int]) -> dict[int, str]:
     analyses = analyze_images(images, detector=loaded.detector, catalog=catalog) if images else []
     for photo, image, analysis in zip(photos, images, analyses, strict=True):
         try:
-            statuses[photo.pk] = _store(photo, image, analysis, loaded, catalog_version if catalog else "")
+            statuses[photo.pk] = _store(photo, image, analysis, loaded, catalog_version if catalog is not None else "")
         except TRANSIENT_ERRORS:
             raise
         except Exception as exc:  # noqa: BLE001
