@@ -84,28 +84,23 @@ def forecast_run_create(
             active = active_run()
             if active is not None:
                 raise RunAlreadyActive(active)
-        return _run_create(user=user, freq=freq, horizon=horizon, store_ids=store_ids, product_ids=product_ids,
-                           levels=levels, select=select, enqueue=enqueue)
+        run = ForecastRun.objects.create(
+            created_by=user,
+            freq=freq,
+            horizon=horizon or DEFAULT_HORIZON[freq],
+            params={
+                "store_ids": store_ids,
+                "product_ids": product_ids,
+                "levels": list(levels),
+                "select": select,
+                "country": getattr(settings, "FORECAST_COUNTRY", "US"),
+            },
+        )
+        if enqueue:
+            from forecasting.tasks import run_forecast
 
-
-def _run_create(*, user, freq, horizon, store_ids, product_ids, levels, select, enqueue) -> ForecastRun:
-    run = ForecastRun.objects.create(
-        created_by=user,
-        freq=freq,
-        horizon=horizon or DEFAULT_HORIZON[freq],
-        params={
-            "store_ids": store_ids,
-            "product_ids": product_ids,
-            "levels": list(levels),
-            "select": select,
-            "country": getattr(settings, "FORECAST_COUNTRY", "US"),
-        },
-    )
-    if enqueue:
-        from forecasting.tasks import run_forecast
-
-        transaction.on_commit(lambda: run_forecast.delay(run.pk))
-    return run
+            transaction.on_commit(lambda: run_forecast.delay(run.pk))
+        return run
 
 
 def forecast_run_plan(run_id: int) -> list[list[list[int | str]]]:

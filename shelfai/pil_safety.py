@@ -13,8 +13,19 @@ import sys
 from PIL import Image
 
 
-def restore_pil_open() -> None:
+def _original_open():
+    """Pillow's own ``Image.open`` if ultralytics has wrapped it, else None."""
     patches = sys.modules.get("ultralytics.utils.patches")
-    original = getattr(patches, "_image_open", None)
+    return getattr(patches, "_image_open", None) if patches is not None else None
+
+
+def restore_pil_open() -> None:
+    original = _original_open()
     if original is not None and Image.open is not original:
         Image.open = original
+
+
+def pillow_open(fp):
+    """``Image.open`` as Pillow wrote it, whether or not ultralytics has been imported since (decoding
+    uploads must never reach the wrapper)."""
+    return (_original_open() or Image.open)(fp)

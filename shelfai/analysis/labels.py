@@ -15,6 +15,7 @@ from pathlib import Path
 import cv2
 
 from shelfai.analysis.models import Detection, DetectionRun
+from shelfai.vision.training import list_images, write_data_yaml
 
 
 @dataclass
@@ -61,7 +62,7 @@ def check_labels(data: Path) -> tuple[list[tuple[Path, Path]], LabelProblems]:
     if not images_dir.is_dir() or not labels_dir.is_dir():
         problems.add(str(data), "needs an images/ and a labels/ folder (YOLO format)")
         return [], problems
-    images = {p.stem: p for p in images_dir.iterdir() if p.suffix.lower() in {".jpg", ".jpeg", ".png", ".webp"}}
+    images = {p.stem: p for p in list_images(images_dir)}
     pairs = []
     for label in sorted(labels_dir.glob("*.txt")):
         if label.stem not in images:
@@ -113,11 +114,8 @@ def import_labels(*, data: Path, out: Path, val_fraction: float = 0.15, seed: in
             target = staging / kind / split
             target.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, target / src.name)
-    val = "val" if n_val else "train"
-    (staging / "data.yaml").write_text(
-        f"path: {out.resolve()}\ntrain: images/train\nval: images/{val}\nnames:\n  0: product\n"
-    )
     staging.rename(out)
+    write_data_yaml(out)  # val falls back to train when there was a single photo
     return {"train": len(pairs) - n_val, "val": n_val}
 
 

@@ -52,6 +52,13 @@ def photo_analyze(photo_id: int) -> str:
     return statuses[photo_id]
 
 
+def photo_claim(photo_id: int) -> bool:
+    """``queued -> processing`` if nobody else has taken the photo; True when this caller got it."""
+    return bool(Photo.objects.filter(pk=photo_id, status=Photo.Status.QUEUED).update(
+        status=Photo.Status.PROCESSING, processing_started_at=timezone.now(), attempts=F("attempts") + 1
+    ))
+
+
 def batch_size() -> int:
     """Photos one analysis task takes on: ``ANALYSIS_BATCH_SIZE``, or by default the detector's CUDA
     batch on a GPU worker and 1 on a CPU worker (where batching gains nothing)."""
@@ -64,7 +71,7 @@ def batch_size() -> int:
 def claim_more(photo_id: int, count: int) -> list[int]:
     """Claim up to ``count`` other queued photos, oldest first, to analyse in one batch with ``photo_id``.
 
-    Each claim is the same conditional update the task makes for its own photo, so a photo is never
+    Each claim is the conditional update (:func:`photo_claim`) the task makes for its own photo, so a photo is never
     analysed twice: its own task, when it runs, finds it claimed and skips it. A photo handed back after a
     transient error is picked up again by its task's retry or by the sweeper.
     """
@@ -78,9 +85,7 @@ def claim_more(photo_id: int, count: int) -> list[int]:
     for pk in candidates:
         if len(claimed) == count:
             break
-        if Photo.objects.filter(pk=pk, status=Photo.Status.QUEUED).update(
-            status=Photo.Status.PROCESSING, processing_started_at=timezone.now(), attempts=F("attempts") + 1
-        ):
+        if photo_claim(pk):
             claimed.append(pk)
     return claimed
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from django.db.models import F
-from django.utils import timezone
 
 from shelfai.tasks_common import PIPELINE_TASK_OPTIONS, TRANSIENT_ERRORS
 from shelfai.visits.models import Photo
@@ -18,10 +16,7 @@ log = logging.getLogger(__name__)
 def analyze_photo(self, photo_id: int) -> str:
     from shelfai.analysis import services
 
-    claimed = Photo.objects.filter(pk=photo_id, status=Photo.Status.QUEUED).update(
-        status=Photo.Status.PROCESSING, processing_started_at=timezone.now(), attempts=F("attempts") + 1
-    )
-    if claimed != 1:
+    if not services.photo_claim(photo_id):
         return "skipped"  # another worker got there first, or it is already done
     photo_ids = [photo_id]
     try:

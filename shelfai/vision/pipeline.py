@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import inspect
 import io
-import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -18,6 +17,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
+from shelfai.pil_safety import pillow_open
 from shelfai.vision.detector import ProductDetector
 from shelfai.vision.rows import assign_rows, bay_uprights, find_gaps
 from shelfai.vision.types import UNKNOWN_SKU, Box, Facing, PhotoAnalysis, QualityVerdict
@@ -51,14 +51,6 @@ def _register_heif() -> None:
         _heif_registered = True
 
 
-def _pillow_open(fp: io.BytesIO) -> Image.Image:
-    """Pillow's own ``Image.open``. Importing ultralytics replaces it with a wrapper that, on a file it
-    cannot identify, tries to pip-install a HEIF plugin: an upload of junk must not do that."""
-    patches = sys.modules.get("ultralytics.utils.patches")
-    opener = getattr(patches, "_image_open", None) if patches is not None else None
-    return (opener or Image.open)(fp)
-
-
 def load_oriented_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS, *, max_side: int | None = None
                         ) -> np.ndarray:
     """Decode JPEG/PNG/WebP/HEIC bytes to a BGR ``uint8`` array, upright as the phone showed it.
@@ -76,7 +68,7 @@ def load_oriented_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS, *, ma
         raise ImageRejected("empty", "The file is empty (0 bytes). Take or choose the photo again.")
     _register_heif()
     try:
-        with _pillow_open(io.BytesIO(data)) as image:
+        with pillow_open(io.BytesIO(data)) as image:
             kind = ACCEPTED_FORMATS.get(image.format or "")
             if kind is None:
                 raise ImageRejected(

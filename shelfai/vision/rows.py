@@ -15,8 +15,7 @@ a product the detector missed shows printed pack art, an empty shelf the plain b
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from functools import partial
+from collections.abc import Sequence
 
 import cv2
 import numpy as np
@@ -442,15 +441,14 @@ def find_gaps(
         left = max([left, *(u for u in uprights if u <= first.x1)])
         right = min([right, *(u for u in uprights if u >= last.x2)])
         top_line, bottom_line = _shelf_lines(members)
+        # a stretch looks empty when plainer than this (None: no photo, the geometry decides alone)
+        limit = texture.empty_limit(members) if texture is not None else None
         for free in _free_intervals(band, left, right):
-            if texture is not None:  # only the parts that look empty: the rest is packs the detector missed
-                def line_at(x: float, line: np.ndarray = top_line) -> float:
-                    return float(np.polyval(line, x))
-
-                free_parts = texture.empty_parts(free, typical, line_at, partial(line_at, line=bottom_line),
-                                                 members)
-            else:
-                free_parts = [free]
+            if free[1] - free[0] < MIN_GAP_FACINGS * typical:
+                continue  # too narrow for a facing: no need to look at the pixels
+            # only the parts that look empty: the rest is packs the detector missed
+            free_parts = [free] if limit is None else texture.empty_parts(free, typical, top_line, bottom_line,
+                                                                           limit)
             for x1, x2 in free_parts:
                 at_photo_edge = image_size is not None and (x1 <= 1.0 or x2 >= image_size[1] - 1.0)
                 # at the photo's edge a pack may be cut off and missed: ask for a full facing width there
@@ -489,22 +487,25 @@ class _TextureMap:
         s = self.integral
         return float(s[y2, x2] - s[y1, x2] - s[y2, x1] + s[y1, x1]) / ((x2 - x1) * (y2 - y1))
 
-    def empty_parts(self, free: tuple[float, float], typical: float, top: Callable[[float], float],
-                    bottom: Callable[[float], float], packs: Sequence[Box]) -> list[tuple[float, float]]:
-        """The parts of a free stretch that look empty: windows of a facing's width, a quarter facing
-        apart, each as plain as an empty shelf (texture under EMPTY_TEXTURE of the row's median pack),
-        joined where they touch. A missed pack next to a real gap thus leaves the gap, narrower."""
+    def empty_limit(self, packs: Sequence[Box]) -> float | None:
+        """Texture under which a stretch on this row counts as empty: EMPTY_TEXTURE of the row's median
+        pack; None when no pack can be measured (then the geometric verdict stands)."""
         reference = [m for m in (self.mean(b) for b in packs) if m is not None]
-        if not reference:
-            return [free]  # nothing to compare with: keep the geometric verdict
-        limit = EMPTY_TEXTURE * float(np.median(reference))
+        return EMPTY_TEXTURE * float(np.median(reference)) if reference else None
+
+    def empty_parts(self, free: tuple[float, float], typical: float, top_line: np.ndarray,
+                    bottom_line: np.ndarray, limit: float) -> list[tuple[float, float]]:
+        """The parts of a free stretch that look empty: windows of a facing's width, a quarter facing
+        apart, each plainer than ``limit``, joined where they touch. A missed pack next to a real gap thus
+        leaves the gap, narrower."""
         x1, x2 = free
         cell = min(typical, x2 - x1)
         starts = list(np.arange(x1, x2 - cell, typical / 4)) + [x2 - cell]
         parts: list[tuple[float, float]] = []
         for start in starts:
             mid = start + cell / 2
-            found = self.mean(Box(start, top(mid), start + cell, bottom(mid)))
+            found = self.mean(Box(start, float(np.polyval(top_line, mid)), start + cell,
+                                  float(np.polyval(bottom_line, mid))))
             if found is not None and found >= limit:
                 continue
             if parts and start <= parts[-1][1]:

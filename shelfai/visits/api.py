@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from shelfai.compliance.authenticity import haversine_m
 from shelfai.stores.selectors import stores_visible_to
 from shelfai.visits import services
 from shelfai.visits.models import Photo
@@ -36,7 +37,7 @@ class StoreListApi(APIView):
         lat, lon = filters.validated_data.get("lat"), filters.validated_data.get("lon")
         for store in stores:
             store.distance_m = (
-                services.distance_m(lat, lon, store.latitude, store.longitude) if lat is not None and lon is not None
+                haversine_m(lat, lon, store.latitude, store.longitude) if lat is not None and lon is not None
                 else None
             )
         if lat is not None and lon is not None:

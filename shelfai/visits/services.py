@@ -30,10 +30,6 @@ class IntakeError(Exception):
         self.status = status
 
 
-# One great-circle formula for the whole product: check-in distance and photo GPS checks agree.
-distance_m = haversine_m
-
-
 def visit_start(
     *,
     rep: User,
@@ -50,7 +46,7 @@ def visit_start(
             return existing, False
     distance = None
     if latitude is not None and longitude is not None:
-        distance = distance_m(latitude, longitude, store.latitude, store.longitude)
+        distance = haversine_m(latitude, longitude, store.latitude, store.longitude)
     visit = Visit(
         rep=rep,
         store=store,
