@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from shelfai.vision.training import TrainingError, evaluate, resolve_data, train, write_tiles
+from shelfai.vision.training import TrainingError, cpu_threads, evaluate, resolve_data, train, write_tiles
 
 TINY = {"model_cfg": "yolo11n.yaml", "imgsz": 160, "batch": 4, "workers": 0}
 
@@ -51,7 +51,9 @@ def tiny_run(scene_dataset, tmp_path_factory):
     events: list[dict] = []
 
     def crash_after_first_epoch(event: dict) -> None:
-        events.append(event)
+        import torch
+
+        events.append({**event, "torch_threads": torch.get_num_threads()})
         if event["event"] == "epoch":
             raise _StopAfterFirstEpoch
 
@@ -76,6 +78,12 @@ def test_training_reports_progress_and_an_interrupted_run_resumes(tiny_run):
     assert [e["event"] for e in resumed if e["event"] != "batch"][-1] == "final"  # best.pt's metrics
     assert result.epochs_done == 2
     assert result.best.is_file() and result.last.is_file()
+
+
+def test_training_on_the_cpu_uses_every_core(tiny_run):
+    # ultralytics alone would train on min(8, cores - 1) threads: one of this machine's two cores
+    events = tiny_run[0]
+    assert {e["torch_threads"] for e in events if e["event"] == "batch"} == {cpu_threads()}
 
 
 def test_evaluate_measures_the_weights_on_the_validation_photos(tiny_weights, scene_dataset):
