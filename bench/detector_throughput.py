@@ -1,6 +1,6 @@
 """Photos per second of the product detector in batches, and how far that is from the device's limit.
 
-    python bench/detector_throughput.py [--device cuda|cpu|auto] [--batch 1 8 16 32 64] [--imgsz 800]
+    python bench/detector_throughput.py [--device cuda|cpu|auto] [--batch 1 8 16 32 64] [--imgsz 1088]
                                         [--seconds 10] [--peak-tflops N] [--weights PATH]
 
 For each batch size it times, over ``--seconds`` each:

@@ -1,7 +1,7 @@
 """End-to-end latency for a 12 MP phone photo on this machine's CPU.
 
     python bench/vision_latency.py [--weights PATH] [--runs 20] [--backend auto|pytorch|onnxruntime]
-                                   [--imgsz 800] [--threads 2] [--max-side 2048]
+                                   [--imgsz 1088] [--threads 2] [--max-side 2048]
 
 Stages: decode (JPEG bytes -> upright BGR, as the intake does) -> quality gate -> detect -> rows -> gaps
 -> SKU recognition (a 40-SKU catalog built from generated pack art). The photo is a real validation

@@ -7,9 +7,10 @@ Two backends run the same network with the same pre- and post-processing, so the
   in the full pipeline on the shared 2-core CPU its p95 was 4x lower than PyTorch's, whose OpenMP threads
   stall when the cores are busy (docs/MODEL_CARD.md, ``bench/vision_latency.py``).
 
-Photos are letterboxed so the long side is ``imgsz`` (800 by default: measured best on the real validation
-photos for a model trained at 640 on whole-shelf photos; a 12 MP phone photo of a shelf bay shows products
-at the same relative scale, so it is resized rather than tiled — see docs/MODEL_CARD.md). NMS keeps up to
+Photos are letterboxed so the long side is ``imgsz`` (1088 by default: measured best on the real validation
+photos for the shipped model, trained at 640 then 800 px on whole-shelf photos; a 12 MP phone photo of a
+shelf bay shows products at the same relative scale, so it is resized rather than tiled — see
+docs/MODEL_CARD.md). NMS keeps up to
 ``max_det`` boxes: dense shelves hold 400 products and more.
 """
 
@@ -43,7 +44,7 @@ class DetectorUnavailable(RuntimeError):
 
 @dataclass(frozen=True, slots=True)
 class DetectorSettings:
-    imgsz: int = 800  # long side of the network input; 800 measured best on real val photos (model card)
+    imgsz: int = 1088  # long side of the network input; 1088 measured best on real val photos (model card)
     conf: float = 0.25  # boxes below this confidence are dropped
     iou: float = 0.6  # NMS overlap threshold: neighbouring packs touch but rarely overlap this much
     max_det: int = 1000  # dense shelves: 400+ facings on one photo
