@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.vision_latency import phone_photo  # noqa: E402
-from shelfai.vision.detector import DetectorSettings, ProductDetector, letterbox  # noqa: E402
+from shelfai.vision.detector import DetectorSettings, ProductDetector, letterbox, network_input  # noqa: E402
 from shelfai.vision.pipeline import load_oriented_image  # noqa: E402
 
 DEFAULT_WEIGHTS = REPO / "shelfai" / "vision" / "weights" / "shelf-detector.pt"
@@ -81,7 +81,7 @@ def main() -> None:
     photo = load_oriented_image(data)
     canvas, _, _ = letterbox(photo, args.imgsz)
     h, w = canvas.shape[:2]
-    one = canvas[:, :, ::-1].transpose(2, 0, 1).astype(np.float32) / 255.0
+    one = network_input(canvas)
     gflops = model_gflops(args.weights, h, w)
     print(f"photo: {origin}, {photo.shape[1]}x{photo.shape[0]}")
     print(f"device: {name}   input {w}x{h}   {gflops:.1f} GFLOPs per photo"

@@ -26,27 +26,19 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.detector_accuracy import DEFAULT_WEIGHTS, _iou_matrix, _truth, shared_data  # noqa: E402
-from shelfai.vision.detector import DetectorSettings, ProductDetector, letterbox  # noqa: E402
+from shelfai.vision.detector import DetectorSettings, ProductDetector, letterbox, network_input  # noqa: E402
 from shelfai.vision.training import list_images  # noqa: E402
 
-IOU_THRESHOLDS = np.linspace(0.5, 0.95, 10)
 
+def true_positives(validator, pred: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    """(predictions x 10) hits at IoU 0.50:0.95, matched exactly as ultralytics' validator matches them."""
+    import torch
+    from ultralytics.utils.metrics import box_iou
 
-def true_positives(pred: np.ndarray, truth: np.ndarray) -> np.ndarray:
-    """(predictions x 10) hits at IoU 0.50:0.95, one truth box per prediction (ultralytics' matching)."""
-    tp = np.zeros((len(pred), len(IOU_THRESHOLDS)), bool)
     if len(pred) == 0 or len(truth) == 0:
-        return tp
-    iou = _iou_matrix(truth, pred)
-    for i, threshold in enumerate(IOU_THRESHOLDS):
-        gt, det = np.nonzero(iou >= threshold)
-        if gt.size:
-            pairs = np.stack([gt, det, iou[gt, det]], 1)
-            pairs = pairs[pairs[:, 2].argsort()[::-1]]
-            pairs = pairs[np.unique(pairs[:, 1], return_index=True)[1]]
-            pairs = pairs[np.unique(pairs[:, 0], return_index=True)[1]]
-            tp[pairs[:, 1].astype(int), i] = True
-    return tp
+        return np.zeros((len(pred), len(validator.iouv)), bool)
+    iou = box_iou(torch.as_tensor(truth, dtype=torch.float32), torch.as_tensor(pred, dtype=torch.float32))
+    return validator.match_predictions(torch.zeros(len(pred)), torch.zeros(len(truth)), iou).numpy()
 
 
 def raw_pass(detector: ProductDetector, image: np.ndarray, imgsz: int, mirror: bool = False):
@@ -56,8 +48,8 @@ def raw_pass(detector: ProductDetector, image: np.ndarray, imgsz: int, mirror: b
     canvas, scale, _ = letterbox(image, imgsz)
     if mirror:
         canvas = canvas[:, ::-1]
-    batch = np.ascontiguousarray((canvas[:, :, ::-1].transpose(2, 0, 1) / 255.0).astype(np.float32)[None])
-    raw = torch.as_tensor(np.asarray(detector._backend(batch))).float().clone()
+    batch = np.ascontiguousarray(network_input(canvas)[None])
+    raw = torch.as_tensor(np.asarray(detector._backend(batch))).float().clone()  # noqa: SLF001 - forward only
     if mirror:
         raw[:, 0] = canvas.shape[1] - raw[:, 0]
     raw[:, :4] /= scale
@@ -98,6 +90,7 @@ def weighted_box_fusion(passes: list[np.ndarray], iou: float = 0.55) -> np.ndarr
 
 def main() -> None:
     import torch
+    from ultralytics.models.yolo.detect import DetectionValidator
     from ultralytics.utils.metrics import ap_per_class
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -113,6 +106,7 @@ def main() -> None:
     detector = ProductDetector.load(args.weights, device="cpu", settings=settings)
     iou = settings.iou
     print(f"weights {args.weights} ({detector.backend_name}), {data} val split")
+    validator = DetectionValidator(save_dir=REPO / "var" / "bench")  # used for its box matching only
     scores: dict[str, list] = {}
     images = list_images(data / "images" / "val")
     for n, path in enumerate(images, 1):
@@ -130,7 +124,8 @@ def main() -> None:
             f"{size} + mirror + {second}, WBF": weighted_box_fusion([p_plain, p_mirror, p_second]),
         }
         for name, boxes in variants.items():
-            scores.setdefault(name, []).append((true_positives(boxes[:, :4], truth), boxes[:, 4], len(truth)))
+            hits = true_positives(validator, boxes[:, :4], truth)
+            scores.setdefault(name, []).append((hits, boxes[:, 4], len(truth)))
         print(f"\r{n}/{len(images)} photos", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
     for name, rows in scores.items():

@@ -10,8 +10,7 @@ Two backends run the same network with the same pre- and post-processing, so the
 Photos are letterboxed so the long side is ``imgsz`` (1088 by default: measured best on the real validation
 photos for the shipped model, trained at 640 then 800 px on whole-shelf photos; a 12 MP phone photo of a
 shelf bay shows products at the same relative scale, so it is resized rather than tiled — see
-docs/MODEL_CARD.md). NMS keeps up to
-``max_det`` boxes: dense shelves hold 400 products and more.
+docs/MODEL_CARD.md). NMS keeps up to ``max_det`` boxes: dense shelves hold 400 products and more.
 """
 
 from __future__ import annotations
@@ -222,7 +221,7 @@ class ProductDetector:
         batch = np.full((len(prepared), 3, h, w), PAD_VALUE / 255.0, np.float32)
         for i, (canvas, _, _) in enumerate(prepared):
             ch, cw = canvas.shape[:2]
-            batch[i, :, :ch, :cw] = canvas[:, :, ::-1].transpose(2, 0, 1) / 255.0  # BGR -> RGB, CHW
+            batch[i, :, :ch, :cw] = network_input(canvas)
         raw = self._backend(batch)
         kept = non_max_suppression(
             raw, conf_thres=self.settings.conf, iou_thres=self.settings.iou, max_det=self.settings.max_det,
@@ -263,6 +262,11 @@ def letterbox(image: np.ndarray, imgsz: int) -> tuple[np.ndarray, float, tuple[i
     canvas = np.full((ph, pw, 3), PAD_VALUE, np.uint8)
     canvas[:nh, :nw] = resized
     return canvas, scale, (h, w)
+
+
+def network_input(canvas: np.ndarray) -> np.ndarray:
+    """A letterboxed BGR ``uint8`` canvas as the network reads it: RGB, channels first, 0-1 float32."""
+    return canvas[:, :, ::-1].transpose(2, 0, 1).astype(np.float32) / 255.0
 
 
 def _asdict(settings: DetectorSettings) -> dict[str, Any]:

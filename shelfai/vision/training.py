@@ -217,12 +217,11 @@ def cpu_threads() -> int:
 def _use_all_cores() -> None:
     """ultralytics trains and validates on ``min(8, cores - 1)`` CPU threads, which on a 2-core machine is
     one: half the machine sits idle (measured: one core busy, 12.5 s per batch of 8 at 800 px instead of
-    7 s). Training or evaluating is the only work such a run does, so give it every core."""
-    import torch
+    7 s). Training or evaluating is the only work such a run does, so give it every core: ultralytics
+    passes this number to ``torch.set_num_threads`` when it selects the CPU."""
     import ultralytics.utils.torch_utils as torch_utils
 
     torch_utils.NUM_THREADS = cpu_threads()
-    torch.set_num_threads(torch_utils.NUM_THREADS)
 
 
 def train(
@@ -251,21 +250,17 @@ def train(
     out_dir = Path(out_dir).resolve()
     run_dir = out_dir / "train"
     last = run_dir / "weights" / "last.pt"
+    if resume and not last.is_file():
+        raise TrainingError(f"Nothing to resume: {last} does not exist. Start without --resume.")
+    if not resume and not Path(data_yaml).is_file():
+        raise TrainingError(f"Data file {data_yaml} does not exist.")
+    model = YOLO(str(last) if resume else model_cfg)
+    _progress_callbacks(model, progress)
+    _skip_online_amp_check()
+    _use_all_cores()
     if resume:
-        if not last.is_file():
-            raise TrainingError(f"Nothing to resume: {last} does not exist. Start without --resume.")
-        model = YOLO(str(last))
-        _progress_callbacks(model, progress)
-        _skip_online_amp_check()
-        _use_all_cores()
         model.train(resume=True)
     else:
-        if not Path(data_yaml).is_file():
-            raise TrainingError(f"Data file {data_yaml} does not exist.")
-        model = YOLO(model_cfg)
-        _progress_callbacks(model, progress)
-        _skip_online_amp_check()
-        _use_all_cores()
         args: dict[str, Any] = {
             "data": str(data_yaml),
             "epochs": epochs,
