@@ -167,7 +167,7 @@ def backend_pid() -> int:
         return cursor.fetchone()[0]
 
 
-def timed_lookup(query_photo, hashes) -> dict:
+def timed_lookup(query_photo, variants) -> dict:
     """One real ``_near_duplicate`` call, with its SQL and pixel-check time taken apart."""
     from django.db import connection
 
@@ -197,24 +197,24 @@ def timed_lookup(query_photo, hashes) -> dict:
         with connection.execute_wrapper(log):
             cpu_before = scheduler_ns(pids)
             start = time.perf_counter()
-            found = services._near_duplicate(query_photo, hashes)
+            found = services._near_duplicate(query_photo, variants)
             total = (time.perf_counter() - start) * 1000
             cpu_after = scheduler_ns(pids)
     finally:
         auth.compare, services.hash_distance = real_compare, real_distance
     return {**seen, "found": found, "ms": total, "sql_ms": sum(q[2] for q in log.queries),
-            "search_ms": total - seen["pixel_ms"], "queries": log.queries, "rows": matching_rows(query_photo, hashes),
+            "search_ms": total - seen["pixel_ms"], "queries": log.queries, "rows": matching_rows(query_photo, variants),
             "cpu_ms": (cpu_after[0] - cpu_before[0]) / 1e6, "cpu_wait_ms": (cpu_after[1] - cpu_before[1]) / 1e6}
 
 
-def matching_rows(query_photo, hashes) -> int:
+def matching_rows(query_photo, variants) -> int:
     """Index rows the lookup's keys match (counted apart, not timed): the work an index must do."""
     from django.db import connection
 
     from shelfai.visits.authenticity_services import _key_groups
 
     branches, params = [], []
-    for band, values, whole_frame_only in _key_groups(hashes):
+    for band, values, whole_frame_only in _key_groups(variants):
         placeholders = ", ".join(["%s"] * len(values))
         branches.append(f"SELECT 1 FROM visits_photohashband WHERE band = %s AND value IN ({placeholders})"
                         + (' AND "window" = 0' if whole_frame_only else "") + " AND photo_id <> %s")
@@ -300,12 +300,12 @@ def explain_fresh_lookup(query_photo, image, kind: str) -> None:
     from shelfai.compliance import authenticity as auth
     from shelfai.visits import authenticity_services as services
 
-    hashes = auth.image_hashes(transformed_copies(image, random.Random(0))[kind])
+    variants = auth.oriented_hashes(transformed_copies(image, random.Random(0))[kind])
     recorder = PlanRecorder()
     with connection.cursor() as cursor:
         cursor.execute("SET track_io_timing = on")
     with connection.execute_wrapper(recorder):
-        services._near_duplicate(query_photo, hashes)
+        services._near_duplicate(query_photo, variants)
     with connection.cursor() as cursor:
         cursor.execute("RESET track_io_timing")
     print_plan(f"EXPLAIN (ANALYZE, BUFFERS) of the first query of a new lookup ({kind} of a stored photo):",
@@ -341,15 +341,16 @@ def make_queries(originals, new_photos, copies: int, rng: random.Random) -> list
 
 
 def hash_queries(queries) -> list[tuple[str, int | None, object]]:
-    """(kind, expected pk, ImageHashes); prints the hashing time, which the lookup times leave out."""
+    """(kind, expected pk, the 8 orientations' hashes); prints the hashing time, which the lookup
+    times leave out."""
     from shelfai.compliance import authenticity as auth
 
     hashed, hash_ms = [], []
     for kind, expected, data in queries:
         start = time.perf_counter()
-        hashes = auth.image_hashes(data)
+        variants = auth.oriented_hashes(data)
         hash_ms.append((time.perf_counter() - start) * 1000)
-        hashed.append((kind, expected, hashes))
+        hashed.append((kind, expected, variants))
     print(f"hashing the query image (not part of the lookup time): median {np.median(hash_ms):.1f} ms, "
           f"max {max(hash_ms):.1f} ms per photo")
     return hashed
@@ -365,10 +366,10 @@ def time_lookups(query_photo, hashed) -> tuple[list[dict], list[dict], list[tupl
         cursor.execute("SET track_io_timing = on")  # superuser only; the bench connects as one
     reads = [database_reads()]
     first = []
-    for kind, expected, hashes in hashed:
-        first.append({**timed_lookup(query_photo, hashes), "kind": kind, "expected": expected})
+    for kind, expected, variants in hashed:
+        first.append({**timed_lookup(query_photo, variants), "kind": kind, "expected": expected})
     reads.append(database_reads())
-    again = [timed_lookup(query_photo, hashes) for _, _, hashes in hashed]
+    again = [timed_lookup(query_photo, variants) for _, _, variants in hashed]
     reads.append(database_reads())
     return first, again, reads
 
@@ -401,7 +402,7 @@ def run_lookups(args, originals, new_photos, query_photo) -> None:
     print(f"\nquery seed {args.query_seed} (--query-seed to repeat these queries)")
     queries = make_queries(originals, new_photos, args.copies, random.Random(args.query_seed))
     hashed = hash_queries(queries)
-    timed_lookup(query_photo, auth.image_hashes(jpeg_bytes(originals[0][1])))  # connection and code warm-up
+    timed_lookup(query_photo, auth.oriented_hashes(jpeg_bytes(originals[0][1])))  # connection and code warm-up
     print_results(*time_lookups(query_photo, hashed))
     used, pk_of = {pk for _, pk, _ in queries}, stored_originals()
     fresh = [image for name, image in originals if pk_of[name] not in used]

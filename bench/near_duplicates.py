@@ -67,6 +67,10 @@ def transformed_copies(image: Image.Image, rng: random.Random) -> dict[str, byte
         "crop 90% random offset": jpeg_bytes(crop(image, rng.uniform(0, 0.1), rng.uniform(0, 0.1), 0.9, 0.9)),
         "cut 10% off one side": jpeg_bytes(crop(image, *side)),
         "all at once": jpeg_bytes(combined, 60),
+        "rotated 90°": jpeg_bytes(image.transpose(rng.choice([Image.Transpose.ROTATE_90, Image.Transpose.ROTATE_270]))),
+        "rotated 180°, q60": jpeg_bytes(image.transpose(Image.Transpose.ROTATE_180), 60),
+        "mirrored": jpeg_bytes(image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)),
+        "mirrored + all at once": jpeg_bytes(combined.transpose(Image.Transpose.FLIP_LEFT_RIGHT), 60),
     }
 
 
@@ -95,13 +99,15 @@ def generated_photos(layouts: int, seeds: int) -> tuple[list[Image.Image], list[
 
 
 class Keys:
-    """The index rows a photo stores and the keys it looks up, as the database would use them."""
+    """The index rows a photo stores and the keys it looks up (those of its 8 orientations, when
+    given), as the database would use them."""
 
-    def __init__(self, h: ih.ImageHashes) -> None:
+    def __init__(self, h: ih.ImageHashes, variants: list[tuple[str, ih.ImageHashes]] | None = None) -> None:
         self.stored = {(b, v) for _, b, v in ih.index_entries(h)}
         self.stored_whole = set(enumerate(ih.hash_bands(h.full)))
-        self.query = set(ih.query_bands(h))
-        self.reverse = set(ih.reverse_query_bands(h))
+        self.query = set(ih.query_bands(h))  # against every window
+        self.reverse = set(ih.reverse_query_bands(h))  # against whole frames, as are the turned ones:
+        self.reverse |= {key for _, turned in (variants or [])[1:] for key in ih.query_bands(turned)}
 
 
 def index_hit(query: Keys, stored: Keys) -> bool:
@@ -115,9 +121,10 @@ def caught_table(name: str, photos: list[Image.Image], stored: list[ih.ImageHash
     for i, image in enumerate(photos):
         stored_keys = Keys(stored[i])
         for kind, data in transformed_copies(image, rng).items():
-            query = ih.image_hashes(data)
-            hit = index_hit(Keys(query), stored_keys)
+            variants = ih.oriented_hashes(data)
+            hit = index_hit(Keys(variants[0][1], variants), stored_keys)
             t = time.perf_counter()
+            _, query = ih.nearest_orientation(variants, stored[i].windows)
             match = ih.compare(query, stored[i].windows, stored[i].fingerprint)
             compare_ms.append((time.perf_counter() - t) * 1000)
             per_kind.setdefault(kind, []).append(
@@ -144,19 +151,25 @@ def caught_table(name: str, photos: list[Image.Image], stored: list[ih.ImageHash
     return everything
 
 
-def false_matches(name: str, stored: list[ih.ImageHashes], groups: list[int] | None) -> float:
-    """Every pair of distinct photos through the same three stages."""
+def false_matches(name: str, variants: list[list[tuple[str, ih.ImageHashes]]], groups: list[int] | None) -> float:
+    """Every pair of distinct photos through the same three stages, the later one looked up in all 8
+    orientations (``variants[i][0]`` is photo i as it is, the one stored)."""
+    stored = [v[0][1] for v in variants]
     windows = np.array([h.windows for h in stored], dtype=np.uint64)
-    keys = [Keys(h) for h in stored]
+    turned = np.array([[h.windows for _, h in v] for v in variants], dtype=np.uint64)  # (n, 8, windows)
+    keys = [Keys(v[0][1], v) for v in variants]
     n = len(stored)
-    pairs = same_pairs = 0
+    pairs = same_pairs = turned_matches = 0
     passed = {"index": 0, "hash": 0, "match": 0}
     same_passed = {"index": 0, "hash": 0, "match": 0}
     similarities = []
     for i in range(n):
-        forward = np.bitwise_count(windows[i + 1 :] ^ windows[i, 0]).min(axis=1)
-        backward = np.bitwise_count(windows[i + 1 :, :1] ^ windows[i]).min(axis=1)
-        for k, distance in enumerate(np.minimum(forward, backward).tolist()):
+        others = windows[i + 1 :]
+        forward = np.bitwise_count(others[:, None, :] ^ turned[i, None, :, :1]).min(axis=2)  # (m, 8)
+        backward = np.bitwise_count(turned[i, None, :, :] ^ others[:, None, :1]).min(axis=2)
+        distances = np.minimum(forward, backward)
+        for k, (distance, orientation) in enumerate(zip(distances.min(axis=1).tolist(),
+                                                        distances.argmin(axis=1).tolist(), strict=True)):
             j = i + 1 + k
             same = groups is not None and groups[i] == groups[j]
             pairs += 1
@@ -164,9 +177,11 @@ def false_matches(name: str, stored: list[ih.ImageHashes], groups: list[int] | N
             stages = [index_hit(keys[i], keys[j]) or index_hit(keys[j], keys[i])]
             stages.append(stages[0] and distance <= ih.MATCH_DISTANCE)
             if stages[1]:
-                similarity = ih.fingerprint_similarity(stored[i].fingerprint, stored[j].fingerprint)
+                query = variants[i][orientation][1]
+                similarity = ih.fingerprint_similarity(query.fingerprint, stored[j].fingerprint)
                 similarities.append(similarity)
                 stages.append(similarity >= ih.VERIFY_SIMILARITY)
+                turned_matches += stages[2] and orientation != 0
             else:
                 stages.append(False)
             for key, ok in zip(passed, stages, strict=True):
@@ -176,7 +191,8 @@ def false_matches(name: str, stored: list[ih.ImageHashes], groups: list[int] | N
     print(
         "  pairs passing  index: {index}  hash: {hash}  confirmed (= false match): {match}".format(**passed)
     )
-    print(f"  false-match rate: {passed['match'] / max(pairs, 1):.3%} of pairs (target <= 1%)")
+    print(f"  false-match rate: {passed['match'] / max(pairs, 1):.3%} of pairs (target <= 1%); "
+          f"{turned_matches} of the false matches only in a turned or mirrored orientation")
     if groups is not None:
         print(
             f"  same-layout pairs: {same_pairs}, passing index {same_passed['index']}, "
@@ -283,22 +299,24 @@ def main() -> None:
 
     generated, groups = generated_photos(args.layouts, args.seeds)
     t = time.perf_counter()
-    gen_hashes = [ih.image_hashes(jpeg_bytes(p)) for p in generated]
+    gen_variants = [ih.oriented_hashes(jpeg_bytes(p)) for p in generated]
+    gen_hashes = [v[0][1] for v in gen_variants]
     caught = caught_table("generated scenes", generated, gen_hashes, seed=1)
-    false_matches("generated scenes", gen_hashes, groups)
+    false_matches("generated scenes", gen_variants, groups)
     hit_rate = None
 
     real = real_photos(args.limit)
     real_hashes: list[ih.ImageHashes] = []
     if real:
         t = time.perf_counter()
-        real_hashes = [ih.image_hashes(jpeg_bytes(p)) for p in real]
+        real_variants = [ih.oriented_hashes(jpeg_bytes(p)) for p in real]
+        real_hashes = [v[0][1] for v in real_variants]
         print(
-            f"\nhashing: {(time.perf_counter() - t) / len(real) * 1000:.1f} ms per photo from JPEG bytes "
-            f"({real[0].width}x{real[0].height})"
+            f"\nhashing in all 8 orientations: {(time.perf_counter() - t) / len(real) * 1000:.1f} ms per photo "
+            f"from JPEG bytes ({real[0].width}x{real[0].height})"
         )
         caught += caught_table("real shelf photos (SKU-110K)", real, real_hashes, seed=2)
-        hit_rate = false_matches("real shelf photos (SKU-110K)", real_hashes, None)
+        hit_rate = false_matches("real shelf photos (SKU-110K)", real_variants, None)
     else:
         print("\n(no shared data found: real photos skipped)")
     print(f"\nALL COPIES CAUGHT: {np.mean(caught):.1%} of {len(caught)}")

@@ -41,6 +41,8 @@ from shelfai.compliance.imagehash import (  # noqa: F401  (re-exported API)
     hash_bands,
     image_hashes,
     index_entries,
+    nearest_orientation,
+    oriented_hashes,
     perceptual_hash,
     query_bands,
     reverse_query_bands,
@@ -279,9 +281,11 @@ def duplicate_flag(
     same_visit: bool = False,
     distance: int | None = None,
     similarity: float | None = None,
+    orientation: str = "",
 ) -> Flag:
     """A flag for a photo that repeats an earlier one; ``original`` describes it, e.g.
-    "photo 8F2C uploaded 3 Mar 2025 at FreshCo Riverside"."""
+    "photo 8F2C uploaded 3 Mar 2025 at FreshCo Riverside"; ``orientation`` says how a near copy
+    was turned or mirrored ("rotated 180°"; empty when it was not)."""
     if same_visit:
         return Flag(
             "duplicate_in_visit", INFO, f"Same shot as {original} of this visit; it is counted once.", 1.0
@@ -296,13 +300,9 @@ def duplicate_flag(
     detail = ""
     if distance is not None and similarity is not None:
         detail = f" (hash distance {distance} of 64 bits, pixel match {similarity:.2f})"
-    return Flag(
-        "near_duplicate",
-        CRITICAL,
-        f"This photo is a resized, cropped, re-compressed or brightened copy of {original}{detail}: "
-        "it is not a new photo.",
-        0.0,
-    )
+    what = f"a copy of {original}, {orientation}" if orientation else (
+        f"a resized, cropped, re-compressed or brightened copy of {original}")
+    return Flag("near_duplicate", CRITICAL, f"This photo is {what}{detail}: it is not a new photo.", 0.0)
 
 
 def recapture_flag(score: float) -> list[Flag]:

@@ -19,6 +19,12 @@ Why three stages (figures from ``bench/near_duplicates.py`` on SKU-110K shelf ph
    aligned onto it (scale and shift search, as left by a crop and a resize) and their high-pass
    images are correlated. A copy scores near 1, a re-taken photo of the same shelf far lower.
 
+**Turned and mirrored copies** (``oriented_hashes``): a re-used photo may come back on its side (a
+messenger dropped the EXIF orientation tag) or mirrored on purpose. Only the photo as it is gets
+indexed; a lookup hashes the new photo in all 8 orientations and looks up the 7 turned ones' keys
+against stored whole frames (a turned copy is nearly always the whole frame turned), and each
+candidate is compared in the orientation nearest to it (``nearest_orientation``).
+
 All functions take a numpy image (H x W grey or H x W x 3 in any channel order: grey is the mean of
 the channels, so BGR and RGB hash alike), a PIL image, or encoded file bytes (EXIF orientation
 applied). Hashes are unsigned 64-bit ints; ``to_signed64`` converts for a PostgreSQL bigint.
@@ -27,7 +33,7 @@ applied). Hashes are unsigned 64-bit ints; ``to_signed64`` converts for a Postgr
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -141,6 +147,30 @@ def image_hashes(image: np.ndarray | Image.Image | bytes) -> ImageHashes:
     return ImageHashes(tuple(hashes), weak, fingerprint(grey))
 
 
+# The eight ways a photo can lie (turned by quarter turns, mirrored or not): how to turn the new photo
+# back, and what the new photo then is relative to the one it copies. Every entry is its own
+# inverse except the two quarter turns, which are each other's.
+ORIENTATIONS: tuple[tuple[str, Callable[[np.ndarray], np.ndarray]], ...] = (
+    ("", lambda a: a),
+    ("rotated 90° anticlockwise", lambda a: np.rot90(a, -1)),
+    ("rotated 180°", lambda a: np.rot90(a, 2)),
+    ("rotated 90° clockwise", lambda a: np.rot90(a, 1)),
+    ("mirrored left to right", np.fliplr),
+    ("mirrored top to bottom", np.flipud),
+    ("mirrored and rotated", np.transpose),
+    ("mirrored and rotated", lambda a: np.rot90(a, 2).T),
+)
+
+
+def oriented_hashes(image: np.ndarray | Image.Image | bytes) -> list[tuple[str, ImageHashes]]:
+    """``image_hashes`` of the photo as it is (first, named "") and turned back each of the 7 other
+    ways, named by what the photo is if one of them matches: a re-used photo is often sent turned
+    (EXIF orientation dropped by a messenger) or mirrored to dodge a duplicate check. The hashes are
+    computed on the small grey image, so all eight cost about as much as one decode."""
+    grey = load_grey(image)
+    return [(name, image_hashes(np.ascontiguousarray(turn(grey)))) for name, turn in ORIENTATIONS]
+
+
 def hamming(a: int, b: int) -> int:
     """Differing bits of two 64-bit hashes (signed or unsigned form)."""
     return ((a ^ b) & MASK64).bit_count()
@@ -194,6 +224,14 @@ def hash_distance(query_windows: Sequence[int], stored_windows: Sequence[int]) -
     forward = min(hamming(query_windows[0], h) for h in stored_windows)
     backward = min(hamming(h, stored_windows[0]) for h in query_windows)
     return min(forward, backward)
+
+
+def nearest_orientation(
+    variants: Sequence[tuple[str, ImageHashes]], stored_windows: Sequence[int]
+) -> tuple[str, ImageHashes]:
+    """The ``oriented_hashes`` entry whose hash lies nearest a stored photo's; the first (the photo as
+    it is) wins ties, so a turned copy is only claimed when turning brings it closer."""
+    return min(variants, key=lambda variant: hash_distance(variant[1].windows, stored_windows))
 
 
 def _high_pass(grey: np.ndarray, sigma: float) -> np.ndarray:

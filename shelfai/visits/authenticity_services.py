@@ -37,7 +37,8 @@ def photo_check_authenticity(photo: Photo) -> list[AuthenticityFlag]:
     with photo.original.open("rb") as fh:
         # Decoded once (upright, HEIC included) for both the hashes and the recapture check.
         image = load_oriented_image(fh.read(), max_pixels=settings.PHOTO_MAX_PIXELS)
-    hashes = auth.image_hashes(image)
+    variants = auth.oriented_hashes(image)  # [0] is the photo as it is: the one indexed
+    hashes = variants[0][1]
     flags: list[tuple[auth.Flag, Photo | None, int | None]] = []
 
     duplicate = _exact_duplicate(photo)
@@ -46,12 +47,13 @@ def photo_check_authenticity(photo: Photo) -> list[AuthenticityFlag]:
         flags.append((auth.duplicate_flag(original=_describe(duplicate), exact=True, same_visit=same_visit),
                       duplicate, 0))
     else:
-        near = _near_duplicate(photo, hashes)
+        near = _near_duplicate(photo, variants)
         if near is not None:
-            original, match = near
+            original, match, orientation = near
             flag = auth.duplicate_flag(original=_describe(original), exact=False,
                                        same_visit=original.visit_id == photo.visit_id,
-                                       distance=match.distance, similarity=match.similarity)
+                                       distance=match.distance, similarity=match.similarity,
+                                       orientation=orientation)
             flags.append((flag, original, match.distance))
 
     visit, store = photo.visit, photo.visit.store
@@ -88,9 +90,15 @@ def _exact_duplicate(photo: Photo) -> Photo | None:
     )
 
 
-def _near_duplicate(photo: Photo, hashes: auth.ImageHashes):
-    """The earliest earlier photo this one copies, with the match; None when it is new."""
-    candidates = _candidates(photo, hashes)
+def _near_duplicate(photo: Photo, variants: list[tuple[str, auth.ImageHashes]]):
+    """The earliest earlier photo this one copies, with the match and how this one is turned or
+    mirrored relative to it (``auth.oriented_hashes`` names); None when it is new.
+
+    The 7 turned orientations' keys join the photo's own in one index lookup, against whole-frame
+    rows only (see ``_key_groups``); each candidate is then compared in the orientation whose hash
+    lies nearest its own, the photo as it is winning ties.
+    """
+    candidates = _candidates(photo, variants)
     if not candidates:
         return None
     windows: dict[int, dict[int, int]] = {}
@@ -100,28 +108,33 @@ def _near_duplicate(photo: Photo, hashes: auth.ImageHashes):
         windows.setdefault(pk, {})[window] = auth.from_signed64(value)
     stored = {pk: [by_window[w] for w in sorted(by_window)] for pk, by_window in windows.items()}
     # Hamming distance first: cheap, and it rules out most same-layout shelves before the pixel check.
-    close = [pk for pk in candidates
-             if pk in stored and hash_distance(hashes.windows, stored[pk]) <= auth.MATCH_DISTANCE]
-    for original in Photo.objects.filter(pk__in=close).select_related("visit__store").order_by("uploaded_at"):
+    nearest: dict[int, tuple[str, auth.ImageHashes]] = {}
+    for pk in candidates:
+        if pk in stored:
+            name, hashes = auth.nearest_orientation(variants, stored[pk])
+            if hash_distance(hashes.windows, stored[pk]) <= auth.MATCH_DISTANCE:
+                nearest[pk] = name, hashes
+    for original in Photo.objects.filter(pk__in=nearest).select_related("visit__store").order_by("uploaded_at"):
         if not original.fingerprint:
             continue
+        name, hashes = nearest[original.pk]
         match = auth.compare(hashes, stored[original.pk], auth.decode_fingerprint(bytes(original.fingerprint)))
         if match.is_duplicate:
-            return original, match
+            return original, match, name
     return None
 
 
-def _candidates(photo: Photo, hashes: auth.ImageHashes) -> list[int]:
+def _candidates(photo: Photo, variants: list[tuple[str, auth.ImageHashes]]) -> list[int]:
     """Up to MAX_CANDIDATES photos uploaded before this one, most shared index keys first.
 
     Later uploads are dropped only from the top of the ranking: joining the photo table for every
     matched index row cost more than all the rest of the lookup (thousands of rows at 1M photos).
     """
     limit = 2 * MAX_CANDIDATES
-    ranked = _ranked_by_shared_keys(photo, hashes, limit)
+    ranked = _ranked_by_shared_keys(photo, variants, limit)
     candidates = _uploaded_by(ranked, photo.uploaded_at)
     if len(candidates) < MAX_CANDIDATES and len(ranked) == limit:  # a recheck: later photos ranked high
-        candidates = _uploaded_by(_ranked_by_shared_keys(photo, hashes, None), photo.uploaded_at)
+        candidates = _uploaded_by(_ranked_by_shared_keys(photo, variants, None), photo.uploaded_at)
     return candidates
 
 
@@ -137,18 +150,24 @@ def _uploaded_by(ranked: list[int], moment) -> list[int]:
     return kept[:MAX_CANDIDATES]
 
 
-def _key_groups(hashes: auth.ImageHashes) -> list[tuple[int, list[int], bool]]:
+def _key_groups(variants: list[tuple[str, auth.ImageHashes]]) -> list[tuple[int, list[int], bool]]:
     """``(band, values, whole_frame_only)``: the lookup keys grouped by band.
 
-    Query keys match stored rows of any window, reverse keys only whole-frame rows (window 0). A
-    reverse key that is also a query key is left out, so that every stored row matches one group
-    at most and counts once.
+    The photo's query keys match stored rows of any window; its reverse keys only whole-frame rows
+    (window 0), and so do the query keys of its 7 turned orientations: a turned copy is nearly
+    always the whole frame turned, and a whole-frame row is matched by ~15 times fewer stored rows
+    per key than a key against every window, so the turns add a few hundred rows to the ~5,000 a
+    lookup reads at a million photos instead of multiplying them by 8. A key that is also a query
+    key of the photo as it is is left out of the whole-frame group, so that every stored row
+    matches one group at most and counts once.
     """
+    (_, hashes), *turned = variants
     forward: dict[int, set[int]] = {}
     for band, value in auth.query_bands(hashes):
         forward.setdefault(band, set()).add(value)
+    whole_frame_keys = [*auth.reverse_query_bands(hashes), *(k for _, t in turned for k in auth.query_bands(t))]
     reverse: dict[int, set[int]] = {}
-    for band, value in auth.reverse_query_bands(hashes):
+    for band, value in whole_frame_keys:
         if value not in forward.get(band, ()):
             reverse.setdefault(band, set()).add(value)
     return [(band, sorted(values), False) for band, values in sorted(forward.items())] + [
@@ -156,7 +175,9 @@ def _key_groups(hashes: auth.ImageHashes) -> list[tuple[int, list[int], bool]]:
     ]
 
 
-def _ranked_by_shared_keys(photo: Photo, hashes: auth.ImageHashes, limit: int | None) -> list[int]:
+def _ranked_by_shared_keys(
+    photo: Photo, variants: list[tuple[str, auth.ImageHashes]], limit: int | None
+) -> list[int]:
     """Other photos with index rows matching the keys, most matching rows first (ties: lowest id).
 
     One ``band = %s AND value IN (...)`` branch per key group, glued with UNION ALL and counted in
@@ -172,7 +193,7 @@ def _ranked_by_shared_keys(photo: Photo, hashes: auth.ImageHashes, limit: int | 
         *(qn(PhotoHashBand._meta.get_field(name).column) for name in ("photo", "band", "value", "window")),
     )
     branches, params = [], []
-    for key_band, values, whole_frame_only in _key_groups(hashes):
+    for key_band, values, whole_frame_only in _key_groups(variants):
         branches.append(
             f"SELECT {photo_id} FROM {table} WHERE {band} = %s AND {value} IN ({', '.join(['%s'] * len(values))})"
             f"{f' AND {window} = 0' if whole_frame_only else ''} AND {photo_id} <> %s"

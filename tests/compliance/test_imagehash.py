@@ -62,6 +62,46 @@ def test_a_transformed_copy_is_caught(shelf, kind):
     assert match.is_duplicate, match
 
 
+TURNS = {  # how a re-used photo comes back turned or mirrored, by the name the flag gives it
+    "rotated 90° clockwise": lambda im: cv2.rotate(im, cv2.ROTATE_90_CLOCKWISE),
+    "rotated 180°": lambda im: cv2.rotate(im, cv2.ROTATE_180),
+    "rotated 90° anticlockwise": lambda im: cv2.rotate(im, cv2.ROTATE_90_COUNTERCLOCKWISE),
+    "mirrored left to right": lambda im: cv2.flip(im, 1),
+    "mirrored top to bottom": lambda im: cv2.flip(im, 0),
+    "mirrored and rotated": lambda im: cv2.transpose(im),
+}
+
+
+@pytest.mark.parametrize("kind", TURNS)
+def test_a_turned_or_mirrored_copy_is_caught_and_named(shelf, kind):
+    original = ih.image_hashes(jpeg(shelf[0]))
+    turned = TURNS[kind](cv2.resize(shelf[0], None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA))
+    variants = ih.oriented_hashes(jpeg(turned, 70))
+
+    as_sent = variants[0][1]
+    assert not ih.compare(as_sent, original.windows, original.fingerprint).is_duplicate, "needs the turn"
+    whole_frame_rows = set(enumerate(ih.hash_bands(original.full)))  # turned keys look up these only
+    turned_keys = {key for _, hashes in variants[1:] for key in ih.query_bands(hashes)}
+    assert whole_frame_rows & turned_keys, "the index lookup must return the original"
+    name, hashes = ih.nearest_orientation(variants, original.windows)
+    assert name == kind
+    assert ih.compare(hashes, original.windows, original.fingerprint).is_duplicate
+
+
+def test_an_unturned_copy_keeps_its_plain_name(shelf):
+    original = ih.image_hashes(jpeg(shelf[0]))
+    variants = ih.oriented_hashes(jpeg(shelf[0], 60))
+
+    assert [name for name, _ in variants][:1] == [""] and len(variants) == 8
+    assert ih.nearest_orientation(variants, original.windows)[0] == ""
+
+
+def test_a_mirrored_new_photo_of_the_same_shelf_is_not_a_duplicate(shelf):
+    first = ih.image_hashes(jpeg(shelf[0]))
+    for _, hashes in ih.oriented_hashes(jpeg(cv2.flip(shelf[1], 1))):
+        assert not ih.compare(hashes, first.windows, first.fingerprint).is_duplicate
+
+
 def test_an_earlier_crop_is_found_from_the_full_photo(shelf):
     earlier_crop = ih.image_hashes(jpeg(crop(shelf[0], 0.1, 0.0)))
     full = ih.image_hashes(jpeg(shelf[0]))

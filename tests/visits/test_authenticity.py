@@ -76,6 +76,22 @@ def test_a_resized_recompressed_copy_from_another_store_is_caught(world):
     assert world.store.name in flags["near_duplicate"].reason
 
 
+@pytest.mark.parametrize(("turn", "named"), [
+    (lambda im: cv2.rotate(im, cv2.ROTATE_90_CLOCKWISE), "rotated 90° clockwise"),
+    (lambda im: cv2.flip(im, 1), "mirrored left to right"),
+])
+def test_a_copy_sent_turned_or_mirrored_is_caught_and_the_reason_says_how(world, turn, named):
+    original_image = shelf(seed=13)
+    original = upload(world.users["rep"], world.store, jpeg(original_image, exif=camera_exif()), "a")
+    photo_check_authenticity(original)
+
+    copy = upload(world.users["other_rep"], world.other_store, jpeg(turn(original_image), quality=70), "b")
+    flags = {f.code: f for f in photo_check_authenticity(copy)}
+    assert flags["near_duplicate"].duplicate_of == original
+    assert flags["near_duplicate"].weight == 0.0
+    assert named in flags["near_duplicate"].reason and world.store.name in flags["near_duplicate"].reason
+
+
 def test_another_photo_of_the_same_shelf_layout_is_not_a_duplicate(world):
     first = upload(world.users["rep"], world.store, jpeg(shelf(seed=21), exif=camera_exif()), "a")
     photo_check_authenticity(first)
