@@ -30,6 +30,7 @@ from datetime import datetime, timedelta, tzinfo
 
 from shelfai.compliance.imagehash import (  # noqa: F401  (re-exported API)
     MATCH_DISTANCE,
+    TURNED_PROBE_BITS,
     VERIFY_SIMILARITY,
     DuplicateMatch,
     ImageHashes,
