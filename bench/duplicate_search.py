@@ -17,10 +17,11 @@ shelves from ``shelfai.vision.synthetic`` when absent) are split in two: the *or
 through the real indexing code (``_index``: 56 band rows and a fingerprint each); 50 others are kept
 back as *new* photos to query. The rest of the 1,000,000 are filler rows written with COPY.
 
-**Why the filler hashes are not random.** Even random hashes make a lookup read ~5,000 index rows
-at this size (each 16-bit band value recurs in ~214 of the 14M window rows per band, and a lookup
-has ~20 keys against any window and ~45 against whole frames). Real shelf photos add what random
-ones cannot: relatives. The same shelf is photographed week after week, and shelves look alike, so
+**Why the filler hashes are not random.** Even random hashes make a lookup read ~5,800 index rows
+at this size (each 16-bit band value recurs in ~214 of the 14M window rows per band and in ~15 of
+the 1M whole-frame rows; a lookup has ~20 keys against any window and ~100 against whole frames:
+~45 from its own windows, ~55 from its 7 turned or mirrored orientations). Real shelf photos add
+what random ones cannot: relatives. The same shelf is photographed week after week, and shelves look alike, so
 many stored photos share several keys with a query and lie within the match distance. Those crowd
 the 50 candidates, and each would cost a pixel check. So each filler photo takes the 14 window
 hashes of a randomly chosen original and flips 6-24 random bits of each (the same count for all

@@ -15,7 +15,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from shelfai.vision.training import TrainingError, cpu_threads, evaluate, resolve_data, train, write_tiles
+from shelfai.vision.training import (
+    TrainingError,
+    average_weights,
+    cpu_threads,
+    evaluate,
+    resolve_data,
+    train,
+    write_tiles,
+)
 
 TINY = {"model_cfg": "yolo11n.yaml", "imgsz": 160, "batch": 4, "workers": 0}
 
@@ -112,6 +120,44 @@ def test_evaluate_detector_command_explains_a_folder_without_labels(tmp_path, ti
     (tmp_path / "images").mkdir()
     with pytest.raises(CommandError, match="labels/"):
         call_command("evaluate_detector", "--data", str(tmp_path), "--weights", str(tiny_weights))
+
+
+def test_averaged_weights_are_the_mean_of_the_epochs_and_still_detect(tiny_run, scene_dataset, tmp_path):
+    import torch
+
+    from shelfai.vision.detector import DetectorSettings, ProductDetector
+
+    epochs = sorted(tiny_run[2].run_dir.glob("weights/epoch*.pt"))
+    assert len(epochs) == 2
+    out = average_weights(epochs, tmp_path / "soup.pt")
+
+    def weights(path):
+        ckpt = torch.load(path, map_location="cpu", weights_only=False)
+        model = ckpt["ema"] if ckpt.get("ema") is not None else ckpt["model"]
+        return model.float().state_dict()
+
+    first, second, soup = (weights(p) for p in (*epochs, out))
+    key = next(k for k, v in soup.items() if v.is_floating_point() and v.numel() > 100)
+    assert not torch.equal(first[key], second[key])
+    assert torch.allclose(soup[key], (first[key] + second[key]) / 2, atol=1e-2)  # stored as FP16
+    metrics = evaluate(out, scene_dataset, imgsz=160)
+    assert metrics["images"] == 2
+    detector = ProductDetector.load(out, device="cpu", settings=DetectorSettings(imgsz=160), prefer_onnx=False)
+    assert detector.backend_name == "pytorch"
+
+
+def test_average_detector_command_refuses_what_it_cannot_average(tmp_path, tiny_weights):
+    from django.core.management import CommandError, call_command
+
+    not_a_model = tmp_path / "notes.pt"
+    not_a_model.write_bytes(b"not a checkpoint")
+    with pytest.raises(CommandError, match="Could not read checkpoint"):
+        call_command("average_detector", str(tiny_weights), str(not_a_model), "--out", str(tmp_path / "o.pt"))
+    with pytest.raises(CommandError, match="at least two"):
+        call_command("average_detector", str(tiny_weights), "--out", str(tmp_path / "o.pt"))
+    with pytest.raises(CommandError, match="not found"):
+        call_command("average_detector", str(tiny_weights), str(tmp_path / "gone.pt"), "--out", str(tmp_path / "o.pt"))
+    assert not (tmp_path / "o.pt").exists()
 
 
 def test_resume_without_a_checkpoint_says_what_to_do(tmp_path):
