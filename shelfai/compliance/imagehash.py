@@ -23,8 +23,8 @@ Why three stages (figures from ``bench/near_duplicates.py`` on SKU-110K shelf ph
 messenger dropped the EXIF orientation tag) or mirrored on purpose. Only the photo as it is gets
 indexed; a lookup hashes the new photo in all 8 orientations and looks up the 7 turned ones' keys
 (whole-frame bands and ``TURNED_PROBE_BITS`` probes each) against stored whole frames only (a turned
-copy is nearly always the whole frame turned), and each
-candidate is compared in the orientation nearest to it (``nearest_orientation``).
+copy is nearly always the whole frame turned), and each candidate is compared in the orientation
+nearest to it (``nearest_orientation``). A copy both turned and cropped is therefore often missed.
 
 All functions take a numpy image (H x W grey or H x W x 3 in any channel order: grey is the mean of
 the channels, so BGR and RGB hash alike), a PIL image, or encoded file bytes (EXIF orientation
@@ -172,7 +172,8 @@ def oriented_hashes(image: np.ndarray | Image.Image | bytes) -> list[tuple[str, 
     """``image_hashes`` of the photo as it is (first, named "") and turned back each of the 7 other
     ways, named by what the photo is if one of them matches: a re-used photo is often sent turned
     (EXIF orientation dropped by a messenger) or mirrored to dodge a duplicate check. The hashes are
-    computed on the small grey image, so all eight cost about as much as one decode."""
+    computed on the small grey image: ~2 ms CPU per extra orientation, against ~55 ms for decoding a
+    12 MP JPEG and hashing it once."""
     grey = load_grey(image)
     return [(name, image_hashes(np.ascontiguousarray(turn(grey)))) for name, turn in ORIENTATIONS]
 
