@@ -176,7 +176,7 @@ def timed_lookup(query_photo, variants) -> dict:
     from shelfai.visits import authenticity_services as services
 
     seen = {"pixel_ms": 0.0, "pixel_checks": 0, "close": 0}
-    real_compare, real_distance = auth.compare, services.hash_distance
+    real_compare, real_nearest = auth.compare, auth.nearest_orientation
 
     def counted_compare(*args, **kwargs):
         start = time.perf_counter()
@@ -186,14 +186,14 @@ def timed_lookup(query_photo, variants) -> dict:
             seen["pixel_ms"] += (time.perf_counter() - start) * 1000
             seen["pixel_checks"] += 1
 
-    def counted_distance(*args, **kwargs):
-        distance = real_distance(*args, **kwargs)
+    def counted_nearest(*args, **kwargs):
+        name, hashes, distance = real_nearest(*args, **kwargs)
         seen["close"] += distance <= auth.MATCH_DISTANCE
-        return distance
+        return name, hashes, distance
 
     log = QueryLog()
     pids = (os.getpid(), backend_pid())
-    auth.compare, services.hash_distance = counted_compare, counted_distance
+    auth.compare, auth.nearest_orientation = counted_compare, counted_nearest
     try:
         with connection.execute_wrapper(log):
             cpu_before = scheduler_ns(pids)
@@ -202,7 +202,7 @@ def timed_lookup(query_photo, variants) -> dict:
             total = (time.perf_counter() - start) * 1000
             cpu_after = scheduler_ns(pids)
     finally:
-        auth.compare, services.hash_distance = real_compare, real_distance
+        auth.compare, auth.nearest_orientation = real_compare, real_nearest
     return {**seen, "found": found, "ms": total, "sql_ms": sum(q[2] for q in log.queries),
             "search_ms": total - seen["pixel_ms"], "queries": log.queries, "rows": matching_rows(query_photo, variants),
             "cpu_ms": (cpu_after[0] - cpu_before[0]) / 1e6, "cpu_wait_ms": (cpu_after[1] - cpu_before[1]) / 1e6}

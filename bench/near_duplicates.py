@@ -134,7 +134,7 @@ def caught_table(
             variants = ih.oriented_hashes(data)
             hit = index_hit(Keys(variants[0][1], variants), stored_keys)
             t = time.perf_counter()
-            _, query = ih.nearest_orientation(variants, stored[i].windows)
+            _, query, _ = ih.nearest_orientation(variants, stored[i].windows)
             match = ih.compare(query, stored[i].windows, stored[i].fingerprint)
             compare_ms.append((time.perf_counter() - t) * 1000)
             per_kind.setdefault(kind, []).append(

@@ -235,15 +235,17 @@ def hash_distance(query_windows: Sequence[int], stored_windows: Sequence[int]) -
 
 def nearest_orientation(
     variants: Sequence[tuple[str, ImageHashes]], stored_windows: Sequence[int]
-) -> tuple[str, ImageHashes]:
-    """The ``oriented_hashes`` entry whose hash lies nearest a stored photo's (``hash_distance``); the
-    first (the photo as it is) wins ties, so a turned copy is only claimed when turning brings it
-    closer. Vectorised: it runs for each of up to 50 candidates of every lookup."""
+) -> tuple[str, ImageHashes, int]:
+    """The ``oriented_hashes`` entry whose hash lies nearest a stored photo's, with that distance
+    (``hash_distance``); the first (the photo as it is) wins ties, so a turned copy is only claimed
+    when turning brings it closer. Vectorised: it runs for each of up to 50 candidates of every lookup."""
     query = np.array([hashes.windows for _, hashes in variants], dtype=np.uint64)  # (orientations, windows)
     stored = np.array([h & MASK64 for h in stored_windows], dtype=np.uint64)
     forward = np.bitwise_count(query[:, :1] ^ stored[None, :]).min(axis=1)
     backward = np.bitwise_count(query ^ stored[0]).min(axis=1)
-    return variants[int(np.argmin(np.minimum(forward, backward)))]
+    distances = np.minimum(forward, backward)
+    best = int(np.argmin(distances))
+    return *variants[best], int(distances[best])
 
 
 def _high_pass(grey: np.ndarray, sigma: float) -> np.ndarray:

@@ -307,29 +307,19 @@ def average_weights(checkpoints: list[Path], out: Path) -> Path:
 
     if len(checkpoints) < 2:
         raise TrainingError("Averaging needs at least two checkpoints.")
-    models = []
-    for path in checkpoints:
-        try:
-            ckpt = torch.load(path, map_location="cpu", weights_only=False)
-        except Exception as exc:
-            raise TrainingError(f"Could not read checkpoint {path}: {type(exc).__name__}: {exc}") from exc
-        model = _checkpoint_model(ckpt)
-        if model is None:
-            raise TrainingError(f"{path} is not an ultralytics checkpoint (no model in it).")
-        models.append((ckpt, model.float().state_dict()))
-    first_ckpt, mean = models[0]
-    mean = {k: v.clone() for k, v in mean.items()}
-    for path, (_, state) in zip(checkpoints[1:], models[1:], strict=True):
-        if state.keys() != mean.keys() or any(state[k].shape != mean[k].shape for k in mean):
+    first_ckpt, model = _load_checkpoint(checkpoints[0])
+    model = model.float()
+    total = model.state_dict()  # summed in place, one checkpoint at a time
+    for path in checkpoints[1:]:
+        state = _load_checkpoint(path)[1].float().state_dict()
+        if state.keys() != total.keys() or any(state[k].shape != total[k].shape for k in total):
             raise TrainingError(f"{path} has another architecture than {checkpoints[0]}: cannot average them.")
         for key, value in state.items():
             if value.is_floating_point():
-                mean[key] += value
-    for key, value in mean.items():
+                total[key] += value
+    for value in total.values():
         if value.is_floating_point():
-            mean[key] = value / len(models)
-    model = _checkpoint_model(first_ckpt).float()
-    model.load_state_dict(mean)
+            value /= len(checkpoints)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     torch.save({**first_ckpt, "model": model.half(), "ema": None, "optimizer": None, "scaler": None,
@@ -337,11 +327,20 @@ def average_weights(checkpoints: list[Path], out: Path) -> Path:
     return out
 
 
-def _checkpoint_model(ckpt: Any) -> Any:
-    """The network in an ultralytics checkpoint: its EMA while training, ``model`` once stripped."""
-    if not isinstance(ckpt, dict):
-        return None
-    return ckpt["ema"] if ckpt.get("ema") is not None else ckpt.get("model")
+def _load_checkpoint(path: Path) -> tuple[dict, Any]:
+    """An ultralytics checkpoint and its network: the EMA while training, ``model`` once stripped."""
+    import torch
+
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as exc:
+        raise TrainingError(f"Could not read checkpoint {path}: {type(exc).__name__}: {exc}") from exc
+    model = None
+    if isinstance(ckpt, dict):
+        model = ckpt["ema"] if ckpt.get("ema") is not None else ckpt.get("model")
+    if model is None:
+        raise TrainingError(f"{path} is not an ultralytics checkpoint (no model in it).")
+    return ckpt, model
 
 
 def copy_weights(src: Path, dst: Path) -> Path:

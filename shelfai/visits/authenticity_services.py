@@ -14,7 +14,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from shelfai.compliance import authenticity as auth
-from shelfai.compliance.imagehash import hash_distance
 from shelfai.visits.models import AuthenticityFlag, Photo, PhotoHashBand
 
 log = logging.getLogger(__name__)
@@ -111,8 +110,8 @@ def _near_duplicate(photo: Photo, variants: list[tuple[str, auth.ImageHashes]]):
     nearest: dict[int, tuple[str, auth.ImageHashes]] = {}
     for pk in candidates:
         if pk in stored:
-            name, hashes = auth.nearest_orientation(variants, stored[pk])
-            if hash_distance(hashes.windows, stored[pk]) <= auth.MATCH_DISTANCE:
+            name, hashes, distance = auth.nearest_orientation(variants, stored[pk])
+            if distance <= auth.MATCH_DISTANCE:
                 nearest[pk] = name, hashes
     for original in Photo.objects.filter(pk__in=nearest).select_related("visit__store").order_by("uploaded_at"):
         if not original.fingerprint:

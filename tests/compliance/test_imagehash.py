@@ -83,7 +83,7 @@ def test_a_turned_or_mirrored_copy_is_caught_and_named(shelf, kind):
     whole_frame_rows = set(enumerate(ih.hash_bands(original.full)))  # turned keys look up these only
     turned_keys = {key for _, hashes in variants[1:] for key in ih.query_bands(hashes)}
     assert whole_frame_rows & turned_keys, "the index lookup must return the original"
-    name, hashes = ih.nearest_orientation(variants, original.windows)
+    name, hashes, _ = ih.nearest_orientation(variants, original.windows)
     assert name == kind
     assert ih.compare(hashes, original.windows, original.fingerprint).is_duplicate
 

@@ -17,6 +17,7 @@ import pytest
 
 from shelfai.vision.training import (
     TrainingError,
+    _load_checkpoint,
     average_weights,
     cpu_threads,
     evaluate,
@@ -132,9 +133,7 @@ def test_averaged_weights_are_the_mean_of_the_epochs_and_still_detect(tiny_run, 
     out = average_weights(epochs, tmp_path / "soup.pt")
 
     def weights(path):
-        ckpt = torch.load(path, map_location="cpu", weights_only=False)
-        model = ckpt["ema"] if ckpt.get("ema") is not None else ckpt["model"]
-        return model.float().state_dict()
+        return _load_checkpoint(path)[1].float().state_dict()
 
     first, second, soup = (weights(p) for p in (*epochs, out))
     key = next(k for k, v in soup.items() if v.is_floating_point() and v.numel() > 100)
