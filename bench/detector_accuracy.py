@@ -98,6 +98,8 @@ def main() -> None:
     parser.add_argument("--deployed", action="store_true", help="also score the ProductDetector path")
     parser.add_argument("--conf", type=float, default=DetectorSettings().conf)
     parser.add_argument("--iou", type=float, default=DetectorSettings().iou)
+    parser.add_argument("--merge-iou", type=float, nargs="+", default=[0.0, DetectorSettings().merge_iou],
+                        help="merge-NMS overlaps to score (0 = plain NMS); the deployed path uses the last")
     args = parser.parse_args()
 
     data = shared_data() / "sku110k_dev"
@@ -105,16 +107,19 @@ def main() -> None:
         sys.exit(f"{data}/images/val not found: set SHELFAI_SHARED_DATA to the folder holding sku110k_dev/.")
     print(f"weights {args.weights}  data {data} (val split)")
     for imgsz in args.imgsz:
-        m = evaluate(args.weights, data, imgsz=imgsz, iou=args.iou, work_dir=REPO / "var")
-        print(
-            f"imgsz {imgsz:5d}  mAP50 {m['map50']:.3f}  mAP50-95 {m['map50_95']:.3f}  "
-            f"P {m['precision']:.3f}  R {m['recall']:.3f}  images {m['images']}  "
-            f"{m['seconds_per_image'] * 1000:.0f} ms/image (ultralytics val, PyTorch CPU)"
-        )
+        for merge_iou in args.merge_iou:
+            m = evaluate(args.weights, data, imgsz=imgsz, iou=args.iou, merge_iou=merge_iou, work_dir=REPO / "var")
+            nms = f"merge-NMS {merge_iou}" if merge_iou else "plain NMS"
+            print(
+                f"imgsz {imgsz:5d}  {nms:14s} mAP50 {m['map50']:.3f}  mAP50-95 {m['map50_95']:.3f}  "
+                f"P {m['precision']:.3f}  R {m['recall']:.3f}  images {m['images']}  "
+                f"{m['seconds_per_image'] * 1000:.0f} ms/image (ultralytics val, PyTorch CPU)"
+            )
         if not args.deployed:
             continue
         for prefer_onnx in (False, True):
-            settings = replace(DetectorSettings(), imgsz=imgsz, conf=args.conf, iou=args.iou)
+            settings = replace(DetectorSettings(), imgsz=imgsz, conf=args.conf, iou=args.iou,
+                               merge_iou=args.merge_iou[-1])
             detector = ProductDetector.load(
                 args.weights, device="cpu", settings=settings, prefer_onnx=prefer_onnx
             )

@@ -46,6 +46,8 @@ class DetectorSettings:
     imgsz: int = 1088  # long side of the network input; 1088 measured best on real val photos (model card)
     conf: float = 0.25  # boxes below this confidence are dropped
     iou: float = 0.6  # NMS overlap threshold: neighbouring packs touch but rarely overlap this much
+    merge_iou: float = 0.7  # each kept box becomes the score-weighted mean of candidates overlapping it this
+    # much (merge-NMS; 0 = plain NMS): +0.009 mAP50-95 on the real val photos for no extra pass (model card)
     max_det: int = 1000  # dense shelves: 400+ facings on one photo
     batch: int = 16  # images per forward pass on CUDA
 
@@ -213,8 +215,6 @@ class ProductDetector:
         return results
 
     def _detect_batch(self, images: list[np.ndarray]) -> list[list[Box]]:
-        from ultralytics.utils.nms import non_max_suppression
-
         prepared = [letterbox(img, self.settings.imgsz) for img in images]
         h = max(p[0].shape[0] for p in prepared)
         w = max(p[0].shape[1] for p in prepared)
@@ -223,10 +223,8 @@ class ProductDetector:
             ch, cw = canvas.shape[:2]
             batch[i, :, :ch, :cw] = network_input(canvas)
         raw = self._backend(batch)
-        kept = non_max_suppression(
-            raw, conf_thres=self.settings.conf, iou_thres=self.settings.iou, max_det=self.settings.max_det,
-            max_nms=30000, max_time_img=2.0,
-        )
+        kept = merge_nms(raw, conf=self.settings.conf, iou=self.settings.iou, max_det=self.settings.max_det,
+                         merge_iou=self.settings.merge_iou)
         out = []
         for det, (_, scale, image) in zip(kept, prepared, strict=True):
             det = det.cpu().numpy()
@@ -238,6 +236,47 @@ class ProductDetector:
                                  float(conf)))
             out.append(boxes)
         return out
+
+
+def merge_nms(
+    raw: Any, *, conf: float, iou: float, max_det: int, merge_iou: float, max_candidates: int = 30000,
+) -> list[Any]:
+    """NMS, then each kept box replaced by the score-weighted mean of the candidates overlapping it.
+
+    ``raw`` is the network's output (batch x (4 + classes) x anchors: centre x, centre y, width, height,
+    class scores). The box whose score wins a cluster is not always the best-placed one; its neighbours in
+    the cluster are further guesses at the same pack, and their weighted mean sits closer to the true
+    edges (YOLOv5's "merge-NMS"). Candidates of the same class that overlap a kept box by more than
+    ``merge_iou`` take part, the kept box included; its score and class are unchanged, so the boxes kept and
+    their order are exactly plain NMS's. ``merge_iou`` 0 gives plain NMS. Returns one (n x 6) tensor per
+    image: x1, y1, x2, y2, score, class, highest score first.
+    """
+    import torch
+    import torchvision
+    from ultralytics.utils.metrics import box_iou
+    from ultralytics.utils.ops import xywh2xyxy
+
+    raw = torch.as_tensor(raw).float()
+    out = []
+    for pred in raw:
+        pred = pred.T
+        scores, classes = pred[:, 4:].max(1)
+        above = scores > conf
+        boxes, scores, classes = xywh2xyxy(pred[above, :4]), scores[above], classes[above]
+        order = scores.argsort(descending=True)[:max_candidates]
+        boxes, scores, classes = boxes[order], scores[order], classes[order]
+        kept = torchvision.ops.batched_nms(boxes, scores, classes, iou)[:max_det]
+        kept_boxes = boxes[kept]
+        if merge_iou > 0 and len(kept):
+            merged = []
+            for start in range(0, len(kept), 256):  # 256 x 30000 overlaps at most: ~30 MB
+                rows = kept[start : start + 256]
+                weights = (box_iou(boxes[rows], boxes) > merge_iou) & (classes[rows, None] == classes[None])
+                weights = weights * scores[None]
+                merged.append(weights @ boxes / weights.sum(1, keepdim=True))
+            kept_boxes = torch.cat(merged)
+        out.append(torch.cat([kept_boxes, scores[kept, None], classes[kept, None].float()], 1))
+    return out
 
 
 def letterbox(image: np.ndarray, imgsz: int) -> tuple[np.ndarray, float, tuple[int, int]]:

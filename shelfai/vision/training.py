@@ -367,20 +367,43 @@ def _ultralytics_logs_to_stderr():
             handler.setStream(stream)
 
 
+def _merging_validator(merge_iou: float) -> type:
+    """ultralytics' detection validator with the detector's own post-processing (:func:`merge_nms`)."""
+    from ultralytics.models.yolo.detect import DetectionValidator
+
+    from shelfai.vision.detector import merge_nms
+
+    class MergeNmsValidator(DetectionValidator):
+        def postprocess(self, preds: Any) -> list[dict[str, Any]]:
+            preds = preds[0] if isinstance(preds, (list, tuple)) else preds
+            kept = merge_nms(preds, conf=self.args.conf, iou=self.args.iou, max_det=self.args.max_det,
+                             merge_iou=merge_iou)
+            return [{"bboxes": x[:, :4], "conf": x[:, 4], "cls": x[:, 5], "extra": x[:, 6:]} for x in kept]
+
+    return MergeNmsValidator
+
+
 def evaluate(
     weights: Path, data_dir: Path, *, imgsz: int = 640, device: str = "cpu", work_dir: Path | None = None,
-    conf: float = 0.001, iou: float = 0.6, max_det: int = 1000,
+    conf: float = 0.001, iou: float | None = None, max_det: int = 1000, merge_iou: float | None = None,
 ) -> dict[str, float | int]:
     """mAP50, mAP50-95, precision and recall of ``weights`` on a YOLO folder (``images/`` + ``labels/``).
 
     Uses ultralytics' validator (COCO-style 101-point interpolated AP) on the ``val`` split when there is
-    one, else on the whole folder. ``seconds_per_image`` is the validator's preprocess + inference +
-    postprocess time, i.e. what detection costs per photo at this ``imgsz`` on this device.
+    one, else on the whole folder, with the deployed post-processing: NMS at ``iou`` and merge-NMS at
+    ``merge_iou`` (both default to ``DetectorSettings``; ``merge_iou=0`` scores plain NMS).
+    ``seconds_per_image`` is the validator's preprocess + inference + postprocess time, i.e. what detection
+    costs per photo at this ``imgsz`` on this device.
     """
     import tempfile
 
     from ultralytics import YOLO
 
+    from shelfai.vision.detector import DetectorSettings
+
+    defaults = DetectorSettings()
+    iou = defaults.iou if iou is None else iou
+    merge_iou = defaults.merge_iou if merge_iou is None else merge_iou
     data_dir = Path(data_dir)
     if not (data_dir / "images").is_dir() or not (data_dir / "labels").is_dir():
         raise TrainingError(f"{data_dir} must hold images/ and labels/ in YOLO format (class 0 = product).")
@@ -393,7 +416,8 @@ def evaluate(
             _use_all_cores()
             started = time.perf_counter()
             results = model.val(
-                data=str(data_yaml), imgsz=imgsz, batch=1, device=device, conf=conf, iou=iou, max_det=max_det,
+                validator=_merging_validator(merge_iou), data=str(data_yaml), imgsz=imgsz, batch=1,
+                device=device, conf=conf, iou=iou, max_det=max_det,
                 plots=False, save_json=False, verbose=False, project=str(Path(tmp) / "runs"), name="val",
                 single_cls=True, workers=0,
             )

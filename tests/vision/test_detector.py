@@ -15,7 +15,13 @@ import cv2
 import numpy as np
 import pytest
 
-from shelfai.vision.detector import DetectorSettings, DetectorUnavailable, ProductDetector, file_sha256
+from shelfai.vision.detector import (
+    DetectorSettings,
+    DetectorUnavailable,
+    ProductDetector,
+    file_sha256,
+    merge_nms,
+)
 from tests.vision.test_training import scene_dataset, tiny_run, tiny_weights  # noqa: F401 - shared fixtures
 
 LOOSE = DetectorSettings(imgsz=160, conf=0.0001, max_det=1000)  # an untrained model: keep its weak boxes
@@ -166,3 +172,39 @@ def test_onnx_weights_load_on_their_own(tiny_weights, tmp_path):  # noqa: F811
     detector = ProductDetector.load(Path(onnx_path))
     assert detector.backend_name == "onnxruntime"
     assert detector.model_hash == file_sha256(onnx_path)
+
+
+# ------------------------------------------------------------------------------------------ merge-NMS
+def _raw(*boxes: tuple[float, float, float, float, float]) -> np.ndarray:
+    """A network output (1 x 5 x anchors) from (x1, y1, x2, y2, score) boxes."""
+    rows = [((x1 + x2) / 2, (y1 + y2) / 2, x2 - x1, y2 - y1, s) for x1, y1, x2, y2, s in boxes]
+    return np.array(rows, np.float32).T[None]
+
+
+def test_merge_nms_places_a_box_at_the_weighted_mean_of_its_cluster():
+    # three guesses at one pack (the best-scored one is 4 px off on each side) and one neighbouring pack
+    raw = _raw((104, 4, 204, 204, 0.9), (96, -4, 196, 196, 0.6), (100, 0, 200, 200, 0.3), (210, 0, 300, 200, 0.8))
+    plain = merge_nms(raw, conf=0.25, iou=0.6, max_det=100, merge_iou=0)[0].numpy()
+    merged = merge_nms(raw, conf=0.25, iou=0.6, max_det=100, merge_iou=0.7)[0].numpy()
+    assert len(plain) == len(merged) == 2  # the same boxes survive, in the same order, with their scores
+    np.testing.assert_allclose(merged[:, 4], plain[:, 4])
+    np.testing.assert_allclose(plain[0, :4], [104, 4, 204, 204])
+    weights = np.array([0.9, 0.6, 0.3])
+    expected_x1 = (np.array([104, 96, 100]) * weights).sum() / weights.sum()
+    np.testing.assert_allclose(merged[0, :4], [expected_x1, expected_x1 - 100, expected_x1 + 100,
+                                              expected_x1 + 100], atol=1e-3)
+    np.testing.assert_allclose(merged[1, :4], [210, 0, 300, 200], atol=1e-3)  # alone in its cluster
+
+
+def test_merge_nms_leaves_out_weak_and_distant_candidates():
+    raw = _raw((100, 0, 200, 200, 0.9), (100, 0, 150, 200, 0.85), (90, 0, 190, 200, 0.1))
+    merged = merge_nms(raw, conf=0.25, iou=0.6, max_det=100, merge_iou=0.7)[0].numpy()
+    # the half-width box overlaps 0.5 (< 0.6: kept as its own pack, < 0.7: not merged); 0.1 is under conf
+    np.testing.assert_allclose(merged[:, :4], [[100, 0, 200, 200], [100, 0, 150, 200]], atol=1e-3)
+
+
+def test_merge_nms_handles_empty_and_full_outputs():
+    assert merge_nms(_raw((0, 0, 10, 10, 0.1)), conf=0.25, iou=0.6, max_det=5, merge_iou=0.7)[0].shape == (0, 6)
+    many = _raw(*[(x * 20, 0, x * 20 + 15, 30, 0.5 + x / 1000) for x in range(50)])
+    kept = merge_nms(many, conf=0.25, iou=0.6, max_det=5, merge_iou=0.7)[0].numpy()
+    assert len(kept) == 5 and (np.diff(kept[:, 4]) <= 0).all()
