@@ -10,7 +10,8 @@ Two backends run the same network with the same pre- and post-processing, so the
 Photos are letterboxed so the long side is ``imgsz`` (1088 by default: measured best on the real validation
 photos for the shipped model, trained at 640 then 800 px on whole-shelf photos; a 12 MP phone photo of a
 shelf bay shows products at the same relative scale, so it is resized rather than tiled — see
-docs/MODEL_CARD.md). NMS keeps up to ``max_det`` boxes: dense shelves hold 400 products and more.
+docs/MODEL_CARD.md). NMS keeps up to ``max_det`` boxes: dense shelves hold 400 products and more. Each kept
+box is then moved to the score-weighted mean of the candidates overlapping it (:func:`merge_nms`).
 """
 
 from __future__ import annotations
