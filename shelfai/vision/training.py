@@ -367,15 +367,30 @@ def _ultralytics_logs_to_stderr():
             handler.setStream(stream)
 
 
-def _merging_validator(merge_iou: float) -> type:
-    """ultralytics' detection validator with the detector's own post-processing (:func:`merge_nms`)."""
+def _merging_validator(merge_iou: float, flip: bool) -> type:
+    """ultralytics' detection validator with the detector's own post-processing: the mirror pass when
+    ``flip`` (:func:`with_mirror_pass`), then :func:`merge_nms`."""
     from ultralytics.models.yolo.detect import DetectionValidator
 
-    from shelfai.vision.detector import merge_nms
+    from shelfai.vision.detector import merge_nms, with_mirror_pass
+
+    def first(preds: Any) -> Any:
+        return preds[0] if isinstance(preds, (list, tuple)) else preds
 
     class MergeNmsValidator(DetectionValidator):
+        def init_metrics(self, model: Any) -> None:
+            self.network = model  # for the mirror pass
+            super().init_metrics(model)
+
+        def preprocess(self, batch: dict[str, Any]) -> dict[str, Any]:
+            batch = super().preprocess(batch)
+            self.images = batch["img"]
+            return batch
+
         def postprocess(self, preds: Any) -> list[dict[str, Any]]:
-            preds = preds[0] if isinstance(preds, (list, tuple)) else preds
+            preds = first(preds)
+            if flip:
+                preds = with_mirror_pass(preds, first(self.network(self.images.flip(-1))), self.images.shape[-1])
             kept = merge_nms(preds, conf=self.args.conf, iou=self.args.iou, max_det=self.args.max_det,
                              merge_iou=merge_iou)
             return [{"bboxes": x[:, :4], "conf": x[:, 4], "cls": x[:, 5], "extra": x[:, 6:]} for x in kept]
@@ -386,12 +401,14 @@ def _merging_validator(merge_iou: float) -> type:
 def evaluate(
     weights: Path, data_dir: Path, *, imgsz: int = 640, device: str = "cpu", work_dir: Path | None = None,
     conf: float = 0.001, iou: float | None = None, max_det: int = 1000, merge_iou: float | None = None,
+    flip: bool | None = None,
 ) -> dict[str, float | int]:
     """mAP50, mAP50-95, precision and recall of ``weights`` on a YOLO folder (``images/`` + ``labels/``).
 
     Uses ultralytics' validator (COCO-style 101-point interpolated AP) on the ``val`` split when there is
-    one, else on the whole folder, with the deployed post-processing: NMS at ``iou`` and merge-NMS at
-    ``merge_iou`` (both default to ``DetectorSettings``; ``merge_iou=0`` scores plain NMS).
+    one, else on the whole folder, scored as the detector runs: with the mirror pass when ``flip``, NMS at
+    ``iou`` and merge-NMS at ``merge_iou`` (all three default to ``DetectorSettings``; ``flip=False,
+    merge_iou=0`` scores the plain network).
     ``seconds_per_image`` is the validator's preprocess + inference + postprocess time, i.e. what detection
     costs per photo at this ``imgsz`` on this device.
     """
@@ -404,6 +421,7 @@ def evaluate(
     defaults = DetectorSettings()
     iou = defaults.iou if iou is None else iou
     merge_iou = defaults.merge_iou if merge_iou is None else merge_iou
+    flip = defaults.flip if flip is None else flip
     data_dir = Path(data_dir)
     if not (data_dir / "images").is_dir() or not (data_dir / "labels").is_dir():
         raise TrainingError(f"{data_dir} must hold images/ and labels/ in YOLO format (class 0 = product).")
@@ -416,7 +434,7 @@ def evaluate(
             _use_all_cores()
             started = time.perf_counter()
             results = model.val(
-                validator=_merging_validator(merge_iou), data=str(data_yaml), imgsz=imgsz, batch=1,
+                validator=_merging_validator(merge_iou, flip), data=str(data_yaml), imgsz=imgsz, batch=1,
                 device=device, conf=conf, iou=iou, max_det=max_det,
                 plots=False, save_json=False, verbose=False, project=str(Path(tmp) / "runs"), name="val",
                 single_cls=True, workers=0,

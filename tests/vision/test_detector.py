@@ -21,6 +21,7 @@ from shelfai.vision.detector import (
     ProductDetector,
     file_sha256,
     merge_nms,
+    with_mirror_pass,
 )
 from tests.vision.test_training import scene_dataset, tiny_run, tiny_weights  # noqa: F401 - shared fixtures
 
@@ -208,3 +209,25 @@ def test_merge_nms_handles_empty_and_full_outputs():
     many = _raw(*[(x * 20, 0, x * 20 + 15, 30, 0.5 + x / 1000) for x in range(50)])
     kept = merge_nms(many, conf=0.25, iou=0.6, max_det=5, merge_iou=0.7)[0].numpy()
     assert len(kept) == 5 and (np.diff(kept[:, 4]) <= 0).all()
+
+
+def test_the_mirror_pass_is_turned_back_before_merging():
+    # a pack at x 10-30 on a 100 px wide canvas is seen at x 70-90 in the mirror image
+    raw = _raw((10, 0, 30, 40, 0.9))
+    mirrored = _raw((70, 0, 90, 40, 0.8))
+    both = with_mirror_pass(raw, mirrored, 100)
+    assert both.shape == (1, 5, 2)
+    merged = merge_nms(both, conf=0.25, iou=0.6, max_det=10, merge_iou=0.7)[0].numpy()
+    np.testing.assert_allclose(merged, [[10, 0, 30, 40, 0.9, 0]], atol=1e-4)  # one pack, not two
+
+
+def test_the_mirror_pass_changes_no_box_count_on_a_real_model(tiny_weights, photo):  # noqa: F811
+    one_pass = ProductDetector.load(tiny_weights, device="cpu", settings=DetectorSettings(imgsz=320, flip=False))
+    two_pass = ProductDetector.load(tiny_weights, device="cpu", settings=DetectorSettings(imgsz=320))
+    h, w = photo.shape[:2]
+    for boxes in (one_pass.detect([photo])[0], two_pass.detect([photo])[0]):
+        assert all(0 <= b.x1 < b.x2 <= w and 0 <= b.y1 < b.y2 <= h for b in boxes)
+    # the mirror pass finds the same packs again: they merge, they are not counted twice
+    assert abs(len(two_pass.detect([photo])[0]) - len(one_pass.detect([photo])[0])) <= max(
+        3, len(one_pass.detect([photo])[0]) // 5
+    )
