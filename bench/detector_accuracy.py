@@ -3,9 +3,10 @@
     python bench/detector_accuracy.py [--weights PATH] [--imgsz 640 800] [--deployed]
 
 For each inference size: COCO-style mAP50 / mAP50-95 with precision and recall (ultralytics' validator,
-conf 0.001, the standard way to report mAP). With ``--deployed``, also what production sees: the
-``ProductDetector`` path (its letterbox, NMS settings and confidence threshold) on each backend, scored by
-greedy IoU>=0.5 matching, with its seconds per photo — this is where PyTorch and ONNX Runtime are compared.
+conf 0.001, the standard way to report mAP), with and without the detector's mirror pass and merge-NMS.
+With ``--deployed``, also what production sees: the ``ProductDetector`` path (its letterbox, mirror pass,
+NMS settings and confidence threshold) on each backend, scored by greedy IoU>=0.5 matching, with its
+seconds per photo — this is where PyTorch and ONNX Runtime are compared.
 """
 
 from __future__ import annotations
@@ -100,6 +101,9 @@ def main() -> None:
     parser.add_argument("--iou", type=float, default=DetectorSettings().iou)
     parser.add_argument("--merge-iou", type=float, nargs="+", default=[0.0, DetectorSettings().merge_iou],
                         help="merge-NMS overlaps to score (0 = plain NMS); the deployed path uses the last")
+    parser.add_argument("--flip", type=lambda v: v == "on", nargs="+", default=[False, DetectorSettings().flip],
+                        metavar="{on,off}", help="score without and/or with the mirror pass (the deployed path "
+                        "uses the last)")
     args = parser.parse_args()
 
     data = shared_data() / "sku110k_dev"
@@ -107,11 +111,12 @@ def main() -> None:
         sys.exit(f"{data}/images/val not found: set SHELFAI_SHARED_DATA to the folder holding sku110k_dev/.")
     print(f"weights {args.weights}  data {data} (val split)")
     for imgsz in args.imgsz:
-        for merge_iou in args.merge_iou:
-            m = evaluate(args.weights, data, imgsz=imgsz, iou=args.iou, merge_iou=merge_iou, work_dir=REPO / "var")
-            nms = f"merge-NMS {merge_iou}" if merge_iou else "plain NMS"
+        for flip, merge_iou in ((flip, m) for flip in args.flip for m in args.merge_iou):
+            m = evaluate(args.weights, data, imgsz=imgsz, iou=args.iou, merge_iou=merge_iou, flip=flip,
+                         work_dir=REPO / "var")
+            nms = ("mirror + " if flip else "") + (f"merge-NMS {merge_iou}" if merge_iou else "plain NMS")
             print(
-                f"imgsz {imgsz:5d}  {nms:14s} mAP50 {m['map50']:.3f}  mAP50-95 {m['map50_95']:.3f}  "
+                f"imgsz {imgsz:5d}  {nms:23s} mAP50 {m['map50']:.3f}  mAP50-95 {m['map50_95']:.3f}  "
                 f"P {m['precision']:.3f}  R {m['recall']:.3f}  images {m['images']}  "
                 f"{m['seconds_per_image'] * 1000:.0f} ms/image (ultralytics val, PyTorch CPU)"
             )
@@ -119,7 +124,7 @@ def main() -> None:
             continue
         for prefer_onnx in (False, True):
             settings = replace(DetectorSettings(), imgsz=imgsz, conf=args.conf, iou=args.iou,
-                               merge_iou=args.merge_iou[-1])
+                               merge_iou=args.merge_iou[-1], flip=args.flip[-1])
             detector = ProductDetector.load(
                 args.weights, device="cpu", settings=settings, prefer_onnx=prefer_onnx
             )
