@@ -7,7 +7,8 @@ backend (ONNX Runtime when the .onnx twin is there) at confidence 0.001, scored 
 (COCO 101-point AP over IoU 0.50:0.95). Variants: the plain pass at the deployed size; that plus its mirror
 image, merged by NMS or by weighted box fusion (WBF: the boxes that several passes agree on are averaged,
 which is what helps mAP50-95); the deployed size plus a second size (``--second``) by WBF; all three by
-WBF. Each extra pass costs one more forward pass (~200-300 ms on a 12 MP photo on 2 cores), so a variant
+WBF. (The detector now runs the mirror pass merged by merge-NMS: ``bench/detector_accuracy.py`` scores
+that.) Each extra pass costs one more forward pass (~200-300 ms on a 12 MP photo on 2 cores), so a variant
 earns its place only by a clear gain.
 """
 
@@ -117,7 +118,7 @@ def main() -> None:
                                   raw_pass(detector, image, second))
         p_plain, p_mirror, p_second = nms(plain, iou), nms(mirrored, iou), nms(large, iou)
         variants = {
-            f"{size} px (deployed)": p_plain,
+            f"{size} px, one pass": p_plain,
             f"{size} + mirror, NMS": nms(torch.cat([plain, mirrored], 2), iou),
             f"{size} + mirror, WBF": weighted_box_fusion([p_plain, p_mirror]),
             f"{size} + {second}, WBF": weighted_box_fusion([p_plain, p_second]),

@@ -54,6 +54,11 @@ class DetectionRun(models.Model):
     rows = models.JSONField(default=list, blank=True, help_text="Shelf row bands [{level,y1,y2,x1,x2}].")
     gaps = models.JSONField(default=list, blank=True, help_text="Empty gaps [{row,x1,y1,x2,y2,width_in_facings}].")
     timings_ms = models.JSONField(default=dict, blank=True)
+    detector_settings = models.JSONField(
+        default=dict, blank=True,
+        help_text="How the detector ran: backend, imgsz, conf, iou, merge_iou, flip, max_det. The same weights "
+                  "give other boxes under other settings.",
+    )
     facing_count = models.PositiveIntegerField(default=0)
     is_current = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)

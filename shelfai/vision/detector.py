@@ -294,9 +294,10 @@ def with_mirror_pass(raw: Any, raw_mirrored: Any, width: int) -> Any:
     """
     import torch
 
-    raw_mirrored = torch.as_tensor(raw_mirrored).float().clone()
+    raw = torch.as_tensor(raw).float()
+    raw_mirrored = torch.as_tensor(raw_mirrored, device=raw.device).float().clone()
     raw_mirrored[:, 0] = width - raw_mirrored[:, 0]
-    return torch.cat([torch.as_tensor(raw).float(), raw_mirrored.to(torch.as_tensor(raw).device)], 2)
+    return torch.cat([raw, raw_mirrored], 2)
 
 
 def letterbox(image: np.ndarray, imgsz: int) -> tuple[np.ndarray, float, tuple[int, int]]:

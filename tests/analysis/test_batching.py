@@ -54,6 +54,9 @@ def test_one_task_analyses_the_queued_photos_together_and_their_own_tasks_skip(w
     # one detector call for the three: each run records the same share of it
     shares = {DetectionRun.objects.get(photo_id=pk).timings_ms["detect"] for pk in (first, second, third)}
     assert len(shares) == 1
+    from shelfai.vision.detector import DetectorSettings
+
+    assert DetectionRun.objects.get(photo_id=first).detector_settings["flip"] is DetectorSettings().flip
     # their own tasks arrive later and find the work done
     assert analyze_photo.apply(args=[second]).get() == "skipped"
     assert analyze_photo.apply(args=[third]).get() == "skipped"

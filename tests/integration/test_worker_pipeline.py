@@ -144,6 +144,9 @@ def test_an_uploaded_photo_is_analysed_by_a_real_worker(world, api_for, worker):
     assert photo.status in (Photo.Status.DONE, Photo.Status.RETAKE), photo.status_reason
     run = DetectionRun.objects.get(photo=photo, is_current=True)
     assert run.detector_sha256 and Detection.objects.filter(run=run).count() == run.facing_count
+    # how the detector ran is on record with the weights' hash: the same weights give other boxes otherwise
+    assert run.detector_settings["backend"] in ("onnxruntime", "pytorch")
+    assert {"imgsz", "conf", "iou", "merge_iou", "flip"} <= set(run.detector_settings)
     assert photo.evidence_image
     body = client.get(response.json()[0]["status_url"]).json()
     assert body["status"] == photo.status and body["result"]["facings"] == run.facing_count
