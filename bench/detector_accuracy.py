@@ -101,10 +101,11 @@ def main() -> None:
     parser.add_argument("--iou", type=float, default=DetectorSettings().iou)
     parser.add_argument("--merge-iou", type=float, nargs="+", default=[0.0, DetectorSettings().merge_iou],
                         help="merge-NMS overlaps to score (0 = plain NMS); the deployed path uses the last")
-    parser.add_argument("--flip", type=lambda v: v == "on", nargs="+", default=[False, DetectorSettings().flip],
-                        metavar="{on,off}", help="score without and/or with the mirror pass (the deployed path "
-                        "uses the last)")
+    parser.add_argument("--flip", choices=["on", "off"], nargs="+",
+                        default=["off", "on" if DetectorSettings().flip else "off"],
+                        help="score without and/or with the mirror pass (the deployed path uses the last)")
     args = parser.parse_args()
+    args.flip = [v == "on" for v in args.flip]
 
     data = shared_data() / "sku110k_dev"
     if not (data / "images" / "val").is_dir():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from typing import TYPE_CHECKING
 
@@ -133,14 +132,6 @@ def photos_analyze(photo_ids: list[int]) -> dict[int, str]:
     return statuses
 
 
-def _detector_settings(detector: object) -> dict:
-    """The inference settings a run was made with (``ProductDetector.settings`` and its backend)."""
-    settings = getattr(detector, "settings", None)
-    if settings is None:
-        return {}
-    return {"backend": getattr(detector, "backend_name", ""), **dataclasses.asdict(settings)}
-
-
 def _store(photo: Photo, image: np.ndarray, analysis: PhotoAnalysis, loaded: engine.LoadedDetector,
            catalog_version: str) -> str:
     from shelfai.vision.evidence import render_evidence
@@ -168,7 +159,7 @@ def _store(photo: Photo, image: np.ndarray, analysis: PhotoAnalysis, loaded: eng
                 for g in analysis.gaps
             ],
             timings_ms={k: round(float(v), 1) for k, v in analysis.timings_ms.items()},
-            detector_settings=_detector_settings(loaded.detector),
+            detector_settings=loaded.detector.run_settings,
             facing_count=len(analysis.facings),
         )
         Detection.objects.bulk_create(

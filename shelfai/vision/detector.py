@@ -51,7 +51,7 @@ class DetectorSettings:
     merge_iou: float = 0.7  # each kept box becomes the score-weighted mean of candidates overlapping it this
     # much (merge-NMS; 0 = plain NMS): +0.009 mAP50-95 on the real val photos for no extra pass (model card)
     flip: bool = True  # also run the mirror image and merge both passes' boxes: +0.006 mAP50-95 more (0.502
-    # with merge-NMS at 1088 px) for a second forward pass, ~60 ms more detect p50 on 2 CPU cores (model card)
+    # with merge-NMS at 1088 px) for a second forward pass, detect p50 +60-130 ms on 2 CPU cores (model card)
     max_det: int = 1000  # dense shelves: 400+ facings on one photo
     batch: int = 16  # images per forward pass on CUDA
 
@@ -206,6 +206,12 @@ class ProductDetector:
         if settings.imgsz <= 0:
             settings = DetectorSettings(**{**_asdict(settings), "imgsz": backend.imgsz})
         return cls(backend, name=weights.stem, model_hash=model_hash, device=device, settings=settings)
+
+    @property
+    def run_settings(self) -> dict[str, Any]:
+        """How this detector runs (backend and settings), recorded with each run: the same weights give
+        other boxes under other settings."""
+        return {"backend": self.backend_name, **_asdict(self.settings)}
 
     # -------------------------------------------------------------------------------------------- detect
     def detect(self, images: list[np.ndarray]) -> list[list[Box]]:
