@@ -169,6 +169,12 @@ ANALYSIS_BATCH_SIZE = env_int("ANALYSIS_BATCH_SIZE", 0, minimum=0)
 
 # --- Forecasting -------------------------------------------------------------------------------
 FORECAST_COUNTRY = env_str("FORECAST_COUNTRY", "US")
+# A store seen out of stock counts as out of stock for this many days after the visit.
+FORECAST_OOS_CARRY_DAYS = env_int("FORECAST_OOS_CARRY_DAYS", 3, minimum=0)
+
+# --- Claims ------------------------------------------------------------------------------------
+CLAIMS_CSV_MAX_BYTES = env_int("CLAIMS_CSV_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
+CLAIMS_CSV_MAX_LINES = env_int("CLAIMS_CSV_MAX_LINES", 5000, minimum=1)
 
 # --- REST framework ----------------------------------------------------------------------------
 REST_FRAMEWORK = {
