@@ -347,7 +347,7 @@ def visit_observations(visit: Visit) -> QuerySet[SkuObservation]:
 
 def photo_detections(photo: Photo) -> tuple[object | None, list[dict]]:
     """The current detection run of ``photo`` and its boxes, labelled for the overlay."""
-    from shelfai.analysis.models import DetectionRun
+    from shelfai.detection.models import DetectionRun
 
     run = DetectionRun.objects.filter(photo=photo, is_current=True).order_by("-created_at").first()
     if run is None:

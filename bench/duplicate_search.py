@@ -13,7 +13,7 @@ count over the index, the uploaded_at check, the candidates' window hashes, the 
 and the pixel check. Not a model of it.
 
 **Which photos are stored.** SKU-110K shelf photos (``$SHELFAI_SHARED_DATA/sku110k_dev``, generated
-shelves from ``shelfai.vision.synthetic`` when absent) are split in two: the *originals* are stored
+shelves from ``shelfai.vision.offline.synthetic`` when absent) are split in two: the *originals* are stored
 through the real indexing code (``_index``: 56 band rows and a fingerprint each); 50 others are kept
 back as *new* photos to query. The rest of the 1,000,000 are filler rows written with COPY.
 
@@ -172,11 +172,11 @@ def timed_lookup(query_photo, variants) -> dict:
     """One real ``_near_duplicate`` call, with its SQL and pixel-check time taken apart."""
     from django.db import connection
 
-    from shelfai.compliance import authenticity as auth
+    from shelfai.authenticity import imagehash
     from shelfai.visits import authenticity_services as services
 
     seen = {"pixel_ms": 0.0, "pixel_checks": 0, "close": 0}
-    real_compare, real_nearest = auth.compare, auth.nearest_orientation
+    real_compare, real_nearest = imagehash.compare, imagehash.nearest_orientation
 
     def counted_compare(*args, **kwargs):
         start = time.perf_counter()
@@ -188,12 +188,12 @@ def timed_lookup(query_photo, variants) -> dict:
 
     def counted_nearest(*args, **kwargs):
         name, hashes, distance = real_nearest(*args, **kwargs)
-        seen["close"] += distance <= auth.MATCH_DISTANCE
+        seen["close"] += distance <= imagehash.MATCH_DISTANCE
         return name, hashes, distance
 
     log = QueryLog()
     pids = (os.getpid(), backend_pid())
-    auth.compare, auth.nearest_orientation = counted_compare, counted_nearest
+    imagehash.compare, imagehash.nearest_orientation = counted_compare, counted_nearest
     try:
         with connection.execute_wrapper(log):
             cpu_before = scheduler_ns(pids)
@@ -202,7 +202,7 @@ def timed_lookup(query_photo, variants) -> dict:
             total = (time.perf_counter() - start) * 1000
             cpu_after = scheduler_ns(pids)
     finally:
-        auth.compare, auth.nearest_orientation = real_compare, real_nearest
+        imagehash.compare, imagehash.nearest_orientation = real_compare, real_nearest
     return {**seen, "found": found, "ms": total, "sql_ms": sum(q[2] for q in log.queries),
             "search_ms": total - seen["pixel_ms"], "queries": log.queries, "rows": matching_rows(query_photo, variants),
             "cpu_ms": (cpu_after[0] - cpu_before[0]) / 1e6, "cpu_wait_ms": (cpu_after[1] - cpu_before[1]) / 1e6}
@@ -298,10 +298,9 @@ def explain_fresh_lookup(query_photo, image, kind: str) -> None:
     """EXPLAIN of the queries of one lookup whose pages no earlier lookup read, with I/O timing."""
     from django.db import connection
 
-    from shelfai.compliance import authenticity as auth
     from shelfai.visits import authenticity_services as services
 
-    variants = auth.oriented_hashes(transformed_copies(image, random.Random(0))[kind])
+    variants = imagehash.oriented_hashes(transformed_copies(image, random.Random(0))[kind])
     recorder = PlanRecorder()
     with connection.cursor() as cursor:
         cursor.execute("SET track_io_timing = on")
@@ -344,12 +343,11 @@ def make_queries(originals, new_photos, copies: int, rng: random.Random) -> list
 def hash_queries(queries) -> list[tuple[str, int | None, object]]:
     """(kind, expected pk, the 8 orientations' hashes); prints the hashing time, which the lookup
     times leave out."""
-    from shelfai.compliance import authenticity as auth
 
     hashed, hash_ms = [], []
     for kind, expected, data in queries:
         start = time.perf_counter()
-        variants = auth.oriented_hashes(data)
+        variants = imagehash.oriented_hashes(data)
         hash_ms.append((time.perf_counter() - start) * 1000)
         hashed.append((kind, expected, variants))
     print(f"hashing the query image (not part of the lookup time): median {np.median(hash_ms):.1f} ms, "
@@ -398,12 +396,11 @@ def print_results(first: list[dict], again: list[dict], reads: list[tuple[int, f
 
 
 def run_lookups(args, originals, new_photos, query_photo) -> None:
-    from shelfai.compliance import authenticity as auth
 
     print(f"\nquery seed {args.query_seed} (--query-seed to repeat these queries)")
     queries = make_queries(originals, new_photos, args.copies, random.Random(args.query_seed))
     hashed = hash_queries(queries)
-    timed_lookup(query_photo, auth.oriented_hashes(jpeg_bytes(originals[0][1])))  # connection and code warm-up
+    timed_lookup(query_photo, imagehash.oriented_hashes(jpeg_bytes(originals[0][1])))  # connection and code warm-up
     print_results(*time_lookups(query_photo, hashed))
     used, pk_of = {pk for _, pk, _ in queries}, stored_originals()
     fresh = [image for name, image in originals if pk_of[name] not in used]

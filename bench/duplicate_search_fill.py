@@ -95,14 +95,14 @@ def store_originals(originals: list, user, visit) -> np.ndarray:
     """Originals through the real code (``_index``): band rows and fingerprints. Their window hashes."""
     from django.db import connection
 
-    from shelfai.compliance import authenticity as auth
+    from shelfai.authenticity import imagehash
     from shelfai.visits.authenticity_services import _index
     from shelfai.visits.models import Photo
 
     windows = []
     for name, image in originals:
         data = jpeg_bytes(image)
-        hashes = auth.image_hashes(data)
+        hashes = imagehash.image_hashes(data)
         photo = Photo.objects.create(
             visit=visit, uploaded_by=user, client_upload_id=f"orig-{name}", original=f"photos/dupbench/{name}.jpg",
             content_type="image/jpeg", file_ext="jpg", size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest(),

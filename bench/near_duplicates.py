@@ -4,7 +4,7 @@
     nice python bench/near_duplicates.py --limit 60 --index-size 200000   # quicker
 
 Photos: SKU-110K shelf photos (``sku110k_dev/images``) when present, and always generated scenes
-(``shelfai.vision.synthetic``): several layouts, each rendered with different seeds, i.e. distinct
+(``shelfai.vision.offline.synthetic``): several layouts, each rendered with different seeds, i.e. distinct
 photos of the *same* shelf layout, the hardest case for a perceptual hash.
 
 Every photo gets transformed copies (resize 50 %, JPEG quality 60, brightness +-20 %, a centred 90 %
@@ -35,9 +35,9 @@ from PIL import Image, ImageEnhance
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from shelfai.compliance import imagehash as ih  # noqa: E402
-from shelfai.compliance.recapture import recapture_score as ih_recapture  # noqa: E402
-from shelfai.vision.synthetic import RenderOptions, random_catalog, random_layout, render_shelf  # noqa: E402
+from shelfai.authenticity import imagehash as ih  # noqa: E402
+from shelfai.authenticity.recapture import recapture_score as ih_recapture  # noqa: E402
+from shelfai.vision.offline.synthetic import RenderOptions, random_catalog, random_layout, render_shelf  # noqa: E402
 
 
 def shared_data() -> Path:

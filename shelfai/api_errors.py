@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import logging
+
+from django.db import InterfaceError, OperationalError
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+log = logging.getLogger(__name__)
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        # The database went away mid-request (a restart, a failover): nothing this request wrote
+        # was kept, and a retry with the same client ids can never make a second copy.
+        log.warning("Database unavailable during %s: %s", context.get("request") and context["request"].path, exc)
+        return Response({"detail": "The server's database is briefly unavailable and nothing from this request "
+                                   "was saved. Send it again in a minute."},
+                        status=503, headers={"Retry-After": "30"})
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

@@ -48,9 +48,10 @@ INSTALLED_APPS = [
     "shelfai.accounts",
     "shelfai.stores",
     "shelfai.visits",
-    "shelfai.analysis",
+    "shelfai.detection",
     "shelfai.compliance",
     "shelfai.claims",
+    "shelfai.pipeline",
     "shelfai.web",
     "analytics",
     "forecasting",
@@ -156,7 +157,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Uploads above FILE_UPLOAD_MAX_MEMORY_SIZE spill to disk here, never into the project tree.
 FILE_UPLOAD_TEMP_DIR = env_str("FILE_UPLOAD_TEMP_DIR")
-# Photos left queued/processing longer than this are re-enqueued by the sweeper.
+# A photo whose stage message was sent (or whose claim was taken) longer ago than this, and which
+# has not moved on, is sent again by the sweeper (shelfai.pipeline.sweeper); after
+# PHOTO_MAX_ATTEMPTS claims or re-sends of one stage it is failed with a reason.
 PHOTO_STALE_AFTER_SECONDS = env_int("PHOTO_STALE_AFTER_SECONDS", 600, minimum=10)
 PHOTO_MAX_ATTEMPTS = env_int("PHOTO_MAX_ATTEMPTS", 5, minimum=1)
 
@@ -224,15 +227,19 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
-    "shelfai.analysis.tasks.analyze_photo": {"queue": "gpu"},
+    "shelfai.pipeline.tasks.analyze_photo": {"queue": "gpu"},
     "shelfai.*": {"queue": "default"},
     "forecasting.*": {"queue": "default"},
     "analytics.*": {"queue": "default"},
 }
 CELERY_BEAT_SCHEDULE = {
     "sweep-stale-photos": {
-        "task": "shelfai.visits.tasks.sweep_stale_photos",
+        "task": "shelfai.pipeline.tasks.sweep_stale_photos",
         "schedule": env_int("SWEEP_INTERVAL_SECONDS", 60, minimum=5),
+    },
+    "remove-orphan-originals": {
+        "task": "shelfai.pipeline.tasks.remove_orphan_originals",
+        "schedule": crontab(hour=4, minute=10),
     },
     "refresh-analytics": {"task": "analytics.tasks.refresh_summaries", "schedule": 60},
     "rebuild-analytics-nightly": {

@@ -2,7 +2,7 @@
 
 The rules themselves — what a visit's detections say about a display, how coverage over a period
 turns into a payable amount, how much an authenticity flag lowers the weight of a photo — are pure
-code in ``shelfai.compliance.placements`` and ``shelfai.compliance.authenticity``. Here we load
+code in ``shelfai.compliance.placements`` and ``shelfai.authenticity.checks``. Here we load
 rows, call those rules, and store the answers:
 
 * ``placement_verify`` stores one ``PlacementCheck`` per placement and visit (older ones are kept,
@@ -55,21 +55,8 @@ def placement_verify(*, placement: PaidPlacement, visit: Visit) -> PlacementChec
 
 
 def placement_checks_refresh(*, visit: Visit) -> list[PlacementCheck]:
-    """Verify every placement of the visit's store active on the visit's day, then refresh the
-    evidence of open claims that this visit supports. Called by scoring after each analysed photo."""
-    checks = [placement_verify(placement=p, visit=visit) for p in placements_active_for_visit(visit)]
-    if checks:
-        on = visit_date(visit)
-        open_claims = ExpenseClaim.objects.filter(
-            status=ExpenseClaim.Status.SUBMITTED, lines__placement__in=[c.placement_id for c in checks],
-            lines__period_start__lte=on, lines__period_end__gte=on,
-        ).distinct()
-        for claim in open_claims:
-            try:
-                claim_evidence_refresh(claim=claim)
-            except Exception:  # a packet is rebuilt on the next refresh; the rep's photo must not fail for it
-                log.exception("Refreshing the evidence of claim %s failed", claim.reference)
-    return checks
+    """Verify every placement of the visit's store active on the visit's day (one current check each)."""
+    return [placement_verify(placement=p, visit=visit) for p in placements_active_for_visit(visit)]
 
 
 # --- Evidence packets ----------------------------------------------------------------------------

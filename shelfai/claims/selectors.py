@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 
 from shelfai.accounts.models import Role, User
 from shelfai.claims.models import ClaimDecision, ExpenseClaim, PaidPlacement, PlacementCheck
-from shelfai.stores.models import Store
+from shelfai.stores.selectors import stores_visible_to
 from shelfai.visits.models import Visit
 
 
@@ -82,14 +82,8 @@ def claim_decisions(claim: ExpenseClaim) -> QuerySet[ClaimDecision]:
     return claim.decisions.select_related("decided_by").order_by("decided_at", "pk")
 
 
-def claim_last_decision(claim: ExpenseClaim) -> ClaimDecision | None:
-    return claim.decisions.select_related("decided_by").order_by("-decided_at", "-pk").first()
-
-
 def placements_claimable_by(user: User) -> QuerySet[PaidPlacement]:
     """A rep claims only placements at the stores assigned to them; finance and admins any."""
-    from shelfai.stores.selectors import stores_visible_to
-
     placements = PaidPlacement.objects.select_related("store", "campaign")
     if user.has_role(Role.FINANCE):
         return placements
@@ -120,10 +114,6 @@ def visits_for_placement(*, placement: PaidPlacement, start: date, end: date) ->
 def current_checks(*, placement: PaidPlacement, visits) -> dict[int, PlacementCheck]:
     checks = PlacementCheck.objects.filter(placement=placement, visit__in=visits, is_current=True)
     return {check.visit_id: check for check in checks}
-
-
-def store_by_code(code: str) -> Store | None:
-    return Store.objects.filter(code=code).first()
 
 
 def visit_date(visit: Visit) -> date:
@@ -190,3 +180,14 @@ def _export_row(claim: ExpenseClaim, decision: ClaimDecision, line) -> dict:
         "decided_at": timezone.localtime(decision.decided_at).isoformat(timespec="seconds"),
         "decision_id": decision.pk, "reason": decision.reason, "model_version": decision.detector_sha256,
     }
+
+
+def claims_supported_by(*, checks: list, visit: Visit) -> QuerySet[ExpenseClaim]:
+    """Submitted claims whose lines cover a checked placement on the visit's day: their evidence changed."""
+    if not checks:
+        return ExpenseClaim.objects.none()
+    on = visit_date(visit)
+    return ExpenseClaim.objects.filter(
+        status=ExpenseClaim.Status.SUBMITTED, lines__placement__in=[c.placement_id for c in checks],
+        lines__period_start__lte=on, lines__period_end__gte=on,
+    ).distinct()

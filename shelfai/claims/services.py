@@ -2,9 +2,7 @@
 
 Every write runs in a transaction and calls ``full_clean`` first. Money is ``Decimal`` end to end and
 no amount — claimed, recommended or approved — ever exceeds the placement's contracted fee.
-Paid-placement verification and the evidence packet live in ``shelfai.claims.evidence`` and are
-re-exported here: ``placement_checks_refresh(visit=...)``, ``placement_verify(placement=..., visit=...)``
-and ``claim_evidence_refresh(claim=...)``.
+Paid-placement verification and the evidence packet live in ``shelfai.claims.evidence``.
 """
 
 from __future__ import annotations
@@ -22,11 +20,7 @@ from django.db.models import Model, Sum
 from django.utils import timezone
 
 from shelfai.accounts.models import User
-from shelfai.claims.evidence import (  # noqa: F401  (re-exported: the scoring task calls these from here)
-    claim_evidence_refresh,
-    placement_checks_refresh,
-    placement_verify,
-)
+from shelfai.claims.evidence import claim_evidence_refresh
 from shelfai.claims.models import AuditEvent, ClaimDecision, ClaimLine, ExpenseClaim, PaidPlacement
 from shelfai.claims.selectors import user_decides_claims
 

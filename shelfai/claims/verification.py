@@ -1,7 +1,7 @@
 """From stored rows to the inputs of the pure placement and authenticity rules, and back.
 
 The rules are in ``shelfai.compliance.placements`` (verdicts, coverage, pro-rata amount) and
-``shelfai.compliance.authenticity`` (how much a photo's flags lower its evidence weight). This
+``shelfai.authenticity.checks`` (how much a photo's flags lower its evidence weight). This
 module only translates:
 
 * A visit's facings per SKU are the **largest** count any one of its photos shows, never the sum:
@@ -19,13 +19,14 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, date
+from datetime import date
 from decimal import ROUND_DOWN, Decimal
-from functools import lru_cache
 
+from shelfai.authenticity import checks as authenticity
 from shelfai.claims.models import PaidPlacement
 from shelfai.compliance import placements as rules
 from shelfai.compliance.scoring import ScoringWeights
+from shelfai.detection.models import DetectionRun
 
 CENT = Decimal("0.01")
 MIN_SKU_CONFIDENCE = ScoringWeights().min_sku_confidence
@@ -66,8 +67,6 @@ def fee_share(placement: PaidPlacement, *, start: date, end: date) -> Decimal:
 
 def visit_facts(visit, *, on: date) -> VisitFacts:
     """Current detections and authenticity flags of a visit's photos, reduced to ``VisitEvidence``."""
-    from shelfai.analysis.models import DetectionRun
-
     photos = list(visit.photos.prefetch_related("flags"))
     runs = list(DetectionRun.objects.filter(photo__in=photos, is_current=True).prefetch_related(
         "detections__product"))
@@ -101,54 +100,9 @@ def visit_facts(visit, *, on: date) -> VisitFacts:
 
 
 def photo_weight(photo) -> float:
-    """How far a photo's stored authenticity flags let it count as evidence, 0..1 (the pure rule)."""
-    stored = list(photo.flags.all())
-    if not stored:
-        return 1.0  # the product over no flags
-    from shelfai.compliance import authenticity
+    """How far a photo's stored authenticity flags let it count as evidence, 0..1 (the pure rule).
 
-    table = flag_weights()
-    flags = [
-        authenticity.Flag(flag.code, flag.severity, flag.reason,
-                          table.get((flag.code, flag.severity), FALLBACK_WEIGHT.get(flag.severity, 1.0)))
-        for flag in stored
-    ]
-    return float(authenticity.evidence_weight(flags))
-
-
-# Used only for a flag code the pure module does not (yet) make: the severity decides.
-FALLBACK_WEIGHT = {"info": 1.0, "warning": 0.6, "critical": 0.0}
-
-
-@lru_cache(maxsize=1)
-def flag_weights() -> dict[tuple[str, str], float]:
-    """(code, severity) -> weight, taken from the pure module's own flag constructors.
-
-    Stored flags keep their code, severity and reason but not their weight; asking the constructors
-    keeps this table from drifting away from the rule documented in ``compliance.authenticity``.
+    Each stored flag keeps the weight its check gave it when the photo was checked.
     """
-    from datetime import datetime, timedelta
-
-    from shelfai.compliance import authenticity as a
-
-    now = datetime(2026, 1, 15, 12, tzinfo=UTC)
-    hour, store = timedelta(hours=1), {"store_latitude": 50.0, "store_longitude": 10.0, "radius_m": 150}
-    made = [
-        a.duplicate_flag(original="x", exact=True),
-        a.duplicate_flag(original="x", exact=False),
-        a.duplicate_flag(original="x", exact=False, same_visit=True),
-        *a.check_capture_time(None, uploaded_at=now),
-        *a.check_capture_time(now + 24 * hour, uploaded_at=now),
-        *a.check_capture_time(now - 30 * 24 * hour, uploaded_at=now),
-        *a.check_capture_time(now - 3 * hour, uploaded_at=now, visit_started_at=now - hour),
-        *a.check_capture_time(now, uploaded_at=now + hour, visit_started_at=now - 3 * hour,
-                              visit_ended_at=now - 2 * hour),
-        *a.check_gps(None, None, **store),
-        *a.check_gps(50.02, 10.0, **store),  # about 2 km away
-        *a.check_gps(50.003, 10.0, **store),  # about 330 m away
-        *a.check_exif_present(False),
-        *a.check_software("Adobe Photoshop"),
-        *a.recapture_flag(0.95),
-        *a.recapture_flag(0.6),
-    ]
-    return {(flag.code, flag.severity): flag.weight for flag in made}
+    flags = [authenticity.Flag(f.code, f.severity, f.reason, f.weight) for f in photo.flags.all()]
+    return float(authenticity.evidence_weight(flags))

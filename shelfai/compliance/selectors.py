@@ -6,6 +6,8 @@ from datetime import date
 
 from django.db.models import Q
 
+from shelfai.compliance.models import ComplianceResult
+from shelfai.detection.models import DetectionRun
 from shelfai.stores.models import Planogram, Store
 
 
@@ -20,11 +22,16 @@ def planogram_for(*, store: Store, on: date) -> Planogram | None:
     return in_force.filter(store_group__stores=store).order_by("-effective_from", "-version").first()
 
 
+def planned_skus(*, store: Store, on: date) -> set[str]:
+    """The SKUs the planogram in force lists (empty without one): what the evidence image marks as expected."""
+    planogram = planogram_for(store=store, on=on)
+    if planogram is None:
+        return set()
+    return set(planogram.shelves.values_list("facings__product__sku", flat=True)) - {None}
+
+
 def photo_result_summary(photo) -> dict | None:
     """What the rep's phone shows for a photo: score, what to fix, counts. None until analysed."""
-    from shelfai.analysis.models import DetectionRun
-    from shelfai.compliance.models import ComplianceResult
-
     run = DetectionRun.objects.filter(photo=photo, is_current=True).first()
     if run is None:
         return None

@@ -1,18 +1,20 @@
 """Scoring of analysed photos and visits: the ORM glue around the pure rules in this package.
 
 A photo is scored alone (what the rep sees on the phone) and its visit is re-scored with all its
-usable photos merged (what marketing and claims use). Each score is a new ComplianceResult; the
+usable photos merged (what marketing and claims use). Scoring stores results and returns; the
+pipeline decides what runs next (placement checks, claim evidence). Each score is a new ComplianceResult; the
 previous one is kept, marked not current, with the planogram and detector versions it used.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
 
-from shelfai.analysis.models import Detection, DetectionRun
+from shelfai.detection.models import Detection, DetectionRun
 from shelfai.compliance.models import ComplianceResult, SkuObservation
 from shelfai.compliance.observations import PhotoObservation
 from shelfai.compliance.scoring import CatalogEntry, ExpectedItem, PlanogramSpec, ShelfSpec, score_visit
@@ -90,31 +92,44 @@ def _store_result(*, scope: str, visit: Visit, photo: Photo | None, planogram: P
     )
 
 
-@transaction.atomic
-def photo_score(photo: Photo, *, check_authenticity: bool = True) -> ComplianceResult | None:
-    """Score one analysed photo, then refresh its visit's score and the claims evidence it feeds.
+@dataclass(frozen=True)
+class PhotoAssessment:
+    """What scoring one photo found, before it is stored: read and computed outside any transaction."""
 
-    Authenticity depends only on the photo's bytes and EXIF, so a rescore (new planogram) skips it.
-    """
-    from shelfai.visits.authenticity_services import photo_check_authenticity
+    photo: Photo
+    run: DetectionRun | None
+    planogram: Planogram | None
+    report: object | None  # scoring.ComplianceReport, or None when there is nothing to score against
 
-    if check_authenticity:
-        photo_check_authenticity(photo)
+
+def photo_assess(photo: Photo) -> PhotoAssessment:
+    """Score one analysed photo alone (what the rep sees on the phone) against the store's planogram."""
     run = DetectionRun.objects.filter(photo=photo, is_current=True).first()
     if run is None:
-        return None
+        return PhotoAssessment(photo, None, None, None)
     planogram = planogram_for(store=photo.visit.store, on=photo.uploaded_at.date())
     report = None
     if planogram is not None and run.quality_ok:
         spec, catalog = planogram_spec(planogram)
         report = score_visit(spec, catalog, [observation_for(run)])
-    result = _store_result(scope=ComplianceResult.Scope.PHOTO, visit=photo.visit, photo=photo,
-                           planogram=planogram, run=run, report=report)
-    visit_score(photo.visit)
-    return result
+    return PhotoAssessment(photo, run, planogram, report)
 
 
-@transaction.atomic
+def photo_result_store(assessment: PhotoAssessment) -> ComplianceResult | None:
+    """Store the assessment as the photo's one current result (earlier ones are kept, not current)."""
+    if assessment.run is None:
+        return None
+    with transaction.atomic():
+        return _store_result(scope=ComplianceResult.Scope.PHOTO, visit=assessment.photo.visit,
+                             photo=assessment.photo, planogram=assessment.planogram, run=assessment.run,
+                             report=assessment.report)
+
+
+def photo_score(photo: Photo) -> ComplianceResult | None:
+    """Assess and store in one call, for callers that hold no claim on the photo."""
+    return photo_result_store(photo_assess(photo))
+
+
 def visit_score(visit: Visit) -> ComplianceResult | None:
     """Merge every usable photo of the visit; record what each planned SKU looked like."""
     runs = list(
@@ -125,11 +140,11 @@ def visit_score(visit: Visit) -> ComplianceResult | None:
     if planogram is not None and runs:
         spec, catalog = planogram_spec(planogram)
         report = score_visit(spec, catalog, [observation_for(run) for run in runs])
-        _record_observations(visit, report)
-    result = _store_result(scope=ComplianceResult.Scope.VISIT, visit=visit, photo=None, planogram=planogram,
-                           run=runs[0] if runs else None, report=report)
-    _refresh_placements(visit)
-    return result
+    with transaction.atomic():
+        if report is not None:
+            _record_observations(visit, report)
+        return _store_result(scope=ComplianceResult.Scope.VISIT, visit=visit, photo=None, planogram=planogram,
+                             run=runs[0] if runs else None, report=report)
 
 
 def _record_observations(visit: Visit, report) -> None:
@@ -149,26 +164,3 @@ def _record_observations(visit: Visit, report) -> None:
                 "out_of_stock": line.observed_facings == 0,
             },
         )
-
-
-def _refresh_placements(visit: Visit) -> None:
-    try:
-        from shelfai.claims.services import placement_checks_refresh
-    except ImportError:  # claims not installed in this deployment
-        return
-    placement_checks_refresh(visit=visit)
-
-
-def rescore(*, planogram: Planogram | None = None, visits=None) -> int:
-    """Recompute results after a planogram change or a model activation; history is kept."""
-    qs = Visit.objects.all() if visits is None else visits
-    if planogram is not None:
-        store_ids = [planogram.store_id] if planogram.store_id else list(
-            planogram.store_group.stores.values_list("pk", flat=True))
-        qs = qs.filter(store_id__in=store_ids, started_at__date__gte=planogram.effective_from)
-    count = 0
-    for visit in qs.iterator():
-        for photo in visit.photos.filter(status=Photo.Status.DONE):
-            photo_score(photo, check_authenticity=False)
-        count += 1
-    return count

@@ -12,7 +12,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from shelfai.compliance.authenticity import haversine_m
+from shelfai.authenticity.checks import haversine_m
+from shelfai.pipeline.stages import photos_submitted
 from shelfai.stores.selectors import stores_visible_to
 from shelfai.visits import services
 from shelfai.visits.models import Photo
@@ -130,6 +131,7 @@ class PhotoUploadApi(APIView):
             code = 413 if all(e["status"] == 413 for e in errors) else 400
             return Response({"detail": errors[0]["detail"], "errors": errors}, status=code)
         results = services.photos_accept(visit=visit, user=request.user, uploads=pending)
+        photos_submitted([photo.pk for photo, created in results if created])
         body = PhotoOutput([photo for photo, _ in results], many=True, context={"request": request}).data
         for item, (_, created) in zip(body, results, strict=True):
             item["created"] = created

@@ -3,17 +3,21 @@
 Exact duplicates by sha256; near-duplicates through the hash-band index (PhotoHashBand) and a
 pixel check on stored thumbnails; EXIF capture time against upload and visit; GPS against the
 store's geofence; missing EXIF; editing software; re-photographed screens or prints. The pure
-rules live in ``shelfai.compliance.authenticity``; this module reads and writes the rows.
+rules live in ``shelfai.authenticity.checks``; this module reads and writes the rows.
 """
 
 from __future__ import annotations
 
 import logging
 
+import numpy as np
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from shelfai.compliance import authenticity as auth
+from shelfai.authenticity import checks as auth
+from shelfai.authenticity import imagehash, recapture
+from shelfai.vision.pipeline import load_oriented_image
 from shelfai.visits.models import AuthenticityFlag, Photo, PhotoHashBand
 
 log = logging.getLogger(__name__)
@@ -26,17 +30,17 @@ def _describe(original: Photo) -> str:
             f"at {original.visit.store.name}")
 
 
-@transaction.atomic
-def photo_check_authenticity(photo: Photo) -> list[AuthenticityFlag]:
-    """(Re)compute the photo's flags and index it. Idempotent: old flags and index rows are replaced."""
-    from django.conf import settings
+def photo_check_authenticity(photo: Photo, *, image: np.ndarray | None = None) -> list[AuthenticityFlag]:
+    """(Re)compute the photo's flags and index it. Idempotent: old flags and index rows are replaced.
 
-    from shelfai.vision.pipeline import load_oriented_image
-
-    with photo.original.open("rb") as fh:
-        # Decoded once (upright, HEIC included) for both the hashes and the recapture check.
-        image = load_oriented_image(fh.read(), max_pixels=settings.PHOTO_MAX_PIXELS)
-    variants = auth.oriented_hashes(image)  # [0] is the photo as it is: the one indexed
+    ``image`` is the photo already decoded upright (the pipeline decodes once for this and detection);
+    without it the original is read and decoded here. The searches run outside any transaction; only
+    the writes take one, and a short one.
+    """
+    if image is None:
+        with photo.original.open("rb") as fh:
+            image = load_oriented_image(fh.read(), max_pixels=settings.PHOTO_MAX_PIXELS)
+    variants = imagehash.oriented_hashes(image)  # [0] is the photo as it is: the one indexed
     hashes = variants[0][1]
     flags: list[tuple[auth.Flag, Photo | None, int | None]] = []
 
@@ -63,19 +67,20 @@ def photo_check_authenticity(photo: Photo) -> list[AuthenticityFlag]:
         *auth.check_gps(photo.exif_latitude, photo.exif_longitude, store_latitude=store.latitude,
                         store_longitude=store.longitude, radius_m=store.geofence_radius_m),
         *auth.check_software(photo.exif_software),
-        *auth.recapture_flag(auth.recapture_score(image)),
+        *auth.recapture_flag(recapture.recapture_score(image)),
     ]
     if not photo.has_exif:  # with no EXIF at all, one flag says it; no separate time and GPS flags
         checks = [f for f in checks if f.code not in ("capture_time_missing", "gps_missing")]
     flags.extend((flag, None, None) for flag in checks)
 
-    AuthenticityFlag.objects.filter(photo=photo).delete()
-    stored = AuthenticityFlag.objects.bulk_create([
-        AuthenticityFlag(photo=photo, code=f.code, severity=f.severity, reason=f.reason, weight=f.weight,
-                         duplicate_of=original, distance=distance)
-        for f, original, distance in {f.code: (f, o, d) for f, o, d in flags}.values()
-    ])
-    _index(photo, hashes)
+    with transaction.atomic():
+        AuthenticityFlag.objects.filter(photo=photo).delete()
+        stored = AuthenticityFlag.objects.bulk_create([
+            AuthenticityFlag(photo=photo, code=f.code, severity=f.severity, reason=f.reason, weight=f.weight,
+                             duplicate_of=original, distance=distance)
+            for f, original, distance in {f.code: (f, o, d) for f, o, d in flags}.values()
+        ])
+        _index(photo, hashes)
     return stored
 
 
@@ -89,9 +94,9 @@ def _exact_duplicate(photo: Photo) -> Photo | None:
     )
 
 
-def _near_duplicate(photo: Photo, variants: list[tuple[str, auth.ImageHashes]]):
+def _near_duplicate(photo: Photo, variants: list[tuple[str, imagehash.ImageHashes]]):
     """The earliest earlier photo this one copies, with the match and how this one is turned or
-    mirrored relative to it (``auth.oriented_hashes`` names); None when it is new.
+    mirrored relative to it (``imagehash.oriented_hashes`` names); None when it is new.
 
     The 7 turned orientations' keys join the photo's own in one index lookup, against whole-frame
     rows only (see ``_key_groups``); each candidate is then compared in the orientation whose hash
@@ -104,26 +109,26 @@ def _near_duplicate(photo: Photo, variants: list[tuple[str, auth.ImageHashes]]):
     for pk, window, value in PhotoHashBand.objects.filter(photo_id__in=candidates, band=0).values_list(
         "photo_id", "window", "hash"
     ):
-        windows.setdefault(pk, {})[window] = auth.from_signed64(value)
+        windows.setdefault(pk, {})[window] = imagehash.from_signed64(value)
     stored = {pk: [by_window[w] for w in sorted(by_window)] for pk, by_window in windows.items()}
     # Hamming distance first: cheap, and it rules out most same-layout shelves before the pixel check.
-    nearest: dict[int, tuple[str, auth.ImageHashes]] = {}
+    nearest: dict[int, tuple[str, imagehash.ImageHashes]] = {}
     for pk in candidates:
         if pk in stored:
-            name, hashes, distance = auth.nearest_orientation(variants, stored[pk])
-            if distance <= auth.MATCH_DISTANCE:
+            name, hashes, distance = imagehash.nearest_orientation(variants, stored[pk])
+            if distance <= imagehash.MATCH_DISTANCE:
                 nearest[pk] = name, hashes
     for original in Photo.objects.filter(pk__in=nearest).select_related("visit__store").order_by("uploaded_at"):
         if not original.fingerprint:
             continue
         name, hashes = nearest[original.pk]
-        match = auth.compare(hashes, stored[original.pk], auth.decode_fingerprint(bytes(original.fingerprint)))
+        match = imagehash.compare(hashes, stored[original.pk], imagehash.decode_fingerprint(bytes(original.fingerprint)))
         if match.is_duplicate:
             return original, match, name
     return None
 
 
-def _candidates(photo: Photo, variants: list[tuple[str, auth.ImageHashes]]) -> list[int]:
+def _candidates(photo: Photo, variants: list[tuple[str, imagehash.ImageHashes]]) -> list[int]:
     """Up to MAX_CANDIDATES photos uploaded before this one, most shared index keys first.
 
     Later uploads are dropped only from the top of the ranking: joining the photo table for every
@@ -149,7 +154,7 @@ def _uploaded_by(ranked: list[int], moment) -> list[int]:
     return kept[:MAX_CANDIDATES]
 
 
-def _key_groups(variants: list[tuple[str, auth.ImageHashes]]) -> list[tuple[int, list[int], bool]]:
+def _key_groups(variants: list[tuple[str, imagehash.ImageHashes]]) -> list[tuple[int, list[int], bool]]:
     """``(band, values, whole_frame_only)``: the lookup keys grouped by band.
 
     The photo's query keys match stored rows of any window; its reverse keys only whole-frame rows
@@ -162,11 +167,11 @@ def _key_groups(variants: list[tuple[str, auth.ImageHashes]]) -> list[tuple[int,
     """
     (_, hashes), *turned = variants
     forward: dict[int, set[int]] = {}
-    for band, value in auth.query_bands(hashes):
+    for band, value in imagehash.query_bands(hashes):
         forward.setdefault(band, set()).add(value)
     whole_frame_keys = [
-        *auth.reverse_query_bands(hashes),
-        *(key for _, t in turned for key in auth.query_bands(t, auth.TURNED_PROBE_BITS)),
+        *imagehash.reverse_query_bands(hashes),
+        *(key for _, t in turned for key in imagehash.query_bands(t, imagehash.TURNED_PROBE_BITS)),
     ]
     reverse: dict[int, set[int]] = {}
     for band, value in whole_frame_keys:
@@ -178,7 +183,7 @@ def _key_groups(variants: list[tuple[str, auth.ImageHashes]]) -> list[tuple[int,
 
 
 def _ranked_by_shared_keys(
-    photo: Photo, variants: list[tuple[str, auth.ImageHashes]], limit: int | None
+    photo: Photo, variants: list[tuple[str, imagehash.ImageHashes]], limit: int | None
 ) -> list[int]:
     """Other photos with index rows matching the keys, most matching rows first (ties: lowest id).
 
@@ -211,15 +216,15 @@ def _ranked_by_shared_keys(
         return [row[0] for row in cursor.fetchall()]
 
 
-def _index(photo: Photo, hashes: auth.ImageHashes) -> None:
+def _index(photo: Photo, hashes: imagehash.ImageHashes) -> None:
     PhotoHashBand.objects.filter(photo=photo).delete()
     PhotoHashBand.objects.bulk_create([
         PhotoHashBand(photo=photo, window=window, band=band, value=value,
-                      hash=auth.to_signed64(hashes.windows[window]))
-        for window, band, value in auth.index_entries(hashes)
+                      hash=imagehash.to_signed64(hashes.windows[window]))
+        for window, band, value in imagehash.index_entries(hashes)
     ])
     Photo.objects.filter(pk=photo.pk).update(
-        phash=auth.to_signed64(hashes.full),
-        fingerprint=auth.encode_fingerprint(hashes.fingerprint),
+        phash=imagehash.to_signed64(hashes.full),
+        fingerprint=imagehash.encode_fingerprint(hashes.fingerprint),
         authenticity_checked_at=timezone.now(),
     )

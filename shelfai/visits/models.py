@@ -54,7 +54,8 @@ class Photo(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
         PROCESSING = "processing", "Processing"
-        ANALYZED = "analyzed", "Analyzed"  # detections stored, scoring pending
+        ANALYZED = "analyzed", "Analyzed"  # detections stored, waiting for scoring
+        SCORING = "scoring", "Scoring"
         DONE = "done", "Done"
         RETAKE = "retake", "Retake needed"
         FAILED = "failed", "Failed"
@@ -92,11 +93,19 @@ class Photo(models.Model):
 
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED, db_index=True)
     status_reason = models.TextField(blank=True, help_text="Why it failed or needs a retake, in plain words.")
-    attempts = models.PositiveSmallIntegerField(default=0)
+    # The journey's bookkeeping (shelfai.pipeline.status owns every write to these).
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Times analysis claimed the photo.")
+    score_attempts = models.PositiveSmallIntegerField(default=0, help_text="Times scoring claimed the photo.")
+    resends = models.PositiveSmallIntegerField(
+        default=0, help_text="Messages the sweeper re-sent for the stage the photo is waiting for.")
     uploaded_at = models.DateTimeField(auto_now_add=True)
     queued_at = models.DateTimeField(null=True, blank=True)
+    # When the message for the stage it waits for (analysis or scoring) was last handed to the
+    # broker; empty while no message is known to have been sent (the broker was down).
+    sent_at = models.DateTimeField(null=True, blank=True)
     processing_started_at = models.DateTimeField(null=True, blank=True)
     analyzed_at = models.DateTimeField(null=True, blank=True)
+    scoring_started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -104,7 +113,8 @@ class Photo(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["uploaded_by", "client_upload_id"], name="uniq_client_upload"),
         ]
-        indexes = [models.Index(fields=["status", "queued_at"]), models.Index(fields=["visit", "uploaded_at"])]
+        indexes = [models.Index(fields=["status", "queued_at"]), models.Index(fields=["visit", "uploaded_at"]),
+                   models.Index(fields=["status", "sent_at"], name="photo_waiting_sent")]
 
     def __str__(self) -> str:
         return f"Photo {self.public_id} ({self.status})"
@@ -114,7 +124,7 @@ class PhotoHashBand(models.Model):
     """One 16-bit band of one window hash of a photo: an exact-match index for near-duplicate search.
 
     Each photo is hashed on 14 windows (whole frame and 90% crops), each hash split into 4 bands
-    (see ``shelfai.compliance.imagehash``). A lookup reads the rows of ~20 (band, value) keys
+    (see ``shelfai.authenticity.imagehash``). A lookup reads the rows of ~20 (band, value) keys
     through the index instead of scanning every stored photo; ``hash`` lets the Hamming distance
     be checked before any pixel comparison.
     """

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 from rest_framework import serializers
 
+from shelfai.compliance.selectors import photo_result_summary
 from shelfai.visits.models import Photo, Visit
 
 
@@ -62,6 +63,4 @@ class PhotoOutput(serializers.Serializer):
         return self._url("api-photo-evidence", photo.public_id) if photo.evidence_image else None
 
     def get_result(self, photo: Photo) -> dict | None:
-        from shelfai.compliance.selectors import photo_result_summary
-
         return photo_result_summary(photo)

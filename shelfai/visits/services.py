@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from shelfai.accounts.models import User
-from shelfai.compliance.authenticity import haversine_m
+from shelfai.authenticity.checks import haversine_m
 from shelfai.stores.models import Store
 from shelfai.visits.imaging import ImageFacts, ImageRejected, inspect_image
 from shelfai.visits.models import Photo, Visit
@@ -83,7 +83,8 @@ def validate_upload(*, client_upload_id: str, data: bytes) -> PendingUpload:
 
 
 def photos_accept(*, visit: Visit, user: User, uploads: list[PendingUpload]) -> list[tuple[Photo, bool]]:
-    """Store already validated uploads and queue them for analysis. Returns (photo, created) pairs.
+    """Store already validated uploads as queued photos. Returns (photo, created) pairs; the caller
+    hands the created ones to the pipeline.
 
     Retrying an upload with the same client upload id returns the photo made the first time.
     """
@@ -120,17 +121,20 @@ def _photo_create(*, visit: Visit, user: User, upload: PendingUpload) -> tuple[P
         queued_at=timezone.now(),
     )
     # Write the bytes before the row: a row never points at a missing file. The name is derived
-    # from the content hash and a fresh uuid, so a failed insert leaves at most an unreferenced file.
+    # from the content hash and a fresh uuid; a failed insert removes it again (and should the
+    # process die first, the pipeline's orphan sweep removes it a day later).
     name = photo.original.field.generate_filename(photo, "upload")
     photo.original.name = default_storage.save(name, ContentFile(upload.data))
     try:
         with transaction.atomic():
             photo.save()
-            transaction.on_commit(lambda: enqueue_analysis(photo.pk))
     except IntegrityError:
         # A double submit of the same client upload id raced us: answer with the first photo.
         default_storage.delete(photo.original.name)
         return Photo.objects.get(uploaded_by=user, client_upload_id=upload.client_upload_id), False
+    except BaseException:
+        default_storage.delete(photo.original.name)  # e.g. the database went away: no row, no file
+        raise
     return photo, True
 
 
@@ -143,15 +147,3 @@ def _in_store_zone(taken_at, visit: Visit):
     except (ZoneInfoNotFoundError, ValueError):
         zone = ZoneInfo("UTC")
     return taken_at.replace(tzinfo=zone)
-
-
-def enqueue_analysis(photo_id: int) -> None:
-    """Send the photo to the ``gpu`` queue. If the broker is down the sweeper sends it later."""
-    from shelfai.analysis.tasks import analyze_photo
-
-    try:
-        analyze_photo.apply_async(args=[photo_id], retry=True, retry_policy={"max_retries": 2})
-    except Exception as exc:  # broker unreachable: the photo stays queued and the sweeper retries
-        if settings.CELERY_TASK_ALWAYS_EAGER:
-            raise
-        log.warning("Could not enqueue photo %s (%s); the sweeper will retry.", photo_id, exc)

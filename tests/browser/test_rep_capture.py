@@ -16,7 +16,7 @@ NEAR_RIVERSIDE = {"latitude": 52.5205, "longitude": 13.405, "accuracy": 12}
 @pytest.fixture(autouse=True)
 def _no_pipeline(monkeypatch):
     # The browser tests look at the phone and the intake; analysis has tests of its own.
-    monkeypatch.setattr("shelfai.visits.services.enqueue_analysis", lambda photo_id: None)
+    monkeypatch.setattr("shelfai.pipeline.dispatch.send", lambda stage, photo_ids: True)
 
 
 @pytest.fixture

@@ -84,7 +84,7 @@ def photo_in(visit, data: bytes, *, client_id: str | None = None, status: str = 
 
 def detections_on(photo, facings: list[tuple], *, sha: str = "a" * 64):
     """Store a current detection run: ``facings`` is [(product, shelf_level, count), ...]."""
-    from shelfai.analysis.models import Detection, DetectionRun
+    from shelfai.detection.models import Detection, DetectionRun
 
     DetectionRun.objects.filter(photo=photo, is_current=True).update(is_current=False)
     run = DetectionRun.objects.create(photo=photo, detector_sha256=sha, facing_count=sum(n for *_, n in facings))

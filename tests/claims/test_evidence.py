@@ -64,16 +64,17 @@ def test_a_claim_for_part_of_the_period_is_judged_against_the_fee_share(shop, ex
 
 
 def test_a_reused_photo_lowers_the_evidence_and_shows_the_original(shop, executed_visit, claim_for, make_jpeg):
-    from shelfai.compliance import authenticity
+    from shelfai.authenticity import checks as authenticity
 
     weekly_visits(shop, executed_visit, {0, 1, 2, 3})
     # An extra week-3 photo is the same file as one taken at the other store before the period.
     earlier_visit, original = executed_visit(shop.start - timedelta(days=20), store=shop.other_store,
                                              data=make_jpeg(seed=4242))
     _, reused = executed_visit(shop.start + timedelta(days=16), data=make_jpeg(seed=4242))
-    AuthenticityFlag.objects.create(photo=reused, code="exact_duplicate", severity="critical",
+    stored = authenticity.duplicate_flag(original="an earlier photo", exact=True)
+    AuthenticityFlag.objects.create(photo=reused, code="exact_duplicate", severity="critical", weight=stored.weight,
                                     reason="The same file was already uploaded.", duplicate_of=original, distance=0)
-    weight = authenticity.evidence_weight([authenticity.duplicate_flag(original="an earlier photo", exact=True)])
+    weight = authenticity.evidence_weight([stored])
     claim = claim_for("1000.00")
     packet = claim.lines.get().evidence
     week3 = [v for v in packet["visits"] if v["date"] == str(shop.start + timedelta(days=16))][0]
@@ -94,7 +95,10 @@ def test_a_week_shown_only_by_a_reused_photo_is_not_paid(shop, executed_visit, c
     weekly_visits(shop, executed_visit, {0, 1, 3})  # week 3's real visit shows no display
     _, original = executed_visit(shop.start - timedelta(days=20), store=shop.other_store, data=make_jpeg(seed=7))
     _, reused = executed_visit(shop.start + timedelta(days=19), data=make_jpeg(seed=7))
+    from shelfai.authenticity.checks import duplicate_flag
+
     AuthenticityFlag.objects.create(photo=reused, code="exact_duplicate", severity="critical",
+                                    weight=duplicate_flag(original="an earlier photo", exact=True).weight,
                                     reason="The same file was already uploaded.", duplicate_of=original)
     claim = claim_for("1000.00")
     claim.refresh_from_db()
@@ -126,16 +130,17 @@ def test_refresh_keeps_the_history_of_checks_and_covers_only_active_placements(s
 
 def test_refresh_updates_open_claims_but_not_decided_ones(shop, executed_visit, claim_for):
     from shelfai.claims import services
+    from shelfai.pipeline.stages import visit_refresh
 
     visit, photo = executed_visit(shop.start + timedelta(days=2), [(shop.gold, 2, 1)])
     claim = claim_for("250.00", end=shop.start + timedelta(days=6))
     assert claim.lines.get().recommended_amount == 0
     detections_on(photo, [(shop.gold, 2, 4), (shop.silver, 2, 2)], sha="b" * 64)
-    placement_checks_refresh(visit=visit)
+    visit_refresh(visit)
     assert claim.lines.get().recommended_amount == Decimal("250.00")
     services.claim_decide(claim=claim, decided_by=shop.users["finance"], outcome="approve", reason="ok")
     detections_on(photo, [], sha="c" * 64)
-    placement_checks_refresh(visit=visit)
+    visit_refresh(visit)
     claim_evidence_refresh(claim=claim)
     assert claim.lines.get().evidence["model_versions"] == ["b" * 64]  # what finance decided on
 
@@ -149,25 +154,29 @@ def test_the_queue_puts_risky_and_large_claims_first(shop, executed_visit, claim
 
 
 def test_a_stored_flag_weighs_what_the_pure_rule_says(shop, executed_visit):
+    from shelfai.authenticity import checks as authenticity
     from shelfai.claims.verification import photo_weight
-    from shelfai.compliance import authenticity
 
     _, photo = executed_visit(shop.start + timedelta(days=1))
     assert photo_weight(photo) == 1.0
     outside = authenticity.check_gps(52.523, 13.405, store_latitude=52.52, store_longitude=13.405, radius_m=150)
     edited = authenticity.check_software("Adobe Photoshop 25.0")
     for flag in outside + edited:
-        AuthenticityFlag.objects.create(photo=photo, code=flag.code, severity=flag.severity, reason=flag.reason)
+        AuthenticityFlag.objects.create(photo=photo, code=flag.code, severity=flag.severity, reason=flag.reason,
+                                        weight=flag.weight)
     photo = type(photo).objects.get(pk=photo.pk)
     assert photo_weight(photo) == authenticity.evidence_weight(outside + edited) < 0.5
+    # the weight stored with the flag counts, as the check gave it when the photo was checked
+    photo.flags.update(weight=1.0)
+    assert photo_weight(type(photo).objects.get(pk=photo.pk)) == 1.0
 
 
 def test_scoring_a_visit_verifies_the_paid_placements_of_its_store(shop, executed_visit, claim_for):
-    from shelfai.compliance.services import visit_score
+    from shelfai.pipeline.stages import visit_refresh
 
     claim = claim_for("250.00", end=shop.start + timedelta(days=6))
     assert claim.lines.get().recommended_amount == 0  # no photos yet
     visit, _ = executed_visit(shop.start + timedelta(days=2))
-    visit_score(visit)
+    visit_refresh(visit)
     assert PlacementCheck.objects.get(visit=visit, is_current=True).verdict == "executed"
     assert claim.lines.get().recommended_amount == Decimal("250.00")

@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from shelfai.compliance import authenticity as auth
-from shelfai.vision.synthetic import RenderOptions, random_catalog, random_layout, render_shelf
+from shelfai.authenticity import checks as auth
+from shelfai.authenticity import recapture
+from shelfai.vision.offline.synthetic import RenderOptions, random_catalog, random_layout, render_shelf
 from tests.compliance.staging import photograph_print, photograph_screen
 
 UTC = UTC
@@ -152,7 +153,7 @@ def shelf_photos():
 
 
 def test_genuine_shelf_photos_do_not_look_recaptured(shelf_photos):
-    scores = [auth.recapture_score(photo) for photo in shelf_photos]
+    scores = [recapture.recapture_score(photo) for photo in shelf_photos]
 
     assert max(scores) < 0.5
     assert all(auth.recapture_flag(s) == [] for s in scores)
@@ -163,12 +164,12 @@ def test_a_photo_of_a_screen_is_flagged(shelf_photos):
     staged = [photograph_screen(photo, rng, pitch=3) for photo in shelf_photos]
 
     for photo in staged:
-        [flag] = auth.recapture_flag(auth.recapture_score(photo))
+        [flag] = auth.recapture_flag(recapture.recapture_score(photo))
         assert flag.code == "recaptured" and flag.severity == "critical"
 
 
 def test_a_photo_of_a_print_is_flagged(shelf_photos):
     rng = np.random.default_rng(1)
-    scores = [auth.recapture_score(photograph_print(photo, rng)) for photo in shelf_photos]
+    scores = [recapture.recapture_score(photograph_print(photo, rng)) for photo in shelf_photos]
 
     assert min(scores) >= 0.8

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from shelfai.compliance import imagehash as ih
-from shelfai.vision.synthetic import RenderOptions, random_catalog, random_layout, render_shelf
+from shelfai.authenticity import imagehash as ih
+from shelfai.vision.offline.synthetic import RenderOptions, random_catalog, random_layout, render_shelf
 
 
 @pytest.fixture(scope="module")

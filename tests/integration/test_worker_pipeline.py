@@ -117,8 +117,8 @@ def _shelf_jpeg(seed: int = 3) -> bytes:
     import cv2
     import numpy as np
 
-    from shelfai.vision.packart import random_catalog
-    from shelfai.vision.synthetic import RenderOptions, random_layout, render_shelf
+    from shelfai.vision.offline.packart import random_catalog
+    from shelfai.vision.offline.synthetic import RenderOptions, random_layout, render_shelf
 
     rng = np.random.default_rng(seed)
     catalog = random_catalog(12, 4, rng)
@@ -128,7 +128,7 @@ def _shelf_jpeg(seed: int = 3) -> bytes:
 
 
 def test_an_uploaded_photo_is_analysed_by_a_real_worker(world, api_for, worker):
-    from shelfai.analysis.models import Detection, DetectionRun
+    from shelfai.detection.models import Detection, DetectionRun
 
     client = api_for(world.users["rep"])
     visit = client.post("/api/visits/", {"store": "s1"}, format="json").json()
@@ -154,12 +154,12 @@ def test_an_uploaded_photo_is_analysed_by_a_real_worker(world, api_for, worker):
 
 def test_the_sweeper_recovers_a_photo_whose_task_was_lost(world, api_for, worker, monkeypatch):
     from shelfai.visits.models import Photo
-    from shelfai.visits.tasks import sweep_stale_photos
+    from shelfai.pipeline.tasks import sweep_stale_photos
 
     client = api_for(world.users["rep"])
     visit = client.post("/api/visits/", {"store": "s1"}, format="json").json()
     # The broker "loses" the message: intake stores the photo but nothing reaches the worker.
-    monkeypatch.setattr("shelfai.visits.services.enqueue_analysis", lambda photo_id: None)
+    monkeypatch.setattr("shelfai.pipeline.dispatch.send", lambda stage, photo_ids: True)
     client.post(
         f"/api/visits/{visit['id']}/photos/",
         {"photos": [SimpleUploadedFile("shelf.jpg", _shelf_jpeg(5))], "client_upload_ids": ["lost-1"]},
@@ -176,7 +176,7 @@ def test_the_sweeper_recovers_a_photo_whose_task_was_lost(world, api_for, worker
 @pytest.mark.parametrize("worker_env", [{"ANALYSIS_BATCH_SIZE": "3"}])
 def test_a_gpu_style_worker_detects_a_visits_photos_in_one_batch(world, api_for, worker):
     """As on a CUDA worker: the first task takes the other queued photos along, one detector call for all."""
-    from shelfai.analysis.models import DetectionRun
+    from shelfai.detection.models import DetectionRun
     from shelfai.visits.models import Photo
 
     client = api_for(world.users["rep"])

@@ -16,12 +16,12 @@ from shelfai.visits.authenticity_services import photo_check_authenticity
 
 @pytest.fixture(autouse=True)
 def _no_worker(monkeypatch):
-    monkeypatch.setattr("shelfai.visits.services.enqueue_analysis", lambda photo_id: None)
+    monkeypatch.setattr("shelfai.pipeline.dispatch.send", lambda stage, photo_ids: True)
 
 
 def shelf(seed: int, layout_seed: int = 1) -> np.ndarray:
-    from shelfai.vision.packart import random_catalog
-    from shelfai.vision.synthetic import RenderOptions, random_layout, render_shelf
+    from shelfai.vision.offline.packart import random_catalog
+    from shelfai.vision.offline.synthetic import RenderOptions, random_layout, render_shelf
 
     layout_rng = np.random.default_rng(layout_seed)
     catalog = random_catalog(12, 4, layout_rng)

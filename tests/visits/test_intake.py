@@ -14,7 +14,7 @@ from shelfai.visits.models import Photo, Visit
 @pytest.fixture(autouse=True)
 def _no_worker(monkeypatch):
     # These tests look at intake alone; the pipeline has tests of its own.
-    monkeypatch.setattr("shelfai.visits.services.enqueue_analysis", lambda photo_id: None)
+    monkeypatch.setattr("shelfai.pipeline.dispatch.send", lambda stage, photo_ids: True)
 
 
 def start_visit(client, store="s1", **extra):

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 @pytest.fixture
 def photo(world, api_for, make_jpeg, monkeypatch):
-    monkeypatch.setattr("shelfai.visits.services.enqueue_analysis", lambda photo_id: None)
+    monkeypatch.setattr("shelfai.pipeline.dispatch.send", lambda stage, photo_ids: True)
     client = api_for(world.users["rep"])
     visit = client.post("/api/visits/", {"store": "s1"}, format="json").json()
     body = client.post(

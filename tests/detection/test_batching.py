@@ -24,7 +24,7 @@ def _queued_photos(world, api_for, count: int, monkeypatch) -> list[int]:
 
     client = api_for(world.users["rep"])
     visit_id = client.post("/api/visits/", {"store": "s1"}, format="json").json()["id"]
-    monkeypatch.setattr("shelfai.visits.services.enqueue_analysis", lambda photo_id: None)
+    monkeypatch.setattr("shelfai.pipeline.dispatch.send", lambda stage, photo_ids: True)
     response = client.post(
         f"/api/visits/{visit_id}/photos/",
         {"photos": [SimpleUploadedFile(f"shelf{i}.jpg", _shelf_jpeg(10 + i)) for i in range(count)],
@@ -38,8 +38,8 @@ def _queued_photos(world, api_for, count: int, monkeypatch) -> list[int]:
 
 def test_one_task_analyses_the_queued_photos_together_and_their_own_tasks_skip(world, api_for, settings,
                                                                                monkeypatch):
-    from shelfai.analysis.models import DetectionRun
-    from shelfai.analysis.tasks import analyze_photo
+    from shelfai.detection.models import DetectionRun
+    from shelfai.pipeline.tasks import analyze_photo
     from shelfai.visits.models import Photo
 
     settings.ANALYSIS_BATCH_SIZE = 3
@@ -65,7 +65,7 @@ def test_one_task_analyses_the_queued_photos_together_and_their_own_tasks_skip(w
 
 def test_a_damaged_photo_fails_alone_and_the_rest_of_the_batch_is_analysed(world, api_for, settings,
                                                                              monkeypatch):
-    from shelfai.analysis.tasks import analyze_photo
+    from shelfai.pipeline.tasks import analyze_photo
     from shelfai.visits.models import Photo
 
     settings.ANALYSIS_BATCH_SIZE = 4
@@ -84,8 +84,8 @@ def test_a_damaged_photo_fails_alone_and_the_rest_of_the_batch_is_analysed(world
 
 
 def test_a_cpu_worker_takes_one_photo_per_task(world, api_for, settings, monkeypatch):
-    from shelfai.analysis.services import batch_size
-    from shelfai.analysis.tasks import analyze_photo
+    from shelfai.detection.services import batch_size
+    from shelfai.pipeline.tasks import analyze_photo
     from shelfai.visits.models import Photo
 
     settings.ANALYSIS_BATCH_SIZE = 0  # the default: the detector's device decides

@@ -28,29 +28,6 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
-from shelfai.compliance.imagehash import (  # noqa: F401  (re-exported API)
-    MATCH_DISTANCE,
-    TURNED_PROBE_BITS,
-    VERIFY_SIMILARITY,
-    DuplicateMatch,
-    ImageHashes,
-    compare,
-    decode_fingerprint,
-    encode_fingerprint,
-    from_signed64,
-    hamming,
-    hash_bands,
-    image_hashes,
-    index_entries,
-    nearest_orientation,
-    oriented_hashes,
-    perceptual_hash,
-    query_bands,
-    reverse_query_bands,
-    to_signed64,
-)
-from shelfai.compliance.recapture import recapture_score  # noqa: F401
-
 INFO, WARNING, CRITICAL = "info", "warning", "critical"
 EDITING_SOFTWARE = (
     "photoshop",

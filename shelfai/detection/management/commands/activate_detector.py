@@ -6,9 +6,11 @@ import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
-from shelfai.analysis.management.commands.train_detector import register_model
+from shelfai.detection.management.commands.train_detector import register_model
+from shelfai.pipeline.stages import photos_reanalyse
+from shelfai.vision.detector import DetectorUnavailable, ProductDetector
+from shelfai.visits.models import Photo
 
 
 class Command(BaseCommand):
@@ -22,8 +24,6 @@ class Command(BaseCommand):
                             help="Re-analyse and re-score done photos with it (history is kept).")
 
     def handle(self, *args, weights: Path, name: str, metrics: str, rescore: bool, **options):
-        from shelfai.vision.detector import DetectorUnavailable, ProductDetector
-
         try:
             ProductDetector.load(weights, device="cpu")  # refuse weights that would fail every photo
         except DetectorUnavailable as exc:
@@ -35,11 +35,5 @@ class Command(BaseCommand):
         model = register_model(weights, name=name or weights.stem, metrics=parsed, trained_on="", activate=True)
         self.stdout.write(self.style.SUCCESS(f"Active detector: {model} (id {model.pk})."))
         if rescore:
-            from shelfai.visits.models import Photo
-            from shelfai.visits.services import enqueue_analysis
-
-            photos = list(Photo.objects.filter(status=Photo.Status.DONE).values_list("pk", flat=True))
-            Photo.objects.filter(pk__in=photos).update(status=Photo.Status.QUEUED, queued_at=timezone.now())
-            for pk in photos:
-                enqueue_analysis(pk)
-            self.stdout.write(f"Re-queued {len(photos)} photos for analysis with the new model.")
+            count = photos_reanalyse(Photo.objects.filter(status=Photo.Status.DONE))
+            self.stdout.write(f"Re-queued {count} photos for analysis with the new model.")

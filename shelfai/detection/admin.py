@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from shelfai.analysis.models import DetectorModel
+from shelfai.detection.models import DetectorModel
 
 
 @admin.register(DetectorModel)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from django.core.management import CommandError, call_command
 
-from shelfai.analysis.models import Detection, DetectionRun
+from shelfai.detection.models import Detection, DetectionRun
 from shelfai.visits import services
 
 
 @pytest.fixture
 def analysed_photo(world, make_jpeg, monkeypatch):
-    monkeypatch.setattr("shelfai.visits.services.enqueue_analysis", lambda photo_id: None)
+    monkeypatch.setattr("shelfai.pipeline.dispatch.send", lambda stage, photo_ids: True)
     visit, _ = services.visit_start(rep=world.users["rep"], store=world.store)
     upload = services.validate_upload(client_upload_id="a", data=make_jpeg(400, 200))
     photo, _ = services.photos_accept(visit=visit, user=world.users["rep"], uploads=[upload])[0]
