@@ -25,7 +25,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from shelfai.vision.detector import DetectorSettings, ProductDetector  # noqa: E402
-from shelfai.vision.training import evaluate, list_images  # noqa: E402
+from shelfai.vision.offline.training import evaluate, list_images  # noqa: E402
 
 DEFAULT_WEIGHTS = REPO / "shelfai" / "vision" / "weights" / "shelf-detector.pt"
 

@@ -28,7 +28,7 @@ sys.path.insert(0, str(REPO))
 
 from bench.detector_accuracy import DEFAULT_WEIGHTS, _iou_matrix, _truth, shared_data  # noqa: E402
 from shelfai.vision.detector import DetectorSettings, ProductDetector, letterbox, network_input  # noqa: E402
-from shelfai.vision.training import list_images  # noqa: E402
+from shelfai.vision.offline.training import list_images  # noqa: E402
 
 
 def true_positives(validator, pred: np.ndarray, truth: np.ndarray) -> np.ndarray:

@@ -22,8 +22,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from shelfai.vision.offline.synthetic import random_catalog, random_layout, render_shelf  # noqa: E402
 from shelfai.vision.quality import assess_quality  # noqa: E402
-from shelfai.vision.synthetic import random_catalog, random_layout, render_shelf  # noqa: E402
 
 
 def shared_data() -> Path:

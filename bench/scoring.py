@@ -24,13 +24,13 @@ sys.path.insert(0, str(ROOT))
 
 from shelfai.compliance.observations import PhotoObservation  # noqa: E402
 from shelfai.compliance.scoring import (  # noqa: E402
-    CatalogEntry,
     ExpectedItem,
     PlanogramSpec,
     ShelfSpec,
     score_photo,
     score_visit,
 )
+from shelfai.compliance.types import CatalogEntry  # noqa: E402
 from shelfai.vision.types import UNKNOWN_SKU, Box, Facing, Gap, ShelfRow  # noqa: E402
 
 BAYS, SHELVES, BLOCKS, FACINGS = 10, 6, 5, 5

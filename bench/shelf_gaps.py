@@ -25,8 +25,9 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from shelfai.vision.rows import assign_rows, find_gaps  # noqa: E402
-from shelfai.vision.synthetic import RenderOptions, random_catalog, random_layout, render_shelf  # noqa: E402
+from shelfai.vision.gaps import find_gaps  # noqa: E402
+from shelfai.vision.offline.synthetic import RenderOptions, random_catalog, random_layout, render_shelf  # noqa: E402
+from shelfai.vision.rows import assign_rows  # noqa: E402
 
 DEFAULT_WEIGHTS = REPO / "shelfai" / "vision" / "weights" / "shelf-detector.pt"
 

@@ -32,14 +32,14 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from shelfai.vision.sku import SkuCatalog  # noqa: E402
-from shelfai.vision.synthetic import (  # noqa: E402
+from shelfai.vision.offline.synthetic import (  # noqa: E402
     Distractors,
     RenderOptions,
     random_catalog,
     random_layout,
     render_shelf,
 )
+from shelfai.vision.sku import SkuCatalog  # noqa: E402
 from shelfai.vision.types import UNKNOWN_SKU, Box  # noqa: E402
 
 

@@ -42,7 +42,7 @@ def phone_photo() -> tuple[bytes, str]:
         image = cv2.imread(str(source))
         origin = f"{source.name} upscaled"
     else:
-        from shelfai.vision.synthetic import RenderOptions, random_catalog, random_layout, render_shelf
+        from shelfai.vision.offline.synthetic import RenderOptions, random_catalog, random_layout, render_shelf
 
         rng = np.random.default_rng(0)
         catalog = random_catalog(12, 4, rng)
@@ -62,8 +62,8 @@ def phone_photo() -> tuple[bytes, str]:
 
 
 def sku_catalog(n_skus: int = 40):
+    from shelfai.vision.offline.synthetic import random_catalog
     from shelfai.vision.sku import SkuCatalog
-    from shelfai.vision.synthetic import random_catalog
 
     synthetic = random_catalog(n_skus, 10, np.random.default_rng(1))
     return SkuCatalog.build(synthetic.references)

@@ -10,13 +10,10 @@ import math
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from shelfai.compliance.alignment import check_order
 from shelfai.compliance.observations import VisitView
-
-if TYPE_CHECKING:
-    from shelfai.compliance.scoring import BrandShare, CatalogEntry, ScoringWeights
+from shelfai.compliance.types import BrandShare, CatalogEntry, ScoringWeights
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,8 +258,6 @@ def share_deductions(
     Only recognised facings of SKUs whose brand is known count. A pack width missing from the
     catalog is taken as the catalog's median width, so one missing value cannot hide a brand.
     """
-    from shelfai.compliance.scoring import BrandShare
-
     fallback = median_width(plan.catalog)
     facings, width, widths_by_brand = Counter(), Counter(), {}
     for sku, n in view.total_by_sku().items():

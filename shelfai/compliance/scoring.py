@@ -1,7 +1,7 @@
 """Planogram compliance of a photo or a visit: a 0-100 score where every lost point is explained.
 
 The score starts at 100 and loses points in seven categories, each capped at its weight in
-``ScoringWeights`` (defaults add up to 100)::
+``shelfai.compliance.types.ScoringWeights`` (defaults add up to 100)::
 
     presence          30  a planned SKU is not on the shelf at all
     facings           20  a planned SKU has fewer facings than planned (a missing SKU loses these too)
@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 from shelfai.compliance.observations import PhotoObservation, VisitView, visit_view
 from shelfai.compliance.rules import (
@@ -42,6 +42,7 @@ from shelfai.compliance.rules import (
     share_deductions,
     sku_deductions,
 )
+from shelfai.compliance.types import BrandShare, CatalogEntry, ScoringWeights
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,52 +67,6 @@ class PlanogramSpec:
     own_brands: frozenset[str] = frozenset()
 
 
-class CatalogEntry(NamedTuple):
-    name: str
-    brand: str
-    width_mm: float | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ScoringWeights:
-    """Points per category (must add up to 100) and the recognition threshold. See the module doc."""
-
-    presence: float = 30.0
-    facings: float = 20.0
-    shelf_level: float = 15.0
-    order: float = 10.0
-    not_in_planogram: float = 10.0
-    gaps: float = 10.0
-    share_of_shelf: float = 5.0
-    min_sku_confidence: float = 0.5  # below this a facing counts as unknown
-    share_basis: str = "width"  # "width" (facings x pack width) or "facings": what brand targets mean
-
-    def __post_init__(self) -> None:
-        points = self.category_points()
-        if any(v < 0 for v in points.values()):
-            raise ValueError(f"Scoring weights cannot be negative: {points}")
-        if abs(sum(points.values()) - 100) > 1e-6:
-            raise ValueError(
-                f"Scoring weights must add up to 100 points; these add up to {sum(points.values()):g}. "
-                "Scale them so the score stays on a 0-100 scale."
-            )
-        if self.share_basis not in ("width", "facings"):
-            raise ValueError(f"share_basis must be 'width' or 'facings', not {self.share_basis!r}")
-        if not 0 <= self.min_sku_confidence <= 1:
-            raise ValueError("min_sku_confidence is a probability between 0 and 1")
-
-    def category_points(self) -> dict[str, float]:
-        return {
-            "presence": self.presence,
-            "facings": self.facings,
-            "shelf_level": self.shelf_level,
-            "order": self.order,
-            "not_in_planogram": self.not_in_planogram,
-            "gaps": self.gaps,
-            "share_of_shelf": self.share_of_shelf,
-        }
-
-
 @dataclass(slots=True)
 class SkuLine:
     """Planned against seen, for one SKU (planned or found)."""
@@ -125,17 +80,6 @@ class SkuLine:
     observed_levels: dict[int, int]  # level -> facings
     status: str  # ok, short, missing, wrong_shelf, not_in_planogram, not_assessed
     unrecognised_nearby: int = 0  # unrecognised facings next to its block: maybe more of it
-
-
-@dataclass(slots=True)
-class BrandShare:
-    brand: str
-    is_own: bool
-    facings: int
-    facings_share: float
-    width_mm: float
-    width_share: float
-    target: float | None
 
 
 @dataclass(slots=True)

@@ -19,8 +19,9 @@ from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from shelfai.pil_safety import pillow_open
 from shelfai.vision.detector import ProductDetector
-from shelfai.vision.rows import assign_rows, bay_uprights, find_gaps
-from shelfai.vision.types import UNKNOWN_SKU, Box, Facing, PhotoAnalysis, QualityVerdict
+from shelfai.vision.gaps import find_gaps
+from shelfai.vision.rows import assign_rows, bay_uprights
+from shelfai.vision.types import UNKNOWN_SKU, Box, Facing, ImageRejected, PhotoAnalysis, QualityVerdict
 
 # 64 MP: every phone camera's default output (12-50 MP) fits; a 40000 x 40000 "PNG bomb" (1.6 GP, which
 # would need ~5 GB of RAM once decoded) does not. Checked from the header, before any pixel is decoded.
@@ -29,14 +30,6 @@ ACCEPTED_FORMATS = {"JPEG": "JPEG", "MPO": "JPEG", "PNG": "PNG", "WEBP": "WebP",
                     "AVIF": "AVIF"}
 
 _heif_registered = False
-
-
-class ImageRejected(ValueError):
-    """The upload is not a photo we can analyse. ``reason`` is a short code, the message a sentence."""
-
-    def __init__(self, reason: str, message: str):
-        super().__init__(message)
-        self.reason = reason
 
 
 def _register_heif() -> None:
@@ -65,25 +58,25 @@ def load_oriented_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS, *, ma
     to the returned, smaller image. Other formats are always decoded at full size.
     """
     if not data:
-        raise ImageRejected("empty", "The file is empty (0 bytes). Take or choose the photo again.")
+        raise ImageRejected("The file is empty (0 bytes). Take or choose the photo again.", reason="empty")
     _register_heif()
     try:
         with pillow_open(io.BytesIO(data)) as image:
             kind = ACCEPTED_FORMATS.get(image.format or "")
             if kind is None:
                 raise ImageRejected(
-                    "unsupported_type",
                     f"{image.format or 'This'} images are not accepted. Send a JPEG, PNG, WebP or HEIC photo.",
+                    reason="unsupported_type",
                 )
             width, height = image.size
             if width * height > max_pixels:
                 raise ImageRejected(
-                    "too_many_pixels",
                     f"The image is {width} x {height} pixels ({width * height / 1e6:.0f} MP); the limit is "
                     f"{max_pixels / 1e6:.0f} MP. Send the camera's normal photo, not a stitched or upscaled one.",
+                    reason="too_many_pixels",
                 )
             if ImageFile.LOAD_TRUNCATED_IMAGES:  # someone relaxed Pillow globally; uploads stay strict
-                raise ImageRejected("config", "Pillow is set to accept truncated images; refusing to guess.")
+                raise ImageRejected("Pillow is set to accept truncated images; refusing to guess.", reason="config")
             if max_side and kind == "JPEG" and max(width, height) > max_side:
                 shrink = max_side / max(width, height)
                 image.draft("RGB", (int(np.ceil(width * shrink)), int(np.ceil(height * shrink))))
@@ -96,17 +89,17 @@ def load_oriented_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS, *, ma
         raise
     except Image.DecompressionBombError as exc:
         raise ImageRejected(  # Pillow's own guard fired first (over ~179 MP), before ours could
-            "too_many_pixels",
             f"The image has far too many pixels to decode safely; the limit is {max_pixels / 1e6:.0f} MP. "
             "Send the camera's normal photo, not a stitched or upscaled one.",
+            reason="too_many_pixels",
         ) from exc
     except (UnidentifiedImageError, ImportError) as exc:
         raise ImageRejected(
-            "not_an_image", "The file is not an image we can read. Send a JPEG, PNG, WebP or HEIC photo."
+            "The file is not an image we can read. Send a JPEG, PNG, WebP or HEIC photo.", reason="not_an_image"
         ) from exc
     except (OSError, SyntaxError, ValueError) as exc:  # Pillow's ways of saying "broken file"
         raise ImageRejected(
-            "truncated", f"The image file is damaged or incomplete ({exc}). Upload the photo again."
+            f"The image file is damaged or incomplete ({exc}). Upload the photo again.", reason="truncated"
         ) from exc
     return pixels
 

@@ -1,7 +1,7 @@
 """Plain data exchanged by the vision code and its callers.
 
 Coordinates are pixels in the *oriented* image (EXIF orientation applied), origin top-left.
-Nothing here imports Django: the ORM glue in ``shelfai.analysis`` converts these to rows.
+Nothing here imports Django: the ORM glue in ``shelfai.detection`` converts these to rows.
 """
 
 from __future__ import annotations
@@ -9,6 +9,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 UNKNOWN_SKU = "unknown"
+
+
+class ImageRejected(ValueError):
+    """The upload is not a photo we can analyse.
+
+    ``str()`` is the sentence shown to the user as is; ``reason`` is a short code ("empty",
+    "truncated", ...) for logs and callers that branch on the kind of refusal. One class for the intake
+    check (``shelfai.visits.imaging``) and the decode (``shelfai.vision.pipeline``), so a caller catches
+    both the same way.
+    """
+
+    def __init__(self, message: str, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ import pillow_heif
 from PIL import ExifTags, Image, UnidentifiedImageError
 
 from shelfai.pil_safety import restore_pil_open
+from shelfai.vision.types import ImageRejected
 
 pillow_heif.register_heif_opener()
 
@@ -24,10 +25,6 @@ FORMATS = {
     "WEBP": ("image/webp", "webp"),
     "HEIF": ("image/heic", "heic"),
 }
-
-
-class ImageRejected(ValueError):
-    """The upload is not a photo we can analyse. The message is shown to the user as is."""
 
 
 @dataclass(frozen=True)
@@ -48,11 +45,12 @@ class ImageFacts:
 def inspect_image(data: bytes, *, max_pixels: int, max_bytes: int) -> ImageFacts:
     restore_pil_open()
     if not data:
-        raise ImageRejected("The file is empty (0 bytes). Take the photo again and re-send it.")
+        raise ImageRejected("The file is empty (0 bytes). Take the photo again and re-send it.", reason="empty")
     if len(data) > max_bytes:
         raise ImageRejected(
             f"The file is {len(data) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB. "
-            "Send the photo at normal camera quality."
+            "Send the photo at normal camera quality.",
+            reason="too_large",
         )
     try:
         with warnings.catch_warnings():
@@ -62,14 +60,21 @@ def inspect_image(data: bytes, *, max_pixels: int, max_bytes: int) -> ImageFacts
             fmt = image.format
             width, height = image.size
     except (UnidentifiedImageError, OSError, SyntaxError):
-        raise ImageRejected("The file is not a photo we can read. Send a JPEG, PNG, WebP or HEIC photo.") from None
+        raise ImageRejected(
+            "The file is not a photo we can read. Send a JPEG, PNG, WebP or HEIC photo.", reason="not_an_image"
+        ) from None
     except Image.DecompressionBombError:
-        raise ImageRejected("The image has far too many pixels to be a phone photo.") from None
+        raise ImageRejected(
+            "The image has far too many pixels to be a phone photo.", reason="too_many_pixels"
+        ) from None
     if fmt not in FORMATS:
-        raise ImageRejected(f"{fmt} images are not supported. Send a JPEG, PNG, WebP or HEIC photo.")
+        raise ImageRejected(
+            f"{fmt} images are not supported. Send a JPEG, PNG, WebP or HEIC photo.", reason="unsupported_type"
+        )
     if width * height > max_pixels:
         raise ImageRejected(
-            f"The image is {width}×{height} pixels, more than the {max_pixels / 1e6:.0f} megapixels allowed."
+            f"The image is {width}×{height} pixels, more than the {max_pixels / 1e6:.0f} megapixels allowed.",
+            reason="too_many_pixels",
         )
     _check_complete(data, image, fmt)
     content_type, ext = FORMATS[fmt]
@@ -94,7 +99,8 @@ def inspect_image(data: bytes, *, max_pixels: int, max_bytes: int) -> ImageFacts
 
 def _check_complete(data: bytes, image: Image.Image, fmt: str) -> None:
     """Refuse files cut short in transit, which would otherwise fail later in the worker."""
-    truncated = ImageRejected("The photo arrived incomplete (the file is cut short). Upload it again.")
+    truncated = ImageRejected("The photo arrived incomplete (the file is cut short). Upload it again.",
+                              reason="truncated")
     if fmt == "JPEG":
         # A complete JPEG ends with the EOI marker; phones may pad a few bytes after it.
         if b"\xff\xd9" not in data[-1024:]:

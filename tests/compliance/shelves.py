@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from shelfai.compliance.observations import PhotoObservation
-from shelfai.compliance.scoring import CatalogEntry, ExpectedItem, PlanogramSpec, ShelfSpec
+from shelfai.compliance.scoring import ExpectedItem, PlanogramSpec, ShelfSpec
+from shelfai.compliance.types import CatalogEntry
 from shelfai.vision.types import UNKNOWN_SKU, Box, Facing, Gap, ShelfRow
 
 CATALOG = {

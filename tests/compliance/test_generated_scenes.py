@@ -11,7 +11,7 @@ import pytest
 
 from shelfai.compliance.observations import PhotoObservation
 from shelfai.compliance.scoring import score_photo
-from shelfai.vision.synthetic import RenderOptions, ShelfLayout, random_catalog, render_shelf
+from shelfai.vision.offline.synthetic import RenderOptions, ShelfLayout, random_catalog, render_shelf
 from tests.compliance.shelves import CATALOG, PLAN_ROWS, planogram
 
 

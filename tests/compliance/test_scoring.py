@@ -9,7 +9,8 @@ import json
 
 import pytest
 
-from shelfai.compliance.scoring import ScoringWeights, score_photo, score_visit
+from shelfai.compliance.scoring import score_photo, score_visit
+from shelfai.compliance.types import ScoringWeights
 from shelfai.vision.types import UNKNOWN_SKU
 from tests.compliance.shelves import CATALOG, PLAN_ROWS, planogram, shelf_photo
 

@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from shelfai.compliance.scoring import ScoringWeights, score_photo
+from shelfai.compliance.scoring import score_photo
+from shelfai.compliance.types import ScoringWeights
 from tests.compliance.shelves import CATALOG, PLAN_ROWS, planogram, shelf_photo
 
 # PLAN_ROWS: Gold 4 x 120 mm + 2 x 90 mm; Rival 2 x 100 + 2 x 100 + 2 x 80; Silver 3 x 80 + 3 x 110.

@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 
 from shelfai.vision import pipeline
-from shelfai.vision.pipeline import ImageRejected, analyze_image, load_oriented_image
-from shelfai.vision.types import UNKNOWN_SKU, QualityVerdict
+from shelfai.vision.pipeline import analyze_image, load_oriented_image
+from shelfai.vision.types import UNKNOWN_SKU, ImageRejected, QualityVerdict
 
 
 def _jpeg(image: Image.Image, **kwargs) -> bytes:
@@ -140,7 +140,7 @@ class _FakeCatalog:
 
 @pytest.fixture
 def scene():
-    from shelfai.vision.synthetic import RenderOptions, ShelfLayout, random_catalog, render_shelf
+    from shelfai.vision.offline.synthetic import RenderOptions, ShelfLayout, random_catalog, render_shelf
 
     rng = np.random.default_rng(3)
     catalog = random_catalog(6, 2, rng)

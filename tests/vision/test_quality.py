@@ -6,8 +6,8 @@ import cv2
 import numpy as np
 import pytest
 
+from shelfai.vision.offline.synthetic import RenderOptions, random_catalog, random_layout, render_shelf
 from shelfai.vision.quality import assess_quality
-from shelfai.vision.synthetic import RenderOptions, random_catalog, random_layout, render_shelf
 from shelfai.vision.types import Box
 
 

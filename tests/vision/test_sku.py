@@ -8,9 +8,9 @@ import pickle
 import numpy as np
 import pytest
 
-from shelfai.vision.packart import reference_shot
+from shelfai.vision.offline.packart import reference_shot
+from shelfai.vision.offline.synthetic import Distractors, RenderOptions, random_catalog, random_layout, render_shelf
 from shelfai.vision.sku import SkuCatalog, trim_background
-from shelfai.vision.synthetic import Distractors, RenderOptions, random_catalog, random_layout, render_shelf
 from shelfai.vision.types import UNKNOWN_SKU, Box
 
 PHOTO = RenderOptions(

@@ -6,8 +6,8 @@ import cv2
 import numpy as np
 import pytest
 
-from shelfai.vision.packart import make_pack_art, pack_size_for
-from shelfai.vision.synthetic import (
+from shelfai.vision.offline.packart import make_pack_art, pack_size_for
+from shelfai.vision.offline.synthetic import (
     Distractors,
     RenderOptions,
     ShelfLayout,

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from shelfai.vision.training import (
+from shelfai.vision.offline.training import (
     TrainingError,
     _load_checkpoint,
     average_weights,
@@ -30,7 +30,7 @@ TINY = {"model_cfg": "yolo11n.yaml", "imgsz": 160, "batch": 4, "workers": 0}
 
 
 def write_scenes(root: Path, count: int, split: str, seed: int) -> None:
-    from shelfai.vision.synthetic import RenderOptions, random_catalog, random_layout, render_shelf
+    from shelfai.vision.offline.synthetic import RenderOptions, random_catalog, random_layout, render_shelf
 
     rng = np.random.default_rng(seed)
     catalog = random_catalog(6, 2, rng)
@@ -192,8 +192,8 @@ def test_tiles_keep_the_boxes_they_contain():
 
 @pytest.mark.django_db
 def test_registering_weights_makes_exactly_one_model_active(tiny_weights, tmp_path):
-    from shelfai.analysis.management.commands.train_detector import register_model
-    from shelfai.analysis.models import DetectorModel
+    from shelfai.detection.management.commands.train_detector import register_model
+    from shelfai.detection.models import DetectorModel
 
     other = tmp_path / "other.pt"
     other.write_bytes(tiny_weights.read_bytes() + b"\0")  # different hash, same model

@@ -120,7 +120,7 @@ class Command(BaseCommand):
 
     def _catalog(self, rng: np.random.Generator) -> list:
         from shelfai.stores.models import Brand, Category, Product, ProductImage
-        from shelfai.vision.packart import make_pack_art, pack_size_for, reference_shot
+        from shelfai.vision.offline.packart import make_pack_art, pack_size_for, reference_shot
 
         products = []
         for brand_name, own, target, category_name, variants in BRANDS:
@@ -214,6 +214,6 @@ class Command(BaseCommand):
 
 
 def _flavour(brand: str, variant: int) -> str:
-    from shelfai.vision.packart import flavour_name
+    from shelfai.vision.offline.packart import flavour_name
 
     return flavour_name(brand, variant).title()

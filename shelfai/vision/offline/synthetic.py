@@ -14,7 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from shelfai.vision.packart import SyntheticCatalog, random_catalog
+from shelfai.vision.offline.packart import SyntheticCatalog, random_catalog
 from shelfai.vision.types import UNKNOWN_SKU, Box, Facing, Gap, ShelfRow
 
 __all__ = [
