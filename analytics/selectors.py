@@ -25,6 +25,7 @@ from analytics.filters import Filters
 from analytics.models import BrandDay, SkuDay, StoreDay
 from shelfai.claims.models import PlacementCheck
 from shelfai.compliance.models import ComplianceResult, SkuObservation
+from shelfai.detection.models import DetectionRun
 from shelfai.stores.models import Brand, Product
 from shelfai.visits.models import Photo, Visit
 
@@ -347,8 +348,6 @@ def visit_observations(visit: Visit) -> QuerySet[SkuObservation]:
 
 def photo_detections(photo: Photo) -> tuple[object | None, list[dict]]:
     """The current detection run of ``photo`` and its boxes, labelled for the overlay."""
-    from shelfai.detection.models import DetectionRun
-
     run = DetectionRun.objects.filter(photo=photo, is_current=True).order_by("-created_at").first()
     if run is None:
         return None, []

@@ -25,6 +25,7 @@ from forecasting.plan_services import (
 from forecasting.reports import forecast_report
 from forecasting.runs import ALL_LEVELS, forecast_run_create
 from forecasting.services import sales_import
+from forecasting.tasks import run_forecast
 from shelfai.claims.models import Campaign
 from shelfai.stores.models import Product, Region, Store
 
@@ -125,6 +126,7 @@ class ForecastRunCreateView(PlanningView):
                 store_ids=_ids(Store, "code", values.get("stores")),
                 product_ids=_ids(Product, "sku", values.get("skus")),
                 levels=tuple(sorted(values.get("levels") or ALL_LEVELS)),
+                dispatch=run_forecast.delay,
             )
         return Response(RunOutput(run).data, status=status.HTTP_202_ACCEPTED)
 

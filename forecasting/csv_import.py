@@ -1,8 +1,10 @@
 """Parse and validate a sales CSV. Pure: bytes in, rows and line-numbered problems out; no database.
 
 The rules a planner can rely on:
-- The file must be UTF-8 (a BOM is fine). Anything else is refused with a note on how to re-save it,
-  because guessing an encoding silently corrupts store names and codes.
+- Decoding, delimiters and dates follow ``shelfai.csvfiles``, shared with the claims import: UTF-8 (a BOM
+  is fine), UTF-16 with a BOM, or GB18030 from Chinese Excel; anything else is refused with a note on how
+  to re-save it, because guessing an encoding silently corrupts store names and codes. Comma, semicolon
+  or tab separated.
 - Columns ``date``, ``store``, ``sku``, ``units`` are required; ``price``, ``promo`` (0/1), ``display``
   (0..1, the share of the period a display was up) and ``revenue`` are optional. Header case and spaces
   do not matter; unknown columns are ignored.
@@ -14,24 +16,29 @@ The rules a planner can rely on:
 
 from __future__ import annotations
 
-import csv
-import io
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
+
+from shelfai.csvfiles import (
+    DATE_FORMATS,  # noqa: F401  still importable from here, as before the rules moved to shelfai.csvfiles
+    DELIMITER_NAMES,
+    FORMAT_LABELS,
+    CsvFileError,
+    DateValueError,
+    EncodingError,
+    choose_date_format,
+    date_parser,
+    decode,  # noqa: F401  as above
+    read_table,
+)
 
 REQUIRED_COLUMNS = ("date", "store", "sku", "units")
 OPTIONAL_COLUMNS = ("price", "promo", "display", "revenue")
-DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%m/%d/%Y", "%Y/%m/%d")
-FORMAT_LABELS = {
-    "%Y-%m-%d": "YYYY-MM-DD",
-    "%d.%m.%Y": "DD.MM.YYYY",
-    "%d/%m/%Y": "DD/MM/YYYY",
-    "%m/%d/%Y": "MM/DD/YYYY",
-    "%Y/%m/%d": "YYYY/MM/DD",
-}
+# Both the command (--encoding) and the upload API (encoding field) can read other encodings.
+ENCODING_HINT = "Or pass the file's encoding explicitly (import_sales --encoding, or the API's encoding field)."
 MAX_REPORTED_ERRORS = 200
 DATE_SAMPLE = 5000  # lines read to settle the file's date format
 _TRUE = {"1", "true", "yes", "y"}
@@ -76,24 +83,6 @@ class ParsedSales:
         return "\n".join(lines)
 
 
-def decode(raw: bytes) -> str:
-    """UTF-8 text of the file, or ValueError explaining which encoding it looks like and what to do."""
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ValueError(
-            "The file is UTF-16 encoded. Save it as 'CSV UTF-8 (comma delimited)' and import it again."
-        )
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        byte = raw[exc.start : exc.start + 1].hex()
-        raise ValueError(
-            f"The file is not UTF-8: line {line} has byte 0x{byte}, typical of Windows-1252/Latin-1 exports. "
-            "Save it as 'CSV UTF-8 (comma delimited)' (or convert it with `iconv -f cp1252 -t utf-8`) "
-            "and import it again, or pass the file's encoding explicitly."
-        ) from None
-
-
 # What the database columns hold (units numeric(12,3), price numeric(10,2), revenue numeric(14,2)).
 LIMITS = {"units": Decimal("1e9"), "price": Decimal("1e8"), "revenue": Decimal("1e12")}
 
@@ -118,43 +107,6 @@ def _number(text: str, name: str, line: int, result: ParsedSales) -> Decimal | N
         )
         return None
     return value
-
-
-def choose_date_format(values: list[str]) -> tuple[str | None, str | None]:
-    """The file's date format, or an error when dates are ambiguous (day and month both <= 12 everywhere)."""
-    distinct = set(values)
-    counts = {fmt: sum(1 for text in distinct if _parses(text, fmt)) for fmt in DATE_FORMATS}
-    best = max(counts.values(), default=0)
-    if best == 0:
-        return None, None
-    winners = [fmt for fmt in DATE_FORMATS if counts[fmt] == best]
-    if {"%d/%m/%Y", "%m/%d/%Y"} <= set(winners):
-        return None, "dates like 03/04/2024 could be day/month or month/day; write them as YYYY-MM-DD."
-    return winners[0], None
-
-
-def _parses(text: str, fmt: str) -> bool:
-    try:
-        datetime.strptime(text, fmt)
-    except ValueError:
-        return False
-    return True
-
-
-def _date_parser(fmt: str) -> Callable[[str], date]:
-    cache: dict[str, date] = {}
-
-    def parse(text: str) -> date:
-        value = cache.get(text)
-        if value is None:
-            if fmt == "%Y-%m-%d" and len(text) == 10:
-                value = date.fromisoformat(text)
-            else:
-                value = datetime.strptime(text, fmt).date()
-            cache[text] = value
-        return value
-
-    return parse
 
 
 def _flag(text: str, line: int, result: ParsedSales) -> bool | None:
@@ -185,16 +137,20 @@ def parse_sales_csv(raw: bytes | str) -> ParsedSales:
     """Validate every line; ``rows`` is only meaningful when ``ok``."""
     result = ParsedSales()
     try:
-        text = decode(raw) if isinstance(raw, bytes) else raw
-    except ValueError as exc:
+        _parse(raw, result)
+    except EncodingError as exc:
+        result.add_error(f"{exc} {ENCODING_HINT}")
+    except CsvFileError as exc:
         result.add_error(str(exc))
-        return result
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, None)
-    if not header or not any(cell.strip() for cell in header):
+    return result
+
+
+def _parse(raw: bytes | str, result: ParsedSales) -> None:
+    table = read_table(raw)
+    columns = table.header
+    if not columns:
         result.add_error("line 1: the file is empty; expected a header line with date,store,sku,units.")
-        return result
-    columns = [cell.strip().lower() for cell in header]
+        return
     result.columns = tuple(c for c in columns if c in REQUIRED_COLUMNS + OPTIONAL_COLUMNS)
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
@@ -202,24 +158,23 @@ def parse_sales_csv(raw: bytes | str) -> ParsedSales:
             f"line 1: missing column(s) {', '.join(missing)}; found {', '.join(columns)}. "
             f"Required: {', '.join(REQUIRED_COLUMNS)}; optional: {', '.join(OPTIONAL_COLUMNS)}."
         )
-        return result
+        return
     index = {name: columns.index(name) for name in result.columns}
     # Stream the lines: only the first few thousand are held to settle the date format.
-    records = ((reader.line_num, cells) for cells in reader if any(cell.strip() for cell in cells))
-    head = list(itertools.islice(records, DATE_SAMPLE))
+    head = list(itertools.islice(table.rows, DATE_SAMPLE))
     if not head:
         result.add_error("The file has a header but no data lines.")
-        return result
+        return
     fmt, problem = choose_date_format([_cell(cells, index["date"]) for _, cells in head])
     if problem:
         result.add_error(problem)
-        return result
+        return
     if fmt is None:
         result.add_error(f"line {head[0][0]}: no recognisable dates; write them as YYYY-MM-DD.")
-        return result
+        return
     result.date_format = FORMAT_LABELS[fmt]
-    _parse_records(itertools.chain(head, records), index, _date_parser(fmt), result)
-    return result
+    separator = DELIMITER_NAMES[table.delimiter]
+    _parse_records(itertools.chain(head, table.rows), index, date_parser(fmt), separator, result)
 
 
 def _cell(cells: list[str], position: int | None) -> str:
@@ -232,13 +187,19 @@ def _values(row: SalesRow) -> tuple:
     return (row.units, row.price, row.promo, row.display, row.revenue)
 
 
-def _parse_records(records, index: dict[str, int], parse_date, result: ParsedSales) -> None:
+def _parse_records(
+    records: Iterable[tuple[int, list[str]]],
+    index: dict[str, int],
+    parse_date: Callable[[str], date],
+    separator: str,
+    result: ParsedSales,
+) -> None:
     seen: dict[tuple[date, str, str], int] = {}  # key -> position in result.rows
     needed = max(index[name] for name in REQUIRED_COLUMNS) + 1
     for line, cells in records:
         if len(cells) < needed:
             result.add_error(
-                f"line {line}: has {len(cells)} fields, fewer than the header; is a comma missing?"
+                f"line {line}: has {len(cells)} fields, fewer than the header; is a {separator} missing?"
             )
             continue
         row = _parse_line(line, cells, index, parse_date, result)
@@ -263,11 +224,8 @@ def _parse_line(line: int, cells: list[str], index: dict[str, int], parse_date, 
     date_text = _cell(cells, index["date"])
     try:
         day = parse_date(date_text)
-    except ValueError:
-        result.add_error(
-            f"line {line}: date {date_text!r} is not in the file's format ({result.date_format}); "
-            "use one date format for the whole file."
-        )
+    except DateValueError as exc:
+        result.add_error(f"line {line}: date {exc}")
         day = None
     store, sku = _cell(cells, index["store"]), _cell(cells, index["sku"])
     if not store:

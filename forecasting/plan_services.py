@@ -10,7 +10,7 @@ import numpy as np
 from forecasting import planning, selectors
 from forecasting.models import ForecastRun, InventoryPlan, Level, SeriesFit
 from forecasting.planning import EffectEstimate, SeriesScenario, UpliftResult
-from forecasting.signals import PROMOTION_KINDS, VERDICT_SCORE
+from forecasting.regressors import PROMOTION_KINDS, VERDICT_SCORE
 from shelfai.claims.models import Campaign, PlacementCheck
 
 THOUSANDTH = Decimal("0.001")

@@ -106,9 +106,6 @@ class EffectEstimate:
     coef: float
     se: float
 
-    def multiplier(self, z: float = 0.0) -> float:
-        return math.exp(self.coef + z * self.se)
-
 
 @dataclass(frozen=True)
 class UpliftResult:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import numpy as np
@@ -62,10 +63,14 @@ def forecast_run_create(
     product_ids: list[int] | None = None,
     levels: tuple[str, ...] = ALL_LEVELS,
     select: bool = True,
-    enqueue: bool = True,
+    dispatch: Callable[[int], object] | None,
     exclusive: bool = False,
 ) -> ForecastRun:
-    """Queue a run; with ``enqueue`` the Celery task starts once the transaction commits.
+    """Queue a run; ``dispatch(run_id)`` is called once the transaction commits, None leaves it queued.
+
+    The caller passes the dispatcher (``forecasting.tasks.run_forecast.delay`` to hand it to the workers)
+    so this module never imports the tasks, which import it. It has no default: a forgotten dispatcher
+    would leave runs queued forever, so each caller says whether it sends the run or runs it itself.
 
     With ``exclusive``, raise :class:`RunAlreadyActive` when another run is queued or running. The check
     and the insert hold a lock (PostgreSQL advisory lock; SQLite transactions here take the write lock
@@ -93,13 +98,12 @@ def forecast_run_create(
                 "product_ids": product_ids,
                 "levels": list(levels),
                 "select": select,
-                "country": getattr(settings, "FORECAST_COUNTRY", "US"),
+                "country": settings.FORECAST_COUNTRY,
             },
         )
-        if enqueue:
-            from forecasting.tasks import run_forecast
-
-            transaction.on_commit(lambda: run_forecast.delay(run.pk))
+        if dispatch is not None:
+            # After commit, so the worker finds the row.
+            transaction.on_commit(lambda: dispatch(run.pk))
         return run
 
 

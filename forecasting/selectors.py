@@ -11,15 +11,11 @@ import pandas as pd
 from django.conf import settings
 from django.db.models import Max, Min
 
-from forecasting import signals
+from forecasting import regressors
 from forecasting.model import daily_to_weekly, regularize
 from forecasting.models import ForecastPoint, ForecastRun, Level, SalesRecord, SeriesFit
 
 Key = tuple[int, int]  # (store_id, product_id)
-
-
-def oos_carry_days() -> int:
-    return int(getattr(settings, "FORECAST_OOS_CARRY_DAYS", signals.DEFAULT_OOS_CARRY_DAYS))
 
 
 def sales_span(*, store_ids: Iterable[int] | None = None, product_ids: Iterable[int] | None = None):
@@ -79,14 +75,18 @@ def daily_histories(keys: list[Key], *, as_of: date | None = None) -> SeriesData
     frame["ds"] = pd.to_datetime(frame["ds"])
     as_of = as_of or frame["ds"].max().date()
     start = frame["ds"].min().date()
-    promotions = signals.promotion_windows(
+    promotions = regressors.promotion_windows(
         store_ids=store_ids, product_ids=product_ids, start=start, end=as_of
     )
-    displays = signals.display_days(
+    displays = regressors.display_days(
         store_ids=store_ids, product_ids=product_ids, start=start, end=as_of, as_of=as_of
     )
-    stockouts = signals.stockout_days(
-        store_ids=store_ids, product_ids=product_ids, start=start, end=as_of, carry_days=oos_carry_days()
+    stockouts = regressors.stockout_days(
+        store_ids=store_ids,
+        product_ids=product_ids,
+        start=start,
+        end=as_of,
+        carry_days=settings.FORECAST_OOS_CARRY_DAYS,
     )
     histories = {}
     for (store_id, product_id), group in frame.groupby(["store_id", "product_id"], sort=True):
@@ -98,7 +98,7 @@ def daily_histories(keys: list[Key], *, as_of: date | None = None) -> SeriesData
         daily = regularize(
             pd.concat([group, end_row]) if group["ds"].max() < pd.Timestamp(as_of) else group, "D"
         )
-        histories[key] = signals.apply_signals(
+        histories[key] = regressors.apply_signals(
             daily, key=key, promotions=promotions, displays=displays, stockouts=stockouts
         )
     return SeriesData(histories, as_of)
@@ -115,8 +115,8 @@ def future_daily(
         return {}
     store_ids, product_ids = {s for s, _ in keys}, {p for _, p in keys}
     start, end = after + timedelta(days=1), after + timedelta(days=days)
-    promotions = signals.promotion_windows(store_ids=store_ids, product_ids=product_ids, start=start, end=end)
-    displays = signals.display_days(
+    promotions = regressors.promotion_windows(store_ids=store_ids, product_ids=product_ids, start=start, end=end)
+    displays = regressors.display_days(
         store_ids=store_ids, product_ids=product_ids, start=start, end=end, as_of=after
     )
     ds = pd.date_range(pd.Timestamp(start), pd.Timestamp(end), freq="D")
@@ -137,7 +137,7 @@ def future_daily(
                 "oos": False,
             }
         )
-        out[key] = signals.apply_signals(
+        out[key] = regressors.apply_signals(
             frame, key=key, promotions=promotions, displays=displays, stockouts={}, base_price=last_price
         )
     return out

@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from forecasting.csv_import import ParsedSales, parse_sales_csv
 from forecasting.models import BacktestRun, SalesRecord
 from forecasting.synthetic import DemandTruth, demand_rate
+from shelfai.claims.models import Campaign
 from shelfai.stores.models import Brand, Category, Product, Region, Retailer, Store
 
 IMPORT_BATCH = 5000
@@ -250,8 +251,6 @@ def _demo_rows(store_id, product_id, ds, units, prices, promo, display):
 
 def _campaign_calendars(campaigns, stores, products, start: date, days: int):
     """(store_id, product_id) -> (promo, display, discount) daily arrays from the campaigns."""
-    from shelfai.claims.models import Campaign
-
     store_ids = {s.pk for s in stores}
     product_ids = {p.pk for p in products}
     out: dict = {}

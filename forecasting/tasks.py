@@ -1,6 +1,8 @@
 """Celery tasks: thin wrappers that load by id and call forecasting.runs.
 
-They run on the "default" queue: CELERY_TASK_ROUTES sends forecasting.* there.
+They run on the "default" queue: CELERY_TASK_ROUTES sends forecasting.* there. The import goes one way,
+tasks -> runs: whoever starts a run passes ``run_forecast.delay`` to ``runs.forecast_run_create`` as its
+dispatcher, so runs never imports this module.
 """
 
 from __future__ import annotations

@@ -38,6 +38,7 @@ from forecasting.plan_services import (
 )
 from forecasting.reports import forecast_report
 from forecasting.runs import RunAlreadyActive, active_run, forecast_run_create
+from forecasting.tasks import run_forecast
 from shelfai.claims.models import Campaign
 from shelfai.stores.models import Product, Region, Store
 
@@ -249,6 +250,7 @@ def forecast_run_start(request: HttpRequest) -> HttpResponse:
         with transaction.atomic():  # the task is sent when this commits, so the worker finds the row
             run = forecast_run_create(
                 user=request.user, freq=form.cleaned_data["freq"], horizon=form.cleaned_data["horizon"],
+                dispatch=run_forecast.delay,
                 exclusive=True,  # the form's check above can race a double click; this one cannot
             )
     except RunAlreadyActive as exc:

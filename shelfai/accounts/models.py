@@ -20,10 +20,6 @@ class User(AbstractUser):
         return self.role == Role.REP
 
     @property
-    def is_finance(self) -> bool:
-        return self.role == Role.FINANCE
-
-    @property
     def sees_all_stores(self) -> bool:
         """Marketing, finance, planning and admins read across stores; reps only their assignments."""
         return self.role != Role.REP or self.is_superuser

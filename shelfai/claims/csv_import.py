@@ -11,23 +11,26 @@ Columns (header names are case-insensitive, order is free):
     campaign      campaign id or exact name
     display_type  end_cap, floor_stand, extra_facings, eye_level, shelf_strip, pos_material, other
                   (or their labels, e.g. "End-cap")
-    period_start  YYYY-MM-DD
-    period_end    YYYY-MM-DD
+    period_start  YYYY-MM-DD (or one of the other date formats of shelfai.csvfiles, the same in the whole
+    period_end    file; day/month order that no date settles is refused, never guessed)
     amount        e.g. 1250.00 — a dot for decimals, no thousands separator, no currency sign
     claimant      optional: the retailer or distributor's name
+
+Encodings (UTF-8, UTF-16 with a BOM, GB18030), delimiters (comma, semicolon, tab) and dates are read by
+``shelfai.csvfiles``, as for sales files.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
 
+from shelfai import csvfiles
 from shelfai.accounts.models import User
 from shelfai.claims import services
 from shelfai.claims.models import Campaign, ExpenseClaim, PaidPlacement
@@ -35,9 +38,6 @@ from shelfai.stores.models import Store
 
 REQUIRED_COLUMNS = ("reference", "store", "period_start", "period_end", "amount")
 OPTIONAL_COLUMNS = ("placement", "campaign", "display_type", "claimant")
-DEFAULT_MAX_BYTES = 5 * 1024 * 1024  # settings.CLAIMS_CSV_MAX_BYTES overrides
-DEFAULT_MAX_LINES = 5000  # settings.CLAIMS_CSV_MAX_LINES overrides
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @dataclass
@@ -118,8 +118,7 @@ def claims_import_csv(*, file, submitted_by: User, source: str) -> ImportReport:
 
 
 def _read_rows(file, report: ImportReport) -> list[tuple[int, dict[str, str]]] | None:
-    max_bytes = getattr(settings, "CLAIMS_CSV_MAX_BYTES", DEFAULT_MAX_BYTES)
-    max_lines = getattr(settings, "CLAIMS_CSV_MAX_LINES", DEFAULT_MAX_LINES)
+    max_bytes, max_lines = settings.CLAIMS_CSV_MAX_BYTES, settings.CLAIMS_CSV_MAX_LINES
     data = file.read(max_bytes + 1) if hasattr(file, "read") else file
     if isinstance(data, str):
         data = data.encode()
@@ -128,43 +127,29 @@ def _read_rows(file, report: ImportReport) -> list[tuple[int, dict[str, str]]] |
         report.file_errors.append(f"The file is larger than {limit}, the limit; split it into smaller files.")
         return None
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        report.file_errors.append("The file is not UTF-8 text. Save it as 'CSV UTF-8' and upload it again.")
-        return None
-    if not text.strip():
-        report.file_errors.append("The file is empty.")
-        return None
-    reader = csv.reader(io.StringIO(text, newline=""), dialect=_dialect(text))
-    try:
-        header = [name.strip().lower() for name in next(reader)]
+        table = csvfiles.read_table(data)
+        header = table.header
+        if not header:
+            report.file_errors.append("The file is empty.")
+            return None
         if not _header_ok(header, report):
             return None
         rows = []
-        for values in reader:
-            if not any(v.strip() for v in values):
-                continue  # blank lines (often at the end) are not claims
+        for line_no, values in table.rows:
             if len(rows) >= max_lines:
                 report.file_errors.append(f"The file has more than {max_lines} lines; split it into smaller files.")
                 return None
             if len(values) != len(header):
-                report.lines.append(LineReport(reader.line_num, "", [
+                report.lines.append(LineReport(line_no, "", [
                     f"Has {len(values)} values but the header has {len(header)} columns."]))
                 continue
-            rows.append((reader.line_num, {k: v.strip() for k, v in zip(header, values, strict=True)}))
-    except csv.Error as exc:
-        report.file_errors.append(f"The file is not valid CSV near line {reader.line_num}: {exc}.")
+            rows.append((line_no, {k: v.strip() for k, v in zip(header, values, strict=True)}))
+    except csvfiles.CsvFileError as exc:
+        report.file_errors.append(str(exc))
         return None
     if not rows and not report.lines:
         report.file_errors.append("The file has a header but no claim lines.")
     return rows
-
-
-def _dialect(text: str):
-    try:
-        return csv.Sniffer().sniff(text.splitlines()[0], delimiters=",;\t")
-    except csv.Error:
-        return csv.excel
 
 
 def _header_ok(header: list[str], report: ImportReport) -> bool:
@@ -188,6 +173,14 @@ def _header_ok(header: list[str], report: ImportReport) -> bool:
 
 
 def _validate_rows(rows, report: ImportReport) -> list[services.ClaimInput]:
+    # One date format for the whole file, as for sales; a file with no readable date falls back to ISO
+    # so that each line says what to write.
+    fmt, problem = csvfiles.choose_date_format(
+        row[column] for _, row in rows for column in ("period_start", "period_end"))
+    if problem:
+        report.file_errors.append(problem)
+        return []
+    parse_date = csvfiles.date_parser(fmt or csvfiles.ISO_FORMAT)
     codes = {r["store"] for _, r in rows} | {r["store"].lower() for _, r in rows}
     stores = {s.code.lower(): s for s in Store.objects.filter(code__in=codes)}
     taken = set(ExpenseClaim.objects.filter(reference__in={r["reference"] for _, r in rows})
@@ -197,7 +190,7 @@ def _validate_rows(rows, report: ImportReport) -> list[services.ClaimInput]:
     for line_no, row in rows:
         line = LineReport(line_no, row["reference"], amount=row["amount"])
         report.lines.append(line)
-        claim_line = _parse_line(row, stores, taken, line)
+        claim_line = _parse_line(row, stores, taken, line, parse_date)
         if claim_line is None:
             continue
         line.errors.extend(services.claim_line_problems(line=claim_line, earlier=accepted))
@@ -214,8 +207,8 @@ def _validate_rows(rows, report: ImportReport) -> list[services.ClaimInput]:
     return list(claims.values())
 
 
-def _parse_line(row: dict[str, str], stores: dict[str, Store], taken: set[str], line: LineReport
-                ) -> services.LineInput | None:
+def _parse_line(row: dict[str, str], stores: dict[str, Store], taken: set[str], line: LineReport,
+                parse_date: Callable[[str], date]) -> services.LineInput | None:
     errors = line.errors
     reference = row["reference"]
     if not reference:
@@ -228,8 +221,8 @@ def _parse_line(row: dict[str, str], stores: dict[str, Store], taken: set[str], 
     if store is None:
         errors.append(f"Unknown store '{row['store']}'. Use the store code from your contract." if row["store"]
                       else "store is empty.")
-    start = _parse_date(row["period_start"], "period_start", errors)
-    end = _parse_date(row["period_end"], "period_end", errors)
+    start = _parse_date(row["period_start"], "period_start", errors, parse_date)
+    end = _parse_date(row["period_end"], "period_end", errors, parse_date)
     if start and end and end < start:
         errors.append(f"period_end {end} is before period_start {start}.")
     amount = parse_amount(row["amount"], errors)
@@ -241,14 +234,11 @@ def _parse_line(row: dict[str, str], stores: dict[str, Store], taken: set[str], 
                               line_no=line.line)
 
 
-def _parse_date(value: str, column: str, errors: list[str]) -> date | None:
-    if not ISO_DATE.match(value):
-        errors.append(f"{column} '{value}' is not a date: write it as YYYY-MM-DD, e.g. 2026-03-31.")
-        return None
+def _parse_date(value: str, column: str, errors: list[str], parse: Callable[[str], date]) -> date | None:
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        errors.append(f"{column} '{value}' is not a real calendar date.")
+        return parse(value)
+    except csvfiles.DateValueError as exc:
+        errors.append(f"{column} {exc}")
         return None
 
 

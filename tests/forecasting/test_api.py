@@ -11,7 +11,7 @@ from tests.forecasting.conftest import sales_csv
 
 @pytest.fixture
 def fitted(sales_history):
-    run = runs.forecast_run_create(horizon=21, levels=(Level.SERIES, Level.SKU), select=False, enqueue=False)
+    run = runs.forecast_run_create(horizon=21, levels=(Level.SERIES, Level.SKU), select=False, dispatch=None)
     sales_history.run = runs.forecast_run_execute(run.pk)
     return sales_history
 

@@ -90,8 +90,11 @@ def test_it_refuses_a_windows_1252_file_and_says_how_to_fix_it():
     assert "CSV UTF-8" in parsed.errors[0]
 
 
-def test_it_refuses_a_utf16_file():
-    parsed = parse_sales_csv("date,store,sku,units\n".encode("utf-16"))
+def test_it_reads_utf16_with_a_bom_and_refuses_it_without_one():
+    # Excel's "Unicode text" writes a BOM and tabs; without a BOM the byte order would be a guess.
+    parsed = parse_sales_csv("date\tstore\tsku\tunits\n2025-03-01\ts1\tchips-150\t3\n".encode("utf-16"))
+    assert parsed.ok and parsed.rows[0].units == Decimal(3)
+    parsed = parse_sales_csv("date,store,sku,units\n".encode("utf-16-le"))
     assert "UTF-16" in parsed.errors[0]
 
 

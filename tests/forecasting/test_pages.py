@@ -189,7 +189,7 @@ def test_a_real_fit_is_drawn_with_its_model_and_learned_promotion(sales_history,
         product_ids=[sales_history.chips.pk],
         levels=(Level.SERIES,),
         select=False,
-        enqueue=False,
+        dispatch=None,
     )
     runs.forecast_run_execute(run.pk)
     page = planner_client.get("/planning/", {"sku": "chips-150", "store": "s1"}).content.decode()

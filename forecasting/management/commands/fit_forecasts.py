@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from forecasting.management.commands.backtest import _ids
 from forecasting.runs import ALL_LEVELS, forecast_run_create, forecast_run_execute
+from forecasting.tasks import run_forecast
 from shelfai.stores.models import Product, Store
 
 
@@ -42,7 +43,7 @@ class Command(BaseCommand):
                 product_ids=_ids(Product, "sku", opts["sku"]),
                 levels=levels,
                 select=not opts["no_select"],
-                enqueue=opts["enqueue"],
+                dispatch=run_forecast.delay if opts["enqueue"] else None,
             )
         except ValueError as exc:
             raise CommandError(str(exc)) from None

@@ -1,4 +1,4 @@
-"""Signals from campaigns, verified displays and shelf photos, per store x SKU x day."""
+"""Forecast regressors from campaigns, verified displays and shelf photos, per store x SKU x day."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from forecasting import signals
+from forecasting import regressors
 
 DAY = date(2025, 5, 1)
 
@@ -46,7 +46,7 @@ def test_a_promotion_without_stores_covers_every_store_and_only_its_skus(catalog
         ends_on=DAY + timedelta(days=6),
     )
     display_only.products.set([catalog.nuts])
-    windows = signals.promotion_windows(
+    windows = regressors.promotion_windows(
         store_ids=[catalog.store.pk, catalog.other_store.pk],
         product_ids=[catalog.chips.pk, catalog.nuts.pk],
         start=DAY + timedelta(days=3),
@@ -94,7 +94,7 @@ def test_displays_count_as_verified_and_carry_the_latest_check(catalog, visit_fo
             verdict=verdict,
             is_current=current,
         )
-    shown = signals.display_days(
+    shown = regressors.display_days(
         store_ids=[catalog.store.pk],
         product_ids=[catalog.chips.pk, catalog.nuts.pk],
         start=DAY,
@@ -125,7 +125,7 @@ def test_an_unverified_placement_is_unknown_in_the_past_and_planned_in_the_futur
         ends_on=DAY + timedelta(days=9),
         fee=Decimal("80"),
     )
-    shown = signals.display_days(
+    shown = regressors.display_days(
         store_ids=[catalog.other_store.pk],
         product_ids=[catalog.nuts.pk],
         start=DAY,
@@ -146,8 +146,12 @@ def test_a_stockout_is_carried_until_the_next_visit_for_at_most_three_days(catal
             observed_on=DAY + timedelta(days=offset),
             out_of_stock=empty,
         )
-    out = signals.stockout_days(
-        store_ids=[catalog.store.pk], product_ids=[catalog.chips.pk], start=DAY, end=DAY + timedelta(days=21)
+    out = regressors.stockout_days(
+        store_ids=[catalog.store.pk],
+        product_ids=[catalog.chips.pk],
+        start=DAY,
+        end=DAY + timedelta(days=21),
+        carry_days=3,
     )
     assert out[(catalog.store.pk, catalog.chips.pk)] == {DAY} | days(DAY + timedelta(days=10), 3) | days(
         DAY + timedelta(days=20), 2

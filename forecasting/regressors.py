@@ -1,4 +1,4 @@
-"""Signals from the rest of the product, per store x SKU x day: promotions, verified displays, stock-outs.
+"""Forecast regressors per store x SKU x day: promotions, verified displays, stock-outs.
 
 Reads only. The rules, and why:
 - **promo**: a campaign of kind promotion or mixed covering the SKU and the store (no stores = every store)
@@ -33,7 +33,6 @@ VERDICT_SCORE = {
     PlacementCheck.Verdict.NOT_EXECUTED: 0.0,
 }
 PROMOTION_KINDS = (Campaign.Kind.PROMOTION, Campaign.Kind.MIXED)
-DEFAULT_OOS_CARRY_DAYS = 3
 
 Key = tuple[int, int]  # (store_id, product_id)
 
@@ -137,7 +136,7 @@ def stockout_days(
     product_ids: Iterable[int],
     start: date,
     end: date,
-    carry_days: int = DEFAULT_OOS_CARRY_DAYS,
+    carry_days: int,
 ) -> dict[Key, set[date]]:
     """Days each store x SKU is taken to be out of stock, from shelf observations."""
     observations = (
