@@ -298,6 +298,7 @@ def explain_fresh_lookup(query_photo, image, kind: str) -> None:
     """EXPLAIN of the queries of one lookup whose pages no earlier lookup read, with I/O timing."""
     from django.db import connection
 
+    from shelfai.authenticity import imagehash
     from shelfai.visits import authenticity_services as services
 
     variants = imagehash.oriented_hashes(transformed_copies(image, random.Random(0))[kind])
@@ -343,6 +344,7 @@ def make_queries(originals, new_photos, copies: int, rng: random.Random) -> list
 def hash_queries(queries) -> list[tuple[str, int | None, object]]:
     """(kind, expected pk, the 8 orientations' hashes); prints the hashing time, which the lookup
     times leave out."""
+    from shelfai.authenticity import imagehash
 
     hashed, hash_ms = [], []
     for kind, expected, data in queries:
@@ -397,6 +399,7 @@ def print_results(first: list[dict], again: list[dict], reads: list[tuple[int, f
 
 def run_lookups(args, originals, new_photos, query_photo) -> None:
 
+    from shelfai.authenticity import imagehash
     print(f"\nquery seed {args.query_seed} (--query-seed to repeat these queries)")
     queries = make_queries(originals, new_photos, args.copies, random.Random(args.query_seed))
     hashed = hash_queries(queries)

@@ -402,8 +402,8 @@ def sql_steps(p: dict[str, int]) -> list[tuple[str, str, dict]]:
 def counts() -> dict[str, int]:
     from django.db import connection
 
-    from shelfai.detection.models import Detection
     from shelfai.compliance.models import SkuObservation
+    from shelfai.detection.models import Detection
     from shelfai.visits.models import Photo, Visit
 
     with connection.cursor() as cursor:

@@ -160,7 +160,7 @@ FILE_UPLOAD_TEMP_DIR = env_str("FILE_UPLOAD_TEMP_DIR")
 # A photo whose stage message was sent (or whose claim was taken) longer ago than this, and which
 # has not moved on, is sent again by the sweeper (shelfai.pipeline.sweeper); after
 # PHOTO_MAX_ATTEMPTS claims or re-sends of one stage it is failed with a reason.
-PHOTO_STALE_AFTER_SECONDS = env_int("PHOTO_STALE_AFTER_SECONDS", 600, minimum=10)
+PHOTO_STALE_AFTER_SECONDS = env_int("PHOTO_STALE_AFTER_SECONDS", 120, minimum=10)
 PHOTO_MAX_ATTEMPTS = env_int("PHOTO_MAX_ATTEMPTS", 5, minimum=1)
 
 # --- Vision ------------------------------------------------------------------------------------

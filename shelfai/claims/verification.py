@@ -25,7 +25,7 @@ from decimal import ROUND_DOWN, Decimal
 from shelfai.authenticity import checks as authenticity
 from shelfai.claims.models import PaidPlacement
 from shelfai.compliance import placements as rules
-from shelfai.compliance.scoring import ScoringWeights
+from shelfai.compliance.types import ScoringWeights
 from shelfai.detection.models import DetectionRun
 
 CENT = Decimal("0.01")

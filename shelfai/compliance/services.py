@@ -14,11 +14,12 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from shelfai.detection.models import Detection, DetectionRun
 from shelfai.compliance.models import ComplianceResult, SkuObservation
 from shelfai.compliance.observations import PhotoObservation
-from shelfai.compliance.scoring import CatalogEntry, ExpectedItem, PlanogramSpec, ShelfSpec, score_visit
+from shelfai.compliance.scoring import ExpectedItem, PlanogramSpec, ShelfSpec, score_visit
 from shelfai.compliance.selectors import planogram_for
+from shelfai.compliance.types import CatalogEntry
+from shelfai.detection.models import Detection, DetectionRun
 from shelfai.stores.models import Brand, Planogram, Product
 from shelfai.vision.types import UNKNOWN_SKU, Box, Facing, Gap, ShelfRow
 from shelfai.visits.models import Photo, Visit

@@ -16,6 +16,7 @@ import cv2
 
 from shelfai.detection.models import Detection, DetectionRun
 from shelfai.vision.offline.training import list_images, write_data_yaml
+from shelfai.vision.pipeline import load_oriented_image
 
 
 @dataclass
@@ -30,7 +31,6 @@ def export_labels(*, out: Path, runs, progress=None) -> int:
     """Write every run's photo and boxes under ``out``; returns the number of photos written."""
     from django.conf import settings
 
-    from shelfai.vision.pipeline import load_oriented_image
 
     images, labels = out / "images", out / "labels"
     images.mkdir(parents=True, exist_ok=True)

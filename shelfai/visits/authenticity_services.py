@@ -122,7 +122,8 @@ def _near_duplicate(photo: Photo, variants: list[tuple[str, imagehash.ImageHashe
         if not original.fingerprint:
             continue
         name, hashes = nearest[original.pk]
-        match = imagehash.compare(hashes, stored[original.pk], imagehash.decode_fingerprint(bytes(original.fingerprint)))
+        fingerprint = imagehash.decode_fingerprint(bytes(original.fingerprint))
+        match = imagehash.compare(hashes, stored[original.pk], fingerprint)
         if match.is_duplicate:
             return original, match, name
     return None

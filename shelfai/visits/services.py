@@ -16,7 +16,8 @@ from django.utils import timezone
 from shelfai.accounts.models import User
 from shelfai.authenticity.checks import haversine_m
 from shelfai.stores.models import Store
-from shelfai.visits.imaging import ImageFacts, ImageRejected, inspect_image
+from shelfai.vision.types import ImageRejected
+from shelfai.visits.imaging import ImageFacts, inspect_image
 from shelfai.visits.models import Photo, Visit
 
 log = logging.getLogger(__name__)

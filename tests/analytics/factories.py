@@ -11,9 +11,9 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from shelfai.detection.models import Detection, DetectionRun
 from shelfai.claims.models import Campaign, PaidPlacement, PlacementCheck
 from shelfai.compliance.models import ComplianceResult, SkuObservation
+from shelfai.detection.models import Detection, DetectionRun
 from shelfai.stores.models import Brand, Category, Planogram, Product
 from shelfai.visits.models import Photo, Visit
 

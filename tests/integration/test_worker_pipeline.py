@@ -153,8 +153,8 @@ def test_an_uploaded_photo_is_analysed_by_a_real_worker(world, api_for, worker):
 
 
 def test_the_sweeper_recovers_a_photo_whose_task_was_lost(world, api_for, worker, monkeypatch):
-    from shelfai.visits.models import Photo
     from shelfai.pipeline.tasks import sweep_stale_photos
+    from shelfai.visits.models import Photo
 
     client = api_for(world.users["rep"])
     visit = client.post("/api/visits/", {"store": "s1"}, format="json").json()

@@ -13,7 +13,24 @@ from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from forecasting.services import generate_demo_sales
 from shelfai.accounts.models import Role, User
+from shelfai.claims.models import Campaign, PaidPlacement, PlacementRequirement
+from shelfai.stores.models import (
+    Brand,
+    Category,
+    Planogram,
+    PlanogramFacing,
+    PlanogramShelf,
+    Product,
+    ProductImage,
+    Region,
+    RepAssignment,
+    Retailer,
+    Store,
+    StoreGroup,
+)
+from shelfai.vision.offline.packart import flavour_name, make_pack_art, pack_size_for, reference_shot
 
 DEMO_PASSWORD = "shelfai-demo"
 LOGINS = [
@@ -46,7 +63,6 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=7)
 
     def handle(self, *args, if_empty: bool, print_logins: bool, stores: int, sales_days: int, seed: int, **_):
-        from shelfai.stores.models import Store
 
         if print_logins:
             return self._print_logins()
@@ -61,7 +77,6 @@ class Command(BaseCommand):
             self._planograms(store_list, products)
             campaigns = self._campaigns(store_list, products)
         self.stdout.write(f"Generating {sales_days} days of sales history…")
-        from forecasting.services import generate_demo_sales
 
         end = date.today() - timedelta(days=1)
         count = generate_demo_sales(
@@ -88,7 +103,6 @@ class Command(BaseCommand):
                 user.save()
 
     def _stores(self, n: int, rng: np.random.Generator) -> list:
-        from shelfai.stores.models import Region, RepAssignment, Retailer, Store, StoreGroup
 
         regions = [Region.objects.get_or_create(code=c, defaults={"name": name})[0] for c, name, *_ in REGIONS]
         retailers = [Retailer.objects.get_or_create(code=c, defaults={"name": name})[0] for c, name in RETAILERS]
@@ -119,8 +133,6 @@ class Command(BaseCommand):
         return stores
 
     def _catalog(self, rng: np.random.Generator) -> list:
-        from shelfai.stores.models import Brand, Category, Product, ProductImage
-        from shelfai.vision.offline.packart import make_pack_art, pack_size_for, reference_shot
 
         products = []
         for brand_name, own, target, category_name, variants in BRANDS:
@@ -153,7 +165,6 @@ class Command(BaseCommand):
         return products
 
     def _planograms(self, stores: list, products: list) -> None:
-        from shelfai.stores.models import Planogram, PlanogramFacing, PlanogramShelf, StoreGroup
 
         group = StoreGroup.objects.get(name="All demo stores")
         by_category: dict = {}
@@ -177,8 +188,6 @@ class Command(BaseCommand):
                     )
 
     def _campaigns(self, stores: list, products: list) -> list:
-        from shelfai.claims.models import Campaign, PaidPlacement, PlacementRequirement
-        from shelfai.stores.models import Brand
 
         today = date.today()
         specs = [
@@ -214,6 +223,5 @@ class Command(BaseCommand):
 
 
 def _flavour(brand: str, variant: int) -> str:
-    from shelfai.vision.offline.packart import flavour_name
 
     return flavour_name(brand, variant).title()
