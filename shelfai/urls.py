@@ -5,6 +5,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 
 import forecasting.urls as forecasting_urls
 from shelfai.claims import urls as claims_urls
+from shelfai.pipeline import api as photos_api
 from shelfai.visits import api as visits_api
 
 api_patterns = [
@@ -13,17 +14,17 @@ api_patterns = [
     path("stores/", visits_api.StoreListApi.as_view(), name="api-stores"),
     path("visits/", visits_api.VisitListCreateApi.as_view(), name="api-visits"),
     path("visits/<uuid:public_id>/", visits_api.VisitDetailApi.as_view(), name="api-visit-detail"),
-    path("visits/<uuid:public_id>/photos/", visits_api.PhotoUploadApi.as_view(), name="api-photo-upload"),
-    path("photos/<uuid:public_id>/", visits_api.PhotoDetailApi.as_view(), name="api-photo-detail"),
+    path("visits/<uuid:public_id>/photos/", photos_api.PhotoUploadApi.as_view(), name="api-photo-upload"),
+    path("photos/<uuid:public_id>/", photos_api.PhotoDetailApi.as_view(), name="api-photo-detail"),
     path(
         "photos/<uuid:public_id>/original/",
-        visits_api.PhotoFileApi.as_view(),
+        photos_api.PhotoFileApi.as_view(),
         {"kind": "original"},
         name="api-photo-original",
     ),
     path(
         "photos/<uuid:public_id>/evidence/",
-        visits_api.PhotoFileApi.as_view(),
+        photos_api.PhotoFileApi.as_view(),
         {"kind": "evidence"},
         name="api-photo-evidence",
     ),

@@ -1,6 +1,6 @@
 """Photo authenticity checks as pure functions: each returns ``Flag``s whose reason finance can read.
 
-Image side (re-exported here so callers import one module): the perceptual hash and its index
+Image side: the perceptual hash and its index
 scheme live in ``imagehash``, the re-photographed screen/print detector in ``recapture``.
 
 Evidence weight: each flag carries a multiplier, and a photo's ``evidence_weight`` is the product of

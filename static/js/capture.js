@@ -195,7 +195,8 @@
     else if (item.photo) img.src = item.photo.original_url;
     const status = item.state === "sent" ? item.photo.status : item.state;
     const labels = { waiting: "Waiting for network", uploading: "Uploading", rejected: "Not accepted",
-      queued: "Queued", processing: "Analysing", analyzed: "Scoring", done: "Done", retake: "Retake", failed: "Failed" };
+      queued: "Queued", processing: "Analysing", analyzed: "Scoring", scoring: "Scoring", done: "Done",
+      retake: "Retake", failed: "Failed" };
     const badge = li.querySelector(".badge");
     badge.className = "badge " + status; badge.textContent = labels[status] || status;
     li.dataset.status = status;

@@ -1,0 +1,96 @@
+"""The photo API: upload (which starts a photo's journey), its status and result, its files.
+
+Here rather than in ``visits`` because a photo's status and result span every stage after intake.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from shelfai.pipeline.serializers import PhotoOutput
+from shelfai.pipeline.stages import photos_submitted
+from shelfai.visits import services
+from shelfai.visits.selectors import photos_visible_to, visits_visible_to
+
+
+class PhotoUploadApi(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    class InputSerializer(serializers.Serializer):
+        photos = serializers.ListField(child=serializers.FileField(allow_empty_file=True), min_length=1)
+        client_upload_ids = serializers.ListField(
+            child=serializers.CharField(max_length=64), min_length=1,
+            help_text="One id per photo, made by the phone; re-sending the same id never makes a second photo.",
+        )
+
+    @extend_schema(request=InputSerializer, responses={202: PhotoOutput(many=True)}, summary="Upload photos")
+    def post(self, request: Request, public_id) -> Response:
+        # Only the rep who owns the visit may add photos to it; anyone else gets a 404.
+        visit = get_object_or_404(visits_visible_to(request.user).filter(rep=request.user), public_id=public_id)
+        files = request.FILES.getlist("photos")
+        ids = request.data.getlist("client_upload_ids") or request.data.getlist("client_upload_id")
+        if not files:
+            return Response({"detail": "Attach at least one photo in the 'photos' field."}, status=400)
+        if len(files) > settings.PHOTO_MAX_FILES_PER_REQUEST:
+            return Response(
+                {"detail": f"At most {settings.PHOTO_MAX_FILES_PER_REQUEST} photos per request."}, status=400
+            )
+        if len(ids) != len(files):
+            return Response(
+                {"detail": f"Send one client_upload_ids value per photo ({len(files)} photos, {len(ids)} ids)."},
+                status=400,
+            )
+        pending, errors = [], []
+        for index, (upload, client_id) in enumerate(zip(files, ids, strict=True)):
+            if upload.size > settings.PHOTO_MAX_BYTES:
+                errors.append({"index": index, "client_upload_id": client_id, "status": 413,
+                               "detail": f"The file is {upload.size / 1e6:.1f} MB; the limit is "
+                                         f"{settings.PHOTO_MAX_BYTES / 1e6:.0f} MB."})
+                continue
+            try:
+                pending.append(services.validate_upload(client_upload_id=client_id, data=upload.read()))
+            except services.IntakeError as exc:
+                errors.append({"index": index, "client_upload_id": client_id, "status": exc.status,
+                               "detail": str(exc)})
+        if errors:
+            # All or nothing: a request with a bad file stores none of its files.
+            code = 413 if all(e["status"] == 413 for e in errors) else 400
+            return Response({"detail": errors[0]["detail"], "errors": errors}, status=code)
+        results = services.photos_accept(visit=visit, user=request.user, uploads=pending)
+        photos_submitted([photo.pk for photo, created in results if created])
+        body = PhotoOutput([photo for photo, _ in results], many=True, context={"request": request}).data
+        for item, (_, created) in zip(body, results, strict=True):
+            item["created"] = created
+        return Response(body, status=status.HTTP_202_ACCEPTED)
+
+
+class PhotoDetailApi(APIView):
+    @extend_schema(responses=PhotoOutput, summary="A photo's status and, once scored, its result")
+    def get(self, request: Request, public_id) -> Response:
+        photo = get_object_or_404(photos_visible_to(request.user), public_id=public_id)
+        return Response(PhotoOutput(photo, context={"request": request}).data)
+
+
+class PhotoFileApi(APIView):
+    """The original as sent, or the evidence image with boxes. Same scoping as the photo itself."""
+
+    @extend_schema(responses={(200, "image/*"): bytes})
+    def get(self, request: Request, public_id, kind: str) -> FileResponse:
+        photo = get_object_or_404(photos_visible_to(request.user), public_id=public_id)
+        if kind == "original":
+            field, content_type = photo.original, photo.content_type
+        else:
+            field, content_type = photo.evidence_image, "image/jpeg"
+        if not field:
+            raise Http404("No evidence image yet: the photo has not been analysed.")
+        response = FileResponse(field.open("rb"), content_type=content_type)
+        response["Cache-Control"] = "private, max-age=3600"
+        return response
