@@ -74,11 +74,14 @@ def visit_facts(visit, *, on: date) -> VisitFacts:
     by_sku: Counter = Counter()
     by_level: dict[str, Counter] = {}
     usable = [run for run in runs if run.quality_ok]
+    total = named = 0
     for run in usable:
         seen, seen_at = Counter(), {}
         for det in run.detections.all():
+            total += 1
             if det.product_id is None or det.sku_confidence < MIN_SKU_CONFIDENCE:
                 continue
+            named += 1
             seen[det.product.sku] += 1
             if det.shelf_level is not None:
                 seen_at.setdefault(det.product.sku, Counter())[det.shelf_level] += 1
@@ -94,6 +97,8 @@ def visit_facts(visit, *, on: date) -> VisitFacts:
         quality_ok=bool(usable) or not runs,
         evidence_weight=min(weights.values(), default=1.0),
         visit_id=str(visit.public_id),
+        facings_total=total,
+        facings_recognised=named,
     )
     return VisitFacts(evidence=evidence, detector_sha256=shas.most_common(1)[0][0] if shas else "",
                       photo_weights=weights)

@@ -5,6 +5,9 @@ Per visit (only visits dated inside the placement period are judged):
 * **insufficient_evidence** when the visit has no photo of the display, the photos failed the
   quality gate, or the authenticity checks left an evidence weight below ``min_evidence_weight``
   (0.5 by default). Nothing is concluded from such a visit, in either direction.
+* Also **insufficient_evidence** when the display would come out short of executed but fewer than
+  ``min_recognised_share`` (0.5) of the products on its photos were recognised: "not there" cannot
+  be told from "not recognised", and a rep is not docked for the recogniser's gaps.
 * Otherwise each required SKU is fulfilled to ``min(1, facings seen / facings required)``; for an
   eye-level placement only facings on ``eye_levels`` count. The visit's execution is the mean over
   the required SKUs: **executed** when every SKU is fully there, **partly_executed** when the mean is
@@ -78,6 +81,7 @@ class PlacementSpec:
     window_days: int = 7
     min_evidence_weight: float = 0.5
     partly_threshold: float = 0.5
+    min_recognised_share: float = 0.5
 
     def __post_init__(self) -> None:
         DisplayType(self.display_type)  # refuses an unknown type with the list of valid ones
@@ -107,6 +111,8 @@ class VisitEvidence:
     evidence_weight: float = 1.0  # from the authenticity flags, 0..1
     confirmed: bool | None = None  # a reviewer's yes/no, for POS material the recogniser cannot see
     visit_id: str | int | None = None
+    facings_total: int | None = None  # products detected on the photos, named or not (None: not counted)
+    facings_recognised: int | None = None  # of which named with enough confidence
 
 
 @dataclass(slots=True)
@@ -213,6 +219,14 @@ def _insufficient(spec: PlacementSpec, evidence: VisitEvidence) -> str | None:
     return None
 
 
+def _too_few_recognised(spec: PlacementSpec, evidence: VisitEvidence) -> str | None:
+    total, named = evidence.facings_total, evidence.facings_recognised
+    if not total or named is None or named / total >= spec.min_recognised_share:
+        return None
+    return (f"Only {named} of {total} products on the display's photos were recognised: too few to tell a "
+            "missing product from an unrecognised one. A reviewer can confirm the display on the photo.")
+
+
 def judge_visit(spec: PlacementSpec, evidence: VisitEvidence) -> VisitVerdict:
     """One visit's verdict with its reasons (see the module docstring for the rule)."""
     why_not = _insufficient(spec, evidence)
@@ -235,6 +249,8 @@ def judge_visit(spec: PlacementSpec, evidence: VisitEvidence) -> VisitVerdict:
         if seen < req.min_facings:
             reasons.append(f"{_label(req)}: {seen} of {req.min_facings} required facings{where}.")
     execution = sum(fulfilment) / len(fulfilment)
+    if execution < 1.0 and (unsure := _too_few_recognised(spec, evidence)):
+        return VisitVerdict(evidence.visit_id, evidence.visit_date, Verdict.INSUFFICIENT_EVIDENCE, None, [unsure])
     if execution >= 1.0:
         verdict, reasons = Verdict.EXECUTED, ["All required products are displayed with their facings."]
     elif execution >= spec.partly_threshold:

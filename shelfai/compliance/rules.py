@@ -37,6 +37,7 @@ class Plan:
     levels: dict[str, Counter] = field(default_factory=dict)  # sku -> {level: planned facings}
     names: dict[str, str] = field(default_factory=dict)
     brands: dict[str, str] = field(default_factory=dict)
+    name_of_shelf: str = ""  # the planogram's name, for messages
 
     def name(self, sku: str) -> str:
         entry = self.catalog.get(sku)

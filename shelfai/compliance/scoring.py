@@ -24,6 +24,12 @@ violation: they too lower the confidence, which is
 ``recognised facings / all facings * planned facings on seen shelves / all planned facings``, and an
 unrecognised pack standing next to a block of a SKU that is short counts in that SKU's favour (it may
 be one of its packs the recogniser could not name); a SKU not seen at all is still missing.
+
+**The evidence gate.** A result is *verified* only when a planned shelf was seen and at least
+``min_recognised_share`` of the facings on the photos were recognised (or the shelf is empty, all gaps).
+Otherwise nothing is stated as missing or short: the report has no score, no deductions, every planned
+SKU reads ``not_verified``, and ``not_verified_reason`` says why and what to do. A shelf of products the
+catalog does not know is not "100 % out of stock"; it is not verified.
 """
 
 from __future__ import annotations
@@ -63,6 +69,7 @@ class ShelfSpec:
 @dataclass(slots=True)
 class PlanogramSpec:
     shelves: list[ShelfSpec]
+    name: str = ""  # what the rep calls this shelf ("Snacks bay"): named in a "not verified" reason
     brand_targets: dict[str, float] = field(default_factory=dict)  # brand -> target share, 0..1
     own_brands: frozenset[str] = frozenset()
 
@@ -96,6 +103,8 @@ class ComplianceReport:
     facings_recognised: int
     photos: int
     weights: ScoringWeights
+    verified: bool = True
+    not_verified_reason: str = ""
 
     @property
     def facings_by_sku(self) -> dict[str, int]:
@@ -133,13 +142,16 @@ class ComplianceReport:
             "facings_recognised": self.facings_recognised,
             "photos": self.photos,
             "weights": asdict(self.weights),
+            "verified": self.verified,
+            "not_verified_reason": self.not_verified_reason,
         }
 
 
 def build_plan(spec: PlanogramSpec, catalog: dict[str, CatalogEntry | tuple]) -> Plan:
     """Index the planogram by SKU and level; names and brands fall back to the catalog, then the code."""
     cat = {sku: CatalogEntry(*entry) for sku, entry in catalog.items()}
-    plan = Plan(catalog=cat, brand_targets=dict(spec.brand_targets), own_brands=frozenset(spec.own_brands))
+    plan = Plan(catalog=cat, brand_targets=dict(spec.brand_targets), own_brands=frozenset(spec.own_brands),
+                name_of_shelf=spec.name)
     for shelf in spec.shelves:
         items = sorted(shelf.items, key=lambda item: item.position)
         plan.order[shelf.level] = [item.sku for item in items]
@@ -201,11 +213,18 @@ def _report(plan: Plan, view: VisitView, weights: ScoringWeights) -> ComplianceR
     )
     coverage = planned_seen / planned_total if planned_total else 1.0
     score = round(max(0.0, 100.0 - sum(d.points for d in deductions)), 1) if assessed else None
+    skus = _sku_lines(plan, view, assessed)
+    reason = _not_verified_reason(plan, view, assessed, recognised_share, weights)
+    if reason:
+        score, deductions = None, []
+        for line in skus:
+            if line.status not in ("not_in_planogram", "not_assessed"):
+                line.status = "not_verified"
     return ComplianceReport(
         score=score,
         confidence=round(recognised_share * coverage, 4),
         deductions=sorted(deductions, key=lambda d: -d.points),
-        skus=_sku_lines(plan, view, assessed),
+        skus=skus,
         brand_shares=shares,
         own_share=own_share,
         gaps=[asdict(g) for level in sorted(view.levels) for g in view.levels[level].gaps],
@@ -214,7 +233,23 @@ def _report(plan: Plan, view: VisitView, weights: ScoringWeights) -> ComplianceR
         facings_recognised=view.facings_recognised,
         photos=view.photos,
         weights=weights,
+        verified=not reason,
+        not_verified_reason=reason,
     )
+
+
+def _not_verified_reason(plan: Plan, view: VisitView, assessed: list[str], recognised_share: float,
+                         weights: ScoringWeights) -> str:
+    """Why this result cannot be stated, or "" when it can."""
+    shelf = f"the {plan.name_of_shelf} shelf" if plan.name_of_shelf else "the planned shelf"
+    if not assessed:
+        return (f"The photo does not show {shelf}: none of its planned shelf levels was found. "
+                "Photograph the whole bay, top to bottom.")
+    if recognised_share < weights.min_recognised_share:
+        return (f"Too few products recognised ({view.facings_recognised} of {view.facings_total}) to say what is "
+                f"missing. Is this {shelf}? If it is, retake it square-on and close enough to read the packs; "
+                "if its products are not in the catalog, add their pack shots.")
+    return ""
 
 
 def _sku_lines(plan: Plan, view: VisitView, assessed: list[str]) -> list[SkuLine]:

@@ -46,12 +46,20 @@ def photo_result_summary(photo) -> dict | None:
         "confidence": None,
         "fixes": [],
         "planogram": None,
+        "verified": None,
+        "not_verified_reason": "",
+        "recognised": None,
     }
     if result is not None:
+        report = result.report or {}
         summary.update(
             score=float(result.score) if result.score is not None else None,
             confidence=round(result.confidence, 2),
             fixes=[d.get("message", "") for d in result.deductions],
             planogram=result.planogram.name if result.planogram_id else None,
+            verified=report.get("verified", True) if result.planogram_id else None,
+            not_verified_reason=report.get("not_verified_reason", ""),
+            recognised={"named": report["facings_recognised"], "total": report["facings_total"]}
+            if "facings_total" in report else None,
         )
     return summary

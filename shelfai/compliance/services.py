@@ -39,6 +39,7 @@ def planogram_spec(planogram: Planogram) -> tuple[PlanogramSpec, dict[str, Catal
     brands = Brand.objects.all()
     spec = PlanogramSpec(
         shelves=shelves,
+        name=planogram.name,
         brand_targets={b.name: float(b.share_of_shelf_target) for b in brands if b.share_of_shelf_target},
         own_brands=frozenset(b.name for b in brands if b.is_own),
     )
@@ -152,7 +153,8 @@ def _record_observations(visit: Visit, report) -> None:
     """One SkuObservation per planned SKU that was assessed: the out-of-stock signal for forecasting."""
     products = dict(Product.objects.filter(sku__in=[line.sku for line in report.skus]).values_list("sku", "pk"))
     for line in report.skus:
-        if line.status in ("not_assessed", "not_in_planogram") or line.sku not in products:
+        # Only what was verified reaches forecasting: an unverified "missing" is not an out-of-stock day.
+        if line.status in ("not_assessed", "not_in_planogram", "not_verified") or line.sku not in products:
             continue
         SkuObservation.objects.update_or_create(
             visit=visit,

@@ -30,6 +30,9 @@ class ScoringWeights:
     gaps: float = 10.0
     share_of_shelf: float = 5.0
     min_sku_confidence: float = 0.5  # below this a facing counts as unknown
+    # Below this share of recognised facings a result is "not verified": with most packs unnamed,
+    # "missing" would mean "not recognised", and a false out-of-stock reaches orders and claims.
+    min_recognised_share: float = 0.5
     share_basis: str = "width"  # "width" (facings x pack width) or "facings": what brand targets mean
 
     def __post_init__(self) -> None:
@@ -45,6 +48,8 @@ class ScoringWeights:
             raise ValueError(f"share_basis must be 'width' or 'facings', not {self.share_basis!r}")
         if not 0 <= self.min_sku_confidence <= 1:
             raise ValueError("min_sku_confidence is a probability between 0 and 1")
+        if not 0 <= self.min_recognised_share <= 1:
+            raise ValueError("min_recognised_share is a share between 0 and 1")
 
     def category_points(self) -> dict[str, float]:
         return {

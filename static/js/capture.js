@@ -204,10 +204,14 @@
     prog.hidden = !(item.state === "uploading" || item.state === "waiting");
     prog.value = item.progress || 0;
     const result = item.photo && item.photo.result;
-    li.querySelector(".score").textContent = result && result.score != null ? `${Math.round(result.score)}/100` : "";
+    // A score is never shown without how sure it is: its confidence and how many packs were named.
+    const sure = result && result.recognised ? ` · ${result.recognised.named} of ${result.recognised.total} recognised` : "";
+    li.querySelector(".score").textContent = result && result.score != null
+      ? `${Math.round(result.score)}/100 · confidence ${Math.round(result.confidence * 100)} %${sure}` : "";
     let msg = "";
     if (item.state === "rejected") msg = item.error;
     else if (status === "retake" || status === "failed") msg = item.photo.status_reason;
+    else if (result && result.verified === false && status === "done") msg = `Not verified: ${result.not_verified_reason}`;
     else if (result && result.score == null && status === "done") msg = `${result.facings} products seen; no planogram for this store.`;
     li.querySelector(".msg").textContent = msg;
     const fixes = li.querySelector(".fixes");
