@@ -1,23 +1,30 @@
-"""Rolling-origin backtests of Prophet, the seasonal-naive baseline and the model the system would choose.
+"""Rolling-origin backtests of every candidate model, the references, and the model the system would choose.
 
 Pure: frames in, the report dict out. For each series and each origin, every model trains only on the data
 before the origin and forecasts the next ``holdout`` periods with the regressors' actual values (promotions
 and displays are planned, so they are known in advance). "chosen" applies the production rule
-(forecasting.model.choose_model) using only the training data, so its score is as honest as the others.
-Stock-out periods are left out of the scores: their actual sales are not demand.
+(forecasting.selection: rolling-origin validation inside the training data, conformal intervals from its
+errors), so its score is as honest as the others: the reported holdout is touched once, for the figure.
+The pooled effects are fitted across all series on each origin's training parts only.
+Stock-out periods (and weeks missing from a weekly file) are left out of the scores: they are not demand.
+
+A model whose forecast is degenerate (forecasting.guards.degenerate: all zeros for a selling series, or
+absurdly high) on any series is refused: its metrics are None and "refused" says where and why, because a
+WAPE of 1.0 from forecasting zero is a lost data set, not a result.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
-from forecasting.metrics import MetricTotals
+from forecasting.guards import degenerate
+from forecasting.metrics import METRIC_NAMES, MetricTotals
 from forecasting.model import (
     MIN_PROPHET_PERIODS,
     PROPHET,
@@ -25,14 +32,22 @@ from forecasting.model import (
     SEASONAL_NAIVE,
     Forecast,
     ModelSettings,
-    NotEnoughHistory,
-    choose_model,
-    prophet_forecast,
     regularize,
-    seasonal_naive,
+)
+from forecasting.pooled import PooledEffects, fit_pooled
+from forecasting.references import LAST_VALUE, PROPHET_PLAIN, PROPHET_REGRESSORS, plain_prophet
+from forecasting.selection import (
+    CANDIDATES,
+    MAX_ORIGINS,
+    candidate_forecasts,
+    choose,
+    conformal_interval,
+    validate,
 )
 
-MODELS = (PROPHET, SEASONAL_NAIVE, "chosen")
+MODELS = (*CANDIDATES, "chosen", PROPHET_PLAIN, PROPHET_REGRESSORS)
+FALLBACK_MODELS = (SEASONAL_NAIVE, LAST_VALUE)
+PooledFits = dict[tuple[int, int], PooledEffects | None]  # (origin k, validation origin j; 0 = whole train)
 
 
 @dataclass
@@ -42,45 +57,83 @@ class SeriesOutcome:
     chosen: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     skipped: str = ""
+    degenerate: dict[str, str] = field(default_factory=dict)  # model -> why its forecast was no result
     last_prophet: Forecast | None = None  # Prophet's forecast at the last origin, with its effects
+    last_chosen: Forecast | None = None
 
 
-def backtest_series(key: str, history: pd.DataFrame, holdout: int, origins: int, settings: ModelSettings):
+def _cut(frame: pd.DataFrame, holdout: int, k: int) -> int:
+    return len(frame) - holdout * (k + 1)
+
+
+def pooled_fits(frames: list[pd.DataFrame], holdout: int, origins: int) -> PooledFits:
+    """Pooled effects for each origin's training parts (j = 0) and for each validation origin inside them."""
+    fits: PooledFits = {}
+    for k in range(origins):
+        for j in range(MAX_ORIGINS + 1):
+            trains = [f.iloc[: _cut(f, holdout, k) - holdout * j] for f in frames]
+            fits[(k, j)] = fit_pooled(t for t in trains if len(t))
+    return fits
+
+
+def backtest_series(
+    key: str,
+    history: pd.DataFrame,
+    holdout: int,
+    origins: int,
+    settings: ModelSettings,
+    pooled: PooledFits | None = None,
+):
     """Score one series on ``origins`` consecutive windows of ``holdout`` periods at its history's end."""
     outcome = SeriesOutcome(key)
     frame = regularize(history, settings.freq)
     minimum = MIN_PROPHET_PERIODS[settings.freq]
+    pooled = pooled or {}
     for k in range(origins - 1, -1, -1):
-        cut = len(frame) - holdout * (k + 1)
-        train, test = frame.iloc[:cut], frame.iloc[cut : cut + holdout]
+        cut = _cut(frame, holdout, k)
+        train, test = frame.iloc[: max(cut, 0)], frame.iloc[max(cut, 0) : cut + holdout]
         in_stock = ~test["oos"].to_numpy()
-        if (~train["oos"]).sum() < minimum or not in_stock.any():
+        if cut <= 0 or (~train["oos"]).sum() < minimum or not in_stock.any():
             continue
+        origin = f"origin {test['ds'].iloc[0].date()}"
         future = test[["ds", "promo", "display", "price"]]
-        naive = seasonal_naive(train, future, settings)
-        try:
-            prophet = prophet_forecast(train, future, settings)
-        except (RuntimeError, NotEnoughHistory, np.linalg.LinAlgError) as exc:
-            outcome.notes.append(f"origin {test['ds'].iloc[0].date()}: Prophet failed ({exc}); baseline used")
-            prophet = naive
-        outcome.last_prophet = prophet
-        chosen_name, note, _ = choose_model(train, holdout, settings)
+        validation = validate(train, holdout, settings, lambda j, k=k: pooled.get((k, j)))
+        forecasts, missing, rejected = candidate_forecasts(train, future, settings, pooled.get((k, 0)))
+        for name, forecast in {**forecasts, **rejected}.items():
+            conformal_interval(forecast, validation.log_errors.get(name, []), settings.interval_width)
+        chosen_name, note = choose(validation, forecasts)
         outcome.chosen.append(chosen_name)
-        if note:
-            outcome.notes.append(f"origin {test['ds'].iloc[0].date()}: {note}")
-        scale_history = train["y"].where(~train["oos"]).to_numpy(dtype=float)
+        outcome.notes.append(f"{origin}: {note}")
+        outcome.notes.extend(f"{origin}: {name} left out: {why}" for name, why in missing.items())
+        outcome.last_prophet = forecasts.get(PROPHET, outcome.last_prophet)
+        outcome.last_chosen = forecasts[chosen_name]
+        # Each model's row scores what that model alone forecast, even where the guardrail rejected it;
+        # a model that produced nothing here is scored as the baseline the product would use instead.
+        scored = {**rejected, **forecasts}
+        for name in CANDIDATES:
+            if name not in scored:
+                scored[name] = forecasts[SEASONAL_NAIVE]
+        scored["chosen"] = forecasts[chosen_name]
+        for name, regressors in ((PROPHET_PLAIN, False), (PROPHET_REGRESSORS, True)):
+            try:
+                scored[name] = plain_prophet(train, future, settings, regressors=regressors)
+            except (RuntimeError, ValueError) as exc:
+                outcome.notes.append(f"{origin}: {name} failed ({exc})")
+        history_y = train["y"].where(~train["oos"]).to_numpy(dtype=float)
         actual = test["y"].to_numpy()[in_stock]
-        for name, forecast in (
-            (PROPHET, prophet),
-            (SEASONAL_NAIVE, naive),
-            ("chosen", prophet if chosen_name == PROPHET else naive),
-        ):
+        for name in MODELS:
+            forecast = scored.get(name)
+            if forecast is None:
+                continue
+            reason = degenerate(forecast.yhat, history_y)
+            if reason:
+                outcome.degenerate.setdefault(name, f"{origin}: {reason}")
             outcome.totals[name].add(
                 actual=actual,
                 forecast=forecast.yhat[in_stock],
                 lower=forecast.yhat_lower[in_stock],
                 upper=forecast.yhat_upper[in_stock],
-                train=scale_history,
+                train=history_y,
                 season=SEASON[settings.freq],
             )
     if not outcome.chosen:
@@ -103,7 +156,7 @@ def worker_pool(processes: int):
     return context.Pool(processes)
 
 
-def _run_one(job: tuple[str, pd.DataFrame, int, int, ModelSettings]) -> SeriesOutcome:
+def _run_one(job: tuple) -> SeriesOutcome:
     return backtest_series(*job)
 
 
@@ -111,11 +164,12 @@ def _run_one(job: tuple[str, pd.DataFrame, int, int, ModelSettings]) -> SeriesOu
 class BacktestReport:
     summary: dict
     outcomes: list[SeriesOutcome]
+    pooled: PooledFits = field(default_factory=dict)
 
     @property
     def fallbacks(self) -> list[SeriesOutcome]:
-        """Series where the system would use the baseline at the last origin, because Prophet lost."""
-        return [o for o in self.outcomes if o.chosen and o.chosen[-1] == SEASONAL_NAIVE]
+        """Series where the system would use a naive baseline at the last origin, because the models lost."""
+        return [o for o in self.outcomes if o.chosen and o.chosen[-1] in FALLBACK_MODELS]
 
     @property
     def skipped(self) -> list[SeriesOutcome]:
@@ -132,12 +186,15 @@ def run_backtest(
     progress: Callable[[int, int], None] | None = None,
 ) -> BacktestReport:
     """Backtest every series (in ``workers`` processes) and pool the metrics into the report shape:
-    ``{"series": n, "seconds": s, "models": {"prophet": {...}, "seasonal_naive": {...}, "chosen": {...}}}``.
+    ``{"series": n, "seconds": s, "models": {name: {metric: value}, ...}, "chosen_by": {name: series},
+    "refused": {name: reason}}``; a refused model's metrics are all None.
     """
     if holdout < 1 or origins < 1:
         raise ValueError("holdout and origins must be at least 1.")
     started = time.perf_counter()
-    jobs = [(key, frame, holdout, origins, settings) for key, frame in series]
+    frames = [(key, regularize(frame, settings.freq)) for key, frame in series]
+    pooled = pooled_fits([frame for _, frame in frames], holdout, origins)
+    jobs = [(key, frame, holdout, origins, settings, pooled) for key, frame in frames]
     outcomes: list[SeriesOutcome] = []
     if workers > 1 and len(jobs) > 1:
         with worker_pool(workers) as pool:
@@ -150,13 +207,32 @@ def run_backtest(
             outcomes.append(_run_one(job))
             if progress:
                 progress(len(outcomes), len(jobs))
-    pooled = {name: MetricTotals() for name in MODELS}
+    pooled_totals = {name: MetricTotals() for name in MODELS}
     for outcome in outcomes:
         for name, totals in outcome.totals.items():
-            pooled[name].merge(totals)
+            pooled_totals[name].merge(totals)
+    refused = _refusals(outcomes)
+    models = {
+        name: {m: None for m in METRIC_NAMES} if name in refused else pooled_totals[name].summary() for name in MODELS
+    }
     summary = {
         "series": sum(1 for o in outcomes if not o.skipped),
         "seconds": round(time.perf_counter() - started, 2),
-        "models": {name: pooled[name].summary() for name in MODELS},
+        "models": models,
+        "chosen_by": dict(Counter(o.chosen[-1] for o in outcomes if o.chosen).most_common()),
+        "refused": refused,
     }
-    return BacktestReport(summary, outcomes)
+    return BacktestReport(summary, outcomes, pooled)
+
+
+def _refusals(outcomes: list[SeriesOutcome]) -> dict[str, str]:
+    scored = [o for o in outcomes if not o.skipped]
+    refused = {}
+    for name in MODELS:
+        bad = [o for o in scored if name in o.degenerate]
+        if bad:
+            refused[name] = (
+                f"degenerate forecast for {len(bad)} of {len(scored)} series, e.g. {bad[0].key} "
+                f"{bad[0].degenerate[name]}"
+            )
+    return refused

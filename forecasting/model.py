@@ -28,6 +28,7 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
+from forecasting.guards import implausible
 from forecasting.metrics import wape
 from forecasting.planning import EffectEstimate
 
@@ -120,7 +121,13 @@ def _empty_history() -> pd.DataFrame:
 def daily_to_weekly(daily: pd.DataFrame) -> pd.DataFrame:
     """Weeks starting Monday. Units on out-of-stock days are replaced by the in-stock daily rate of that
     week; a week with fewer than four in-stock days is itself marked out of stock. Part weeks at the ends
-    are dropped."""
+    are dropped.
+
+    A series recorded weekly (``recorded`` marks the days that had a sales row, and they are a week apart)
+    is binned row by row instead; see :func:`recorded_weeks`.
+    """
+    if "recorded" in daily and recorded_weekly(daily):
+        return recorded_weeks(daily)
     frame = regularize(daily, "D")
     if frame.empty:
         return _empty_history()
@@ -142,6 +149,45 @@ def daily_to_weekly(daily: pd.DataFrame) -> pd.DataFrame:
     weekly["y"] = (rate * 7).fillna(0.0)
     weekly["oos"] = weekly["in_stock_days"] < 4
     weekly.index.name = "ds"
+    return weekly.reset_index()[["ds", "y", "promo", "display", "price", "oos"]]
+
+
+def recorded_weekly(daily: pd.DataFrame) -> bool:
+    """True when the rows that were actually recorded are (typically) a week or more apart."""
+    days = pd.to_datetime(daily.loc[daily["recorded"].astype(bool), "ds"]).sort_values()
+    return len(days) >= 2 and days.diff().dt.days.median() >= 6
+
+
+def recorded_weeks(daily: pd.DataFrame) -> pd.DataFrame:
+    """A weekly-recorded series as Monday weeks, each recorded row in the week that contains its date.
+
+    Why not the daily path: a weekly file has one row per week, so the days between rows are not "sold
+    nothing", and a week missing from the file is unknown, not zero. Taking those days as zero sales made
+    the tuna chain's 41-week gap a run of zero weeks and forecast zero; cutting Monday weeks from
+    Thursday-dated rows dropped the first and last weeks as "part weeks". Here a missing week is marked
+    ``oos`` (unknown demand: left out of training and scoring, as a stock-out is), and the series ends at
+    its own last row rather than at the latest date of the whole selection.
+    """
+    rows = daily[daily["recorded"].astype(bool)].copy()
+    rows["ds"] = pd.to_datetime(rows["ds"])
+    rows["week"] = rows["ds"] - pd.to_timedelta(rows["ds"].dt.day_of_week, unit="D")
+    grouped = rows.groupby("week")
+    weekly = pd.DataFrame(
+        {
+            "y": grouped["y"].sum().astype(float),
+            "promo": grouped["promo"].mean().astype(float),
+            "display": grouped["display"].mean().astype(float),
+            "price": grouped["price"].mean().astype(float),
+            "oos": grouped["oos"].any().astype(bool) if "oos" in rows else False,
+        }
+    )
+    full = pd.date_range(weekly.index.min(), weekly.index.max(), freq=STEP["W"])
+    weekly = weekly.reindex(full)
+    weekly.index.name = "ds"
+    missing = weekly["y"].isna()
+    weekly["y"] = weekly["y"].fillna(0.0).clip(lower=0.0)
+    weekly[["promo", "display"]] = weekly[["promo", "display"]].fillna(0.0)
+    weekly["oos"] = (weekly["oos"].astype("boolean").fillna(False).astype(bool)) | missing
     return weekly.reset_index()[["ds", "y", "promo", "display", "price", "oos"]]
 
 
@@ -376,6 +422,10 @@ def forecast_series(
             note = f"Prophet failed ({type(exc).__name__}: {str(exc)[:120]}): seasonal naive."
     else:
         forecast = seasonal_naive(history, future, settings)
+    reason = implausible(forecast.yhat, in_stock["y"].to_numpy()) if forecast.model == PROPHET else None
+    if reason:
+        forecast = seasonal_naive(history, future, settings)
+        note = f"Prophet's forecast not used ({reason}): seasonal naive."
     forecast.note, forecast.validation = note, scores
     return forecast
 

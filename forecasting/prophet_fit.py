@@ -40,9 +40,6 @@ warnings.filterwarnings(
     "ignore", category=getattr(pd.errors, "Pandas4Warning", DeprecationWarning), module="prophet"
 )
 
-DAYS_PER_YEAR = 365
-
-
 def _json_default(value):
     if isinstance(value, np.generic):
         return value.item()
@@ -122,11 +119,14 @@ def fit_prophet(
     reference = float(prices.median()) if len(prices) and prices.median() > 0 else None
     frame = regressor_frame(train, reference, holiday_days if freq == "W" else None)
     frame["y"] = np.log1p(train["y"].astype(float).to_numpy())
-    span_days = (frame["ds"].iloc[-1] - frame["ds"].iloc[0]).days
+    # Yearly seasonality only with two full years: fitted on one year and a bit, 6-8 Fourier terms learn
+    # that year's promotions and noise as "season" and repeat them (the cheese set's 60 weeks did).
+    step_days = 7 if freq == "W" else 1
+    two_years = (frame["ds"].iloc[-1] - frame["ds"].iloc[0]).days + step_days >= 2 * 364
     used = tuple(name for name in frame.columns if name not in ("ds", "y") and frame[name].std() > 1e-9)
     model = Prophet(
         growth="linear",
-        yearly_seasonality=yearly_order if span_days >= DAYS_PER_YEAR else False,
+        yearly_seasonality=yearly_order if two_years and yearly_order > 0 else False,
         weekly_seasonality=weekly_order if freq == "D" else False,
         daily_seasonality=False,
         holidays=holidays if freq == "D" else None,

@@ -98,6 +98,8 @@ def daily_histories(keys: list[Key], *, as_of: date | None = None) -> SeriesData
         daily = regularize(
             pd.concat([group, end_row]) if group["ds"].max() < pd.Timestamp(as_of) else group, "D"
         )
+        # Which days had a sales row: a weekly file's days in between are not zero sales (model.recorded_weeks).
+        daily["recorded"] = daily["ds"].isin(group["ds"])
         histories[key] = regressors.apply_signals(
             daily, key=key, promotions=promotions, displays=displays, stockouts=stockouts
         )

@@ -17,7 +17,7 @@ from shelfai.stores.models import Product, Store
 
 class Command(BaseCommand):
     help = (
-        "Backtest Prophet against the seasonal-naive baseline and the model the system would choose: "
+        "Backtest every candidate model, the references and the model the system would choose: "
         "train on everything before the last N periods (or K rolling origins) and score WAPE, sMAPE, MASE, "
         "bias and 80% interval coverage on those periods."
     )
@@ -69,6 +69,8 @@ class Command(BaseCommand):
         )
         if quiet:
             self.stdout.write(json.dumps(report.summary))
+            for name, reason in report.summary["refused"].items():
+                self.stderr.write(f"{name} refused: {reason}")
             if report.fallbacks:
                 self.stderr.write(
                     f"{len(report.fallbacks)} series fall back to seasonal naive (Prophet lost)."
@@ -80,12 +82,16 @@ class Command(BaseCommand):
         summary = report.summary
         self.stdout.write(f"\n{summary['series']} series in {summary['seconds']} s")
         self.stdout.write(
-            f"{'model':<16}" + "".join(f"{m:>10}" for m in ("wape", "smape", "mase", "bias", "coverage"))
+            f"{'model':<20}" + "".join(f"{m:>10}" for m in ("wape", "smape", "mase", "bias", "coverage"))
         )
         for name in MODELS:
             row = summary["models"][name]
             cells = "".join(f"{'-' if row[m] is None else format(row[m], '.3f'):>10}" for m in row)
-            self.stdout.write(f"{name:<16}{cells}")
+            self.stdout.write(f"{name:<20}{cells}")
+        chosen = ", ".join(f"{name} {count}" for name, count in summary["chosen_by"].items())
+        self.stdout.write(f"\nchosen per series by validation on the training part: {chosen}")
+        for name, reason in summary["refused"].items():
+            self.stdout.write(f"REFUSED {name}: {reason}")
         if report.fallbacks:
             self.stdout.write(
                 f"\nSeasonal naive is used instead of Prophet for {len(report.fallbacks)} series:"

@@ -1,0 +1,203 @@
+"""The candidate models for one series, their rolling-origin validation on the training part, the choice
+between them, and conformal intervals. Pure (no Django).
+
+Candidates: ShelfAI's Prophet (forecasting.model), the pooled-effects model (forecasting.pooled), their
+ensemble (the mean on log1p(units), i.e. the geometric mean of the two forecasts), seasonal naive and the
+last value carried forward. Why each is there: Prophet is the explainable model and wins on long, seasonal
+series; the pooled model wins on short series where one store's own effects are noise; the ensemble
+averages away what each gets wrong on its own; the two naive ones keep the others honest.
+
+Validation: origins ``horizon`` periods apart at the end of the training part (up to MAX_ORIGINS), each
+candidate trained on what came before and scored on the next ``horizon`` periods. The model with the lowest
+pooled WAPE over those origins is chosen; a candidate whose forecast fails forecasting.guards.implausible at
+any origin or now is out. The holdout the backtest reports is never seen by any of this.
+
+Intervals (conformal): the absolute errors on log1p(units) at the validation origins give each candidate
+its own interval half-width, the ceil((n + 1) x 0.8)-th smallest of n errors, so that 80% of outcomes fall
+inside by construction if the future errs like the recent past. Prophet's own interval assumes its model is
+right, and on real series it is not (it covered a third of the cheese weeks).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from forecasting import pooled as pooled_model
+from forecasting.guards import implausible
+from forecasting.model import (
+    MIN_PROPHET_PERIODS,
+    PROPHET,
+    SEASONAL_NAIVE,
+    Forecast,
+    ModelSettings,
+    NotEnoughHistory,
+    prophet_forecast,
+    seasonal_naive,
+)
+from forecasting.pooled import PooledEffects
+from forecasting.references import LAST_VALUE, last_value
+
+POOLED = "pooled"
+ENSEMBLE = "ensemble"
+CANDIDATES = (PROPHET, POOLED, ENSEMBLE, SEASONAL_NAIVE, LAST_VALUE)
+MAX_ORIGINS = 3
+MIN_RESIDUALS = 8  # fewer validation errors than this say too little about the interval
+
+
+def _in_stock_y(frame: pd.DataFrame) -> np.ndarray:
+    return frame.loc[~frame["oos"].astype(bool), "y"].astype(float).to_numpy()
+
+
+def candidate_forecasts(
+    train: pd.DataFrame,
+    future: pd.DataFrame,
+    settings: ModelSettings,
+    pooled: PooledEffects | None,
+    *,
+    include: tuple[str, ...] = CANDIDATES,
+) -> tuple[dict[str, Forecast], dict[str, str], dict[str, Forecast]]:
+    """Each usable candidate's forecast for ``future``; why any candidate is missing; and the forecasts the
+    guardrail rejected (kept so a backtest can still score what the model alone would have done)."""
+    out: dict[str, Forecast] = {}
+    rejected: dict[str, Forecast] = {}
+    missing: dict[str, str] = {}
+    history = _in_stock_y(train)
+    if PROPHET in include or ENSEMBLE in include:
+        try:
+            out[PROPHET] = prophet_forecast(train, future, settings)
+        except (RuntimeError, ValueError, NotEnoughHistory, np.linalg.LinAlgError) as exc:
+            missing[PROPHET] = f"Prophet failed ({type(exc).__name__}: {str(exc)[:100]})"
+    if POOLED in include or ENSEMBLE in include:
+        fitted = pooled_model.fit_series(train, pooled, freq=settings.freq, half_life=None)
+        if fitted is None:
+            missing[POOLED] = "no in-stock sales to set a level"
+        else:
+            center = fitted.log_forecast(future)
+            yhat = np.clip(np.expm1(center), 0.0, None)
+            out[POOLED] = Forecast(
+                POOLED,
+                pd.DatetimeIndex(future["ds"]),
+                yhat,
+                yhat.copy(),
+                yhat.copy(),
+                effects=fitted.effect_estimates(pooled),
+                regressors={name: column for name, column in _regressor_columns(future, fitted.reference)},
+                history_periods=len(history),
+            )
+    if ENSEMBLE in include and PROPHET in out and POOLED in out:
+        center = (np.log1p(out[PROPHET].yhat) + np.log1p(out[POOLED].yhat)) / 2
+        yhat = np.expm1(center)
+        out[ENSEMBLE] = Forecast(
+            ENSEMBLE, pd.DatetimeIndex(future["ds"]), yhat, yhat.copy(), yhat.copy(), history_periods=len(history)
+        )
+    if SEASONAL_NAIVE in include:
+        out[SEASONAL_NAIVE] = seasonal_naive(train, future, settings)
+    if LAST_VALUE in include:
+        out[LAST_VALUE] = last_value(train, future, settings)
+    for name in list(out):
+        reason = implausible(out[name].yhat, history) if name in (PROPHET, POOLED, ENSEMBLE) else None
+        if reason:
+            missing[name] = reason
+            rejected[name] = out.pop(name)
+    for name in include:
+        if name not in out and name not in missing:
+            missing[name] = "needs both Prophet and the pooled model"
+    return {name: out[name] for name in include if name in out}, missing, rejected
+
+
+def _regressor_columns(future: pd.DataFrame, reference: float | None):
+    features = pooled_model.feature_matrix(future, reference)
+    for index, name in enumerate(pooled_model.FEATURES):
+        yield name, features[:, index]
+
+
+@dataclass
+class Validation:
+    """Each candidate's WAPE over the validation origins and its errors on log1p(units)."""
+
+    horizon: int
+    origins: int = 0
+    abs_error: dict[str, float] = field(default_factory=dict)
+    actual: dict[str, float] = field(default_factory=dict)
+    log_errors: dict[str, list[float]] = field(default_factory=dict)
+    excluded: dict[str, str] = field(default_factory=dict)
+
+    def scores(self) -> dict[str, float]:
+        return {
+            name: round(self.abs_error[name] / self.actual[name], 4)
+            for name in self.abs_error
+            if name not in self.excluded and self.actual.get(name, 0) > 0
+        }
+
+
+def validation_cuts(train: pd.DataFrame, horizon: int, freq: str) -> list[int]:
+    """Cut points (training lengths) of the validation origins, latest first."""
+    cuts = []
+    for j in range(1, MAX_ORIGINS + 1):
+        cut = len(train) - horizon * j
+        if cut <= 0 or (~train["oos"].iloc[:cut].astype(bool)).sum() < MIN_PROPHET_PERIODS[freq]:
+            break
+        cuts.append(cut)
+    return cuts
+
+
+def validate(
+    train: pd.DataFrame,
+    horizon: int,
+    settings: ModelSettings,
+    pooled_at: Callable[[int], PooledEffects | None],
+    *,
+    include: tuple[str, ...] = CANDIDATES,
+) -> Validation:
+    """Rolling-origin validation inside ``train``; ``pooled_at(j)`` is the pooled fit from before origin j."""
+    result = Validation(horizon)
+    for j, cut in enumerate(validation_cuts(train, horizon, settings.freq), start=1):
+        before, after = train.iloc[:cut], train.iloc[cut : cut + horizon]
+        in_stock = ~after["oos"].astype(bool).to_numpy()
+        actual = after["y"].astype(float).to_numpy()[in_stock]
+        if actual.sum() <= 0:
+            continue
+        result.origins += 1
+        forecasts, missing, _ = candidate_forecasts(
+            before, after[["ds", "promo", "display", "price"]], settings, pooled_at(j), include=include
+        )
+        for name, reason in missing.items():
+            result.excluded.setdefault(name, f"validation origin {after['ds'].iloc[0].date()}: {reason}")
+        for name, forecast in forecasts.items():
+            predicted = forecast.yhat[in_stock]
+            result.abs_error[name] = result.abs_error.get(name, 0.0) + float(np.abs(predicted - actual).sum())
+            result.actual[name] = result.actual.get(name, 0.0) + float(actual.sum())
+            errors = np.abs(np.log1p(actual) - np.log1p(predicted))
+            result.log_errors.setdefault(name, []).extend(errors.tolist())
+    return result
+
+
+def conformal_interval(forecast: Forecast, log_errors: list[float], width: float) -> Forecast:
+    """The forecast with its interval replaced by the conformal one (when there are enough errors)."""
+    errors = np.sort(np.asarray(log_errors, dtype=float))
+    if errors.size < MIN_RESIDUALS:
+        return forecast
+    rank = min(int(np.ceil((errors.size + 1) * width)), errors.size)
+    half = float(errors[rank - 1])
+    center = np.log1p(forecast.yhat)
+    forecast.yhat_lower = np.clip(np.expm1(center - half), 0.0, None)
+    forecast.yhat_upper = np.expm1(center + half)
+    return forecast
+
+
+def choose(validation: Validation, available: dict[str, Forecast]) -> tuple[str, str]:
+    """The best candidate in validation among those available now, and a sentence saying so."""
+    scores = {name: score for name, score in validation.scores().items() if name in available}
+    if not scores:
+        fallback = PROPHET if PROPHET in available else next(iter(available))
+        return fallback, f"{fallback}: no validation origin in the training data to choose on."
+    best = min(scores, key=scores.get)
+    ranking = ", ".join(f"{name} {score:.3f}" for name, score in sorted(scores.items(), key=lambda i: i[1]))
+    return best, (
+        f"{best} chosen: lowest WAPE over {validation.origins} validation origin(s) of "
+        f"{validation.horizon} periods in the training data ({ranking})."
+    )
