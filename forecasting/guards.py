@@ -33,8 +33,8 @@ def degenerate(yhat: np.ndarray, history: np.ndarray) -> str | None:
         return None
     if not np.isfinite(forecast).all():
         return "the forecast has missing values"
-    mean = float(values.mean())
-    if forecast.mean() < 0.01 * mean:
+    mean = float(values[-RECENT_PERIODS:].mean())  # recent: a series that has dwindled may sell little now
+    if mean > 0 and forecast.mean() < 0.01 * mean:
         return f"forecasts about zero ({forecast.mean():.3g} a period) for a series selling {mean:.3g} a period"
     if forecast.max() > DEGENERATE_PEAK * values.max():
         return f"forecast peak {forecast.max():.3g} is over {DEGENERATE_PEAK:.0f}x the history's highest"

@@ -184,8 +184,9 @@ def conformal_interval(forecast: Forecast, log_errors: list[float], width: float
     rank = min(int(np.ceil((errors.size + 1) * width)), errors.size)
     half = float(errors[rank - 1])
     center = np.log1p(forecast.yhat)
-    forecast.yhat_lower = np.clip(np.expm1(center - half), 0.0, None)
-    forecast.yhat_upper = np.expm1(center + half)
+    # min/max with yhat: expm1(log1p(x)) is not exactly x, and a zero-width interval must still hold yhat.
+    forecast.yhat_lower = np.clip(np.minimum(np.expm1(center - half), forecast.yhat), 0.0, None)
+    forecast.yhat_upper = np.maximum(np.expm1(center + half), forecast.yhat)
     return forecast
 
 

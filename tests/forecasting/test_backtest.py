@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from django.core.management import call_command
 
-from forecasting.backtest import run_backtest
+from forecasting.backtest import MODELS, run_backtest
 from forecasting.model import ModelSettings
 from forecasting.models import BacktestRun
 
@@ -19,9 +19,10 @@ METRICS = {"wape", "smape", "mase", "bias", "coverage"}
 def test_the_json_report_has_exactly_the_documented_shape(sales_history, capsys):
     call_command("backtest", "--freq", "D", "--holdout", "14", "--json", "--workers", "1")
     report = json.loads(capsys.readouterr().out)
-    assert set(report) == {"series", "seconds", "models"}
+    assert set(report) == {"series", "seconds", "models", "chosen_by", "refused"}
     assert report["series"] == 4 and report["seconds"] > 0
-    assert set(report["models"]) == {"prophet", "seasonal_naive", "chosen"}
+    assert set(report["models"]) == set(MODELS) and report["refused"] == {}
+    assert sum(report["chosen_by"].values()) == 4
     for metrics in report["models"].values():
         assert set(metrics) == METRICS
         assert 0 < metrics["wape"] < 1 and 0 <= metrics["coverage"] <= 1 and metrics["mase"] > 0
@@ -69,7 +70,7 @@ def test_where_prophet_loses_the_chosen_model_is_the_baseline_with_its_exact_sco
     assert models["chosen"] == models["seasonal_naive"]
     assert models["prophet"]["wape"] > 0
     assert [o.key for o in report.fallbacks] == ["jump"]
-    assert "seasonal naive chosen" in report.fallbacks[0].notes[-1]
+    assert any("seasonal_naive chosen: lowest WAPE" in note for note in report.fallbacks[0].notes)
 
 
 def test_a_series_too_short_to_backtest_is_skipped_and_said_so():

@@ -44,7 +44,10 @@ def test_a_collapsing_series_is_never_forecast_below_zero():
     rng = np.random.default_rng(3)
     history = series(rng.poisson(np.linspace(60, 1, 150)))  # a linear trend would cross zero within weeks
     forecast = forecast_series(history, future_after(history, 60), DAILY, select=False)
-    assert forecast.model == PROPHET
+    # Prophet's forecast collapses far below the recent weeks, so the guardrail falls back and says why.
+    assert forecast.model in (PROPHET, SEASONAL_NAIVE)
+    if forecast.model == SEASONAL_NAIVE:
+        assert "Prophet's forecast not used (level collapse" in forecast.note
     for values in (forecast.yhat, forecast.yhat_lower, forecast.yhat_upper):
         assert np.isfinite(values).all() and (values >= 0).all()
     assert (forecast.yhat_lower <= forecast.yhat).all() and (forecast.yhat <= forecast.yhat_upper).all()
