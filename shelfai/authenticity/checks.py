@@ -183,7 +183,7 @@ def check_gps(
     radius_m: float,
     accuracy_m: float | None = None,
 ) -> list[Flag]:
-    """Photo GPS against the store's geofence; the phone's stated accuracy widens it by up to 200 m."""
+    """Photo GPS against the store's geofence (see ``_beyond_geofence``)."""
     if latitude is None or longitude is None or (latitude == 0 and longitude == 0):
         return [
             Flag(
@@ -194,11 +194,12 @@ def check_gps(
                 0.9,
             )
         ]
-    distance = haversine_m(latitude, longitude, store_latitude, store_longitude)
-    allowed = radius_m + min(accuracy_m or 0.0, 200.0)
-    if distance <= allowed:
+    outside = _beyond_geofence(latitude, longitude, store_latitude=store_latitude, store_longitude=store_longitude,
+                               radius_m=radius_m, accuracy_m=accuracy_m)
+    if outside is None:
         return []
-    if distance > max(1000.0, 5 * radius_m):
+    distance, allowed, far = outside
+    if far:
         return [
             Flag(
                 "gps_far_from_store",
@@ -219,9 +220,72 @@ def check_gps(
     ]
 
 
-def check_exif_present(has_exif: bool) -> list[Flag]:
+def _beyond_geofence(latitude: float, longitude: float, *, store_latitude: float, store_longitude: float,
+                     radius_m: float, accuracy_m: float | None) -> tuple[float, float, bool] | None:
+    """(distance, allowed, far) when a position lies outside the geofence, else None. The phone's stated
+    accuracy widens the fence by up to 200 m; "far" is beyond 1 km and 5 geofences: not this store."""
+    distance = haversine_m(latitude, longitude, store_latitude, store_longitude)
+    allowed = radius_m + min(accuracy_m or 0.0, 200.0)
+    if distance <= allowed:
+        return None
+    return distance, allowed, distance > max(1000.0, 5 * radius_m)
+
+
+def check_checkin(
+    latitude: float | None,
+    longitude: float | None,
+    *,
+    store_latitude: float,
+    store_longitude: float,
+    radius_m: float,
+    accuracy_m: float | None = None,
+) -> list[Flag]:
+    """Where the phone said the rep was at check-in, against the store's geofence (as ``check_gps``).
+
+    No position (the rep did not allow location) gives no flag: the photo's own GPS still decides.
+    """
+    if latitude is None or longitude is None:
+        return []
+    outside = _beyond_geofence(latitude, longitude, store_latitude=store_latitude, store_longitude=store_longitude,
+                               radius_m=radius_m, accuracy_m=accuracy_m)
+    if outside is None:
+        return []
+    distance, allowed, far = outside
+    return [
+        Flag(
+            "checkin_far_from_store" if far else "checkin_outside_geofence",
+            CRITICAL if far else WARNING,
+            f"The rep checked in {_distance(distance)} from the store (allowed {_distance(allowed)}): "
+            + ("photos taken then cannot show this store." if far else "outside its geofence."),
+            0.0 if far else 0.4,
+        )
+    ]
+
+
+def checkin_confirms_place(
+    latitude: float | None, longitude: float | None, *, store_latitude: float, store_longitude: float,
+    radius_m: float, accuracy_m: float | None = None,
+) -> bool:
+    return latitude is not None and longitude is not None and not check_checkin(
+        latitude, longitude, store_latitude=store_latitude, store_longitude=store_longitude, radius_m=radius_m,
+        accuracy_m=accuracy_m)
+
+
+def check_exif_present(has_exif: bool, *, place_from_checkin: bool = False) -> list[Flag]:
+    """No camera data at all. Browsers and offline queues strip EXIF from honest photos too, so a photo
+    sent during a check-in inside the geofence keeps most of its weight: the place is known from there."""
     if has_exif:
         return []
+    if place_from_checkin:
+        return [
+            Flag(
+                "exif_missing",
+                INFO,
+                "The photo carries no camera data (EXIF), as photos sent from a browser often do; the place "
+                "is confirmed by the rep's check-in at the store.",
+                0.9,
+            )
+        ]
     return [
         Flag(
             "exif_missing",

@@ -60,17 +60,23 @@ def photo_check_authenticity(photo: Photo, *, image: np.ndarray | None = None) -
             flags.append((flag, original, match.distance))
 
     visit, store = photo.visit, photo.visit.store
+    geofence = {"store_latitude": store.latitude, "store_longitude": store.longitude,
+                "radius_m": store.geofence_radius_m}
+    checkin = {"accuracy_m": visit.checkin_accuracy_m, **geofence}
+    placed = auth.checkin_confirms_place(visit.checkin_latitude, visit.checkin_longitude, **checkin)
     checks = [
-        *auth.check_exif_present(photo.has_exif),
+        *auth.check_exif_present(photo.has_exif, place_from_checkin=placed),
+        *auth.check_checkin(visit.checkin_latitude, visit.checkin_longitude, **checkin),
         *auth.check_capture_time(photo.exif_taken_at, uploaded_at=photo.uploaded_at,
                                  visit_started_at=visit.started_at, visit_ended_at=visit.ended_at),
-        *auth.check_gps(photo.exif_latitude, photo.exif_longitude, store_latitude=store.latitude,
-                        store_longitude=store.longitude, radius_m=store.geofence_radius_m),
+        *auth.check_gps(photo.exif_latitude, photo.exif_longitude, **geofence),
         *auth.check_software(photo.exif_software),
         *auth.recapture_flag(recapture.recapture_score(image)),
     ]
     if not photo.has_exif:  # with no EXIF at all, one flag says it; no separate time and GPS flags
         checks = [f for f in checks if f.code not in ("capture_time_missing", "gps_missing")]
+    elif placed:  # no GPS in the photo, but the check-in places the rep at the store
+        checks = [f for f in checks if f.code != "gps_missing"]
     flags.extend((flag, None, None) for flag in checks)
 
     with transaction.atomic():

@@ -6,6 +6,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from shelfai.visits.models import Visit
+from shelfai.visits.services import checkin_warning
 
 
 class StoreOutput(serializers.Serializer):
@@ -27,7 +28,12 @@ class VisitOutput(serializers.Serializer):
     started_at = serializers.DateTimeField()
     status = serializers.CharField()
     checkin_distance_m = serializers.FloatField(allow_null=True)
+    location_warning = serializers.SerializerMethodField(
+        help_text="Set when the check-in was outside the store's geofence: show it to the rep at once.")
     photos_url = serializers.SerializerMethodField()
+
+    def get_location_warning(self, visit: Visit) -> str:
+        return checkin_warning(visit)
 
     def get_photos_url(self, visit: Visit) -> str:
         return self.context["request"].build_absolute_uri(reverse("api-photo-upload", args=[visit.public_id]))

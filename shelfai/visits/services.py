@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from shelfai.accounts.models import User
-from shelfai.authenticity.checks import haversine_m
+from shelfai.authenticity.checks import check_checkin, haversine_m
 from shelfai.stores.models import Store
 from shelfai.vision.types import ImageRejected
 from shelfai.visits.imaging import ImageFacts, inspect_image
@@ -63,6 +63,20 @@ def visit_start(
     except IntegrityError:  # a double submit raced us; the first one wins
         return Visit.objects.get(rep=rep, client_visit_id=client_visit_id), False
     return visit, True
+
+
+def checkin_warning(visit: Visit) -> str:
+    """What the rep must hear at once when the phone placed them outside the store's geofence."""
+    store = visit.store
+    flags = check_checkin(visit.checkin_latitude, visit.checkin_longitude, store_latitude=store.latitude,
+                          store_longitude=store.longitude, radius_m=store.geofence_radius_m,
+                          accuracy_m=visit.checkin_accuracy_m)
+    if not flags:
+        return ""
+    distance = visit.checkin_distance_m or 0.0
+    where = f"{distance:.0f} m" if distance < 1000 else f"{distance / 1000:.1f} km"
+    return (f"You are {where} from {store.name}. Photos taken here will be flagged for finance; "
+            "check in again when you are at the store.")
 
 
 @dataclass(frozen=True)

@@ -75,7 +75,7 @@
       const b = document.createElement("button");
       b.type = "button";
       b.dataset.store = s.code;
-      const dist = s.distance_m == null ? "" : s.distance_m < 1000 ? `${Math.round(s.distance_m)} m` : `${(s.distance_m / 1000).toFixed(1)} km`;
+      const dist = s.distance_m == null ? "" : distanceText(s.distance_m);
       b.innerHTML = `<strong></strong><span class="dist"></span><br><span class="muted small"></span>`;
       b.querySelector("strong").textContent = s.name;
       b.querySelector(".dist").textContent = dist;
@@ -90,7 +90,8 @@
     if (position) Object.assign(body, { latitude: position.latitude, longitude: position.longitude, accuracy_m: position.accuracy });
     try {
       const v = await api("POST", "/api/visits/", body);
-      visit = { id: v.id, store: store.code, name: store.name, distance: v.checkin_distance_m };
+      visit = { id: v.id, store: store.code, name: store.name, distance: v.checkin_distance_m,
+        warning: v.location_warning || "" };
     } catch (e) {
       if (e.status) { alert(e.message); return; }
       // Offline: open the visit locally; it is created on the server before its first photo.
@@ -99,12 +100,15 @@
     localStorage.setItem("shelfai.visit", JSON.stringify(visit));
     showVisit();
   }
+  function distanceText(m) { return m < 1000 ? `${Math.round(m)} m` : `${(m / 1000).toFixed(1)} km`; }
   function showVisit() {
     $("stores-view").hidden = !!visit;
     $("visit-view").hidden = !visit;
     if (!visit) return;
     $("visit-h").textContent = visit.name;
-    $("visit-meta").textContent = visit.distance != null ? `Checked in ${Math.round(visit.distance)} m from the store.` : "Checked in.";
+    $("visit-meta").textContent = visit.distance != null ? `Checked in ${distanceText(visit.distance)} from the store.` : "Checked in.";
+    $("visit-warning").textContent = visit.warning || "";
+    $("visit-warning").hidden = !visit.warning;
     render();
   }
 
