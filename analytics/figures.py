@@ -164,7 +164,15 @@ def deductions_table(name: str, result) -> Table:
     return Table(name, "What to fix", [
         Column("message", "What to fix"), Column("points", "Points off", "float"), Column("sku", "SKU"),
         Column("code", "Rule"),
-    ], rows, empty_text="No deductions: the shelf matched the planogram." if result else "Not scored yet.")
+    ], rows, empty_text=_no_deductions_text(result))
+
+
+def _no_deductions_text(result) -> str:
+    if not result:
+        return "Not scored yet."
+    if (result.report or {}).get("verified") is False:  # nothing was judged, so nothing "matched"
+        return "Not verified: nothing is stated as missing until the shelf can be read (see the reason above)."
+    return "No deductions: the shelf matched the planogram."
 
 
 def visit_photos_table(photos) -> Table:
