@@ -127,11 +127,6 @@ def photo_result_store(assessment: PhotoAssessment) -> ComplianceResult | None:
                              report=assessment.report)
 
 
-def photo_score(photo: Photo) -> ComplianceResult | None:
-    """Assess and store in one call, for callers that hold no claim on the photo."""
-    return photo_result_store(photo_assess(photo))
-
-
 def visit_score(visit: Visit) -> ComplianceResult | None:
     """Merge every usable photo of the visit; record what each planned SKU looked like."""
     runs = list(

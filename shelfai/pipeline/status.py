@@ -4,7 +4,7 @@
        ▲                  │   └──────────────▶ retake (quality gate: final)     │
        └──── hand back ───┘                      ▲                              │
                               analyzed ◀──────── hand back ─────────────────────┘
-    any non-final state ──fail──▶ failed
+    processing / scoring ──fail──▶ failed      queued / analyzed ──fail_waiting──▶ failed
 
 A claim returns a *token*: the moment it was made, written to ``processing_started_at`` or
 ``scoring_started_at``. Finishing and handing back are conditional on that token, so work a
@@ -59,15 +59,13 @@ def holds(stage: Stage, photo_id: int, token: datetime) -> bool:
                 .update(**{stage.started_field: token}))
 
 
-def hand_back(stage: Stage, photo_id: int, token: datetime | None = None, *, sent: bool = True) -> bool:
+def hand_back(stage: Stage, photo_id: int, token: datetime, *, sent: bool = True) -> bool:
     """``working -> waiting``: a transient error (the task retries) or a stale claim (the sweeper).
 
     ``sent`` says whether a message for the retry is on its way; if not, the sweeper sends one.
     """
-    claimed = Photo.objects.filter(pk=photo_id, status=stage.working)
-    if token is not None:
-        claimed = claimed.filter(**{stage.started_field: token})
-    return bool(claimed.update(status=stage.waiting, sent_at=timezone.now() if sent else None))
+    return bool(Photo.objects.filter(pk=photo_id, status=stage.working, **{stage.started_field: token}).update(
+        status=stage.waiting, sent_at=timezone.now() if sent else None))
 
 
 def finish_analysis(photo_id: int, token: datetime, *, retake_reason: str | None) -> bool:
@@ -87,12 +85,22 @@ def finish_scoring(photo_id: int, token: datetime) -> bool:
         status=S.DONE, finished_at=timezone.now()))
 
 
-def fail(photo_id: int, reason: str, *, stage: Stage | None = None, token: datetime | None = None) -> bool:
-    """Any non-final state ``-> failed`` with a reason the rep can read. With a token, only if the claim is ours."""
-    photos = Photo.objects.filter(pk=photo_id).exclude(status__in=Photo.TERMINAL)
-    if stage is not None and token is not None:
-        photos = photos.filter(status=stage.working, **{stage.started_field: token})
-    return bool(photos.update(status=S.FAILED, status_reason=reason, finished_at=timezone.now()))
+def fail(photo_id: int, reason: str, *, stage: Stage, token: datetime) -> bool:
+    """``working -> failed`` with a reason the rep can read, if the claim is still ours."""
+    return bool(Photo.objects.filter(pk=photo_id, status=stage.working, **{stage.started_field: token}).update(
+        status=S.FAILED, status_reason=reason, finished_at=timezone.now()))
+
+
+def fail_waiting(stage: Stage, photo_id: int, sent_at: datetime | None, reason: str) -> bool:
+    """``waiting -> failed``: its messages kept vanishing. Only if nobody claimed or sent it since."""
+    return bool(Photo.objects.filter(pk=photo_id, status=stage.waiting, sent_at=sent_at).update(
+        status=S.FAILED, status_reason=reason, finished_at=timezone.now()))
+
+
+def take_for_resend(stage: Stage, photo_id: int, sent_at: datetime | None) -> bool:
+    """Mark a waiting photo as re-sent now, if nobody claimed or sent it since ``sent_at`` was read."""
+    return bool(Photo.objects.filter(pk=photo_id, status=stage.waiting, sent_at=sent_at).update(
+        sent_at=timezone.now(), resends=F("resends") + 1))
 
 
 def mark_sent(stage: Stage, photo_ids: list[int], *, sent: bool) -> None:

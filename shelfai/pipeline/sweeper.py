@@ -28,7 +28,6 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import F
 from django.utils import timezone
 
 from shelfai.pipeline import dispatch, status
@@ -92,13 +91,8 @@ def _resend_lost(stage: Stage, now: datetime, stale_before: datetime) -> Counter
         if resends >= settings.PHOTO_MAX_ATTEMPTS:
             reason = (f"The photo was sent to {stage.name} {resends + 1} times and never arrived. The photo is "
                       "kept; ask an administrator to check the message broker, then send it again.")
-            counts[f"{stage.name}_failed"] += Photo.objects.filter(
-                pk=pk, status=stage.waiting, sent_at=sent_at).update(
-                status=Photo.Status.FAILED, status_reason=reason, finished_at=now)
-            continue
-        # Conditional: only if nobody claimed or sent it since we read it.
-        if Photo.objects.filter(pk=pk, status=stage.waiting, sent_at=sent_at).update(
-                sent_at=now, resends=F("resends") + 1):
+            counts[f"{stage.name}_failed"] += status.fail_waiting(stage, pk, sent_at, reason)
+        elif status.take_for_resend(stage, pk, sent_at):
             resend.append(pk)
     if resend:
         dispatch.send(stage, resend)
