@@ -28,7 +28,7 @@ from shelfai.claims.selectors import (
     visit_date,
     visits_for_placement,
 )
-from shelfai.claims.verification import placement_spec, visit_facts
+from shelfai.claims.verification import evidence_photos, placement_spec, visit_facts
 from shelfai.compliance import placements as rules
 from shelfai.visits.models import AuthenticityFlag, Photo, Visit
 
@@ -40,7 +40,7 @@ CENT = Decimal("0.01")
 
 def placement_verify(*, placement: PaidPlacement, visit: Visit) -> PlacementCheck:
     """What this visit's photos show about the placement, stored as the current check."""
-    facts = visit_facts(visit, on=visit_date(visit))
+    facts = visit_facts(visit, on=visit_date(visit), placement=placement)
     verdict = rules.judge_visit(placement_spec(placement), facts.evidence)
     with transaction.atomic():
         PlacementCheck.objects.filter(placement=placement, visit=visit, is_current=True).update(is_current=False)
@@ -98,11 +98,11 @@ def line_evidence(line: ClaimLine) -> tuple[dict, LineAdvice]:
     for visit in visits:
         if visit.pk not in checks:  # a visit scored before the placement was entered, or not scored yet
             checks[visit.pk] = placement_verify(placement=placement, visit=visit)
-    facts = {visit.pk: visit_facts(visit, on=visit_date(visit)) for visit in visits}
+    facts = {visit.pk: visit_facts(visit, on=visit_date(visit), placement=placement) for visit in visits}
     spec = placement_spec(placement, start=line.period_start, end=line.period_end)
     assessment = rules.assess_placement(spec, [facts[v.pk].evidence for v in visits])
     outcome, amount, reasons = rules.claim_recommendation(line.amount, assessment)
-    photos = _photos_by_visit(visits)
+    photos = _photos_by_visit(visits, placement)
     advice = _advise(line, spec, outcome, amount, reasons, facts, photos)
     verdicts = {v.visit_id: v for v in assessment.verdicts}
     packet = {
@@ -186,12 +186,11 @@ def _claim_recommendation(claim: ExpenseClaim, lines: list[ClaimLine], advices: 
                                                                                         strict=True)), 1)
 
 
-def _photos_by_visit(visits: list[Visit]) -> dict[int, list[Photo]]:
+def _photos_by_visit(visits: list[Visit], placement: PaidPlacement) -> dict[int, list[Photo]]:
+    """The photos each visit's verdict was read from (``evidence_photos``), for the packet."""
     photos: dict[int, list[Photo]] = {}
-    queryset = Photo.objects.filter(visit__in=visits).order_by("uploaded_at", "pk").prefetch_related(
-        "flags__duplicate_of__visit__store")
-    for photo in queryset:
-        photos.setdefault(photo.visit_id, []).append(photo)
+    for visit in visits:
+        photos[visit.pk] = list(evidence_photos(visit, placement).prefetch_related("flags__duplicate_of__visit__store"))
     return photos
 
 

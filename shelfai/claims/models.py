@@ -83,6 +83,18 @@ class PlacementRequirement(models.Model):
         constraints = [models.UniqueConstraint(fields=["placement", "product"], name="uniq_requirement")]
 
 
+class PlacementPhoto(models.Model):
+    """A photo the rep took for this display's capture task: on a visit with a checklist, the only
+    photos that count as the display's evidence (a photo of the normal shelf never executes an end-cap)."""
+
+    placement = models.ForeignKey(PaidPlacement, on_delete=models.CASCADE, related_name="photos")
+    photo = models.ForeignKey("visits.Photo", on_delete=models.CASCADE, related_name="placement_links")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["placement", "photo"], name="uniq_placement_photo")]
+
+
 class PlacementCheck(models.Model):
     """What one visit's photos showed about one paid placement."""
 

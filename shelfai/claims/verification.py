@@ -65,9 +65,20 @@ def fee_share(placement: PaidPlacement, *, start: date, end: date) -> Decimal:
     return (placement.fee * days / placement_days).quantize(CENT, rounding=ROUND_DOWN)
 
 
-def visit_facts(visit, *, on: date) -> VisitFacts:
-    """Current detections and authenticity flags of a visit's photos, reduced to ``VisitEvidence``."""
-    photos = list(visit.photos.prefetch_related("flags"))
+def evidence_photos(visit, placement: PaidPlacement | None):
+    """The photos that count for a placement on a visit. On a visit with a capture checklist only the
+    photos taken for the display's own task do: products on the normal shelf never execute an end-cap.
+    A visit made before checklists existed counts all its photos, as it always did."""
+    photos = visit.photos.all()
+    if placement is not None and visit.checklist:
+        photos = photos.filter(placement_links__placement=placement)
+    return photos.order_by("uploaded_at", "pk")
+
+
+def visit_facts(visit, *, on: date, placement: PaidPlacement | None = None) -> VisitFacts:
+    """Current detections and authenticity flags of the placement's photos of a visit (``evidence_photos``),
+    reduced to ``VisitEvidence``."""
+    photos = list(evidence_photos(visit, placement).prefetch_related("flags"))
     runs = list(DetectionRun.objects.filter(photo__in=photos, is_current=True).prefetch_related(
         "detections__product"))
     weights = {photo.pk: photo_weight(photo) for photo in photos}

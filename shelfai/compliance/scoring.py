@@ -49,6 +49,7 @@ from shelfai.compliance.rules import (
     sku_deductions,
 )
 from shelfai.compliance.types import BrandShare, CatalogEntry, ScoringWeights
+from shelfai.vision.types import UNKNOWN_SKU
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +190,26 @@ def score_photo(
     return score_visit(spec, catalog, [photo], weights)
 
 
+def best_planogram(photo: PhotoObservation, planned: dict[Any, set[str]],
+                   weights: ScoringWeights | None = None) -> tuple[Any, int]:
+    """The planogram (a key of ``planned``: key -> its SKUs) whose products the photo shows most of.
+
+    For a photo sent without a capture task: it counts the recognised facings (at the compliance
+    threshold) of each planogram's SKUs; ties go to more distinct SKUs, then to the first key. Returns
+    (key, recognised facings of it); the key is None when no planogram's product was recognised, so
+    the caller can say so rather than score the photo against a shelf it does not show.
+    """
+    weights = weights or ScoringWeights()
+    seen = Counter(f.sku for f in photo.facings
+                   if f.sku != UNKNOWN_SKU and f.sku_confidence >= weights.min_sku_confidence)
+    best, best_rank = None, (0, 0)
+    for key, skus in planned.items():
+        rank = (sum(n for sku, n in seen.items() if sku in skus), sum(1 for sku in seen if sku in skus))
+        if rank > best_rank:
+            best, best_rank = key, rank
+    return best, best_rank[0]
+
+
 def _report(plan: Plan, view: VisitView, weights: ScoringWeights) -> ComplianceReport:
     seen_levels = set(view.levels)
     planned_levels = set(plan.order)
@@ -215,12 +236,7 @@ def _report(plan: Plan, view: VisitView, weights: ScoringWeights) -> ComplianceR
     score = round(max(0.0, 100.0 - sum(d.points for d in deductions)), 1) if assessed else None
     skus = _sku_lines(plan, view, assessed)
     reason = _not_verified_reason(plan, view, assessed, recognised_share, weights)
-    if reason:
-        score, deductions = None, []
-        for line in skus:
-            if line.status not in ("not_in_planogram", "not_assessed"):
-                line.status = "not_verified"
-    return ComplianceReport(
+    report = ComplianceReport(
         score=score,
         confidence=round(recognised_share * coverage, 4),
         deductions=sorted(deductions, key=lambda d: -d.points),
@@ -233,9 +249,17 @@ def _report(plan: Plan, view: VisitView, weights: ScoringWeights) -> ComplianceR
         facings_recognised=view.facings_recognised,
         photos=view.photos,
         weights=weights,
-        verified=not reason,
-        not_verified_reason=reason,
     )
+    return withhold(report, reason) if reason else report
+
+
+def withhold(report: ComplianceReport, reason: str) -> ComplianceReport:
+    """The same report with its verdicts withheld: no score, no deductions, planned SKUs not verified."""
+    report.score, report.deductions, report.verified, report.not_verified_reason = None, [], False, reason
+    for line in report.skus:
+        if line.status not in ("not_in_planogram", "not_assessed"):
+            line.status = "not_verified"
+    return report
 
 
 def _not_verified_reason(plan: Plan, view: VisitView, assessed: list[str], recognised_share: float,

@@ -22,12 +22,28 @@ def planogram_for(*, store: Store, on: date) -> Planogram | None:
     return in_force.filter(store_group__stores=store).order_by("-effective_from", "-version").first()
 
 
+def planograms_in_force(*, store: Store, on: date) -> list[Planogram]:
+    """Every planogram in force at a store on a day, one per category (the store's own replaces its
+    group's for that category), in category order: one capture task each."""
+    in_force = (Planogram.objects.filter(effective_from__lte=on)
+                .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=on))
+                .select_related("category").order_by("-effective_from", "-version", "-pk"))
+    chosen: dict[int, Planogram] = {}
+    for planogram in in_force.filter(store=store):
+        chosen.setdefault(planogram.category_id, planogram)
+    for planogram in in_force.filter(store_group__stores=store):
+        chosen.setdefault(planogram.category_id, planogram)
+    return sorted(chosen.values(), key=lambda p: (p.category.name, p.pk))
+
+
 def planned_skus(*, store: Store, on: date) -> set[str]:
-    """The SKUs the planogram in force lists (empty without one): what the evidence image marks as expected."""
-    planogram = planogram_for(store=store, on=on)
-    if planogram is None:
+    """The SKUs the planograms in force list (empty without one): what the evidence image marks as expected."""
+    planograms = planograms_in_force(store=store, on=on)
+    if not planograms:
         return set()
-    return set(planogram.shelves.values_list("facings__product__sku", flat=True)) - {None}
+    skus = Planogram.objects.filter(pk__in=[p.pk for p in planograms]).values_list(
+        "shelves__facings__product__sku", flat=True)
+    return set(skus) - {None}
 
 
 def photo_result_summary(photo) -> dict | None:

@@ -16,11 +16,10 @@ from django.db import transaction
 
 from shelfai.compliance.models import ComplianceResult, SkuObservation
 from shelfai.compliance.observations import PhotoObservation
-from shelfai.compliance.scoring import ExpectedItem, PlanogramSpec, ShelfSpec, score_visit
-from shelfai.compliance.selectors import planogram_for
+from shelfai.compliance.scoring import ExpectedItem, PlanogramSpec, ShelfSpec, best_planogram, score_visit, withhold
 from shelfai.compliance.types import CatalogEntry
 from shelfai.detection.models import Detection, DetectionRun
-from shelfai.stores.models import Brand, Planogram, Product
+from shelfai.stores.models import Brand, Planogram, Product, ShareTarget
 from shelfai.vision.types import UNKNOWN_SKU, Box, Facing, Gap, ShelfRow
 from shelfai.visits.models import Photo, Visit
 
@@ -36,18 +35,28 @@ def planogram_spec(planogram: Planogram) -> tuple[PlanogramSpec, dict[str, Catal
             for f in shelf.facings.all()
         ]
         shelves.append(ShelfSpec(level=shelf.level, items=items))
-    brands = Brand.objects.all()
     spec = PlanogramSpec(
         shelves=shelves,
         name=planogram.name,
-        brand_targets={b.name: float(b.share_of_shelf_target) for b in brands if b.share_of_shelf_target},
-        own_brands=frozenset(b.name for b in brands if b.is_own),
+        brand_targets=share_targets(planogram.category_id),
+        own_brands=frozenset(Brand.objects.filter(is_own=True).values_list("name", flat=True)),
     )
     catalog = {
         p.sku: CatalogEntry(str(p), p.brand.name, float(p.width_mm))
         for p in Product.objects.select_related("brand")
     }
     return spec, catalog
+
+
+def share_targets(category_id: int) -> dict[str, float]:
+    """Brand -> target share on this category's shelves. A target set for the category wins; a brand's
+    general target applies only where the brand sells products of the category, so a formula shelf is
+    never told to add facings of a snack brand."""
+    targets = {b.name: float(b.share_of_shelf_target) for b in Brand.objects.filter(
+        share_of_shelf_target__isnull=False, products__category_id=category_id).distinct()}
+    targets.update({t.brand.name: float(t.target) for t in ShareTarget.objects.filter(
+        category_id=category_id).select_related("brand")})
+    return {brand: share for brand, share in targets.items() if share > 0}
 
 
 def observation_for(run: DetectionRun) -> PhotoObservation:
@@ -72,11 +81,11 @@ def observation_for(run: DetectionRun) -> PhotoObservation:
 
 
 def _store_result(*, scope: str, visit: Visit, photo: Photo | None, planogram: Planogram | None,
-                  run: DetectionRun | None, report) -> ComplianceResult:
-    current = ComplianceResult.objects.filter(visit=visit, scope=scope, is_current=True)
-    current = current.filter(photo=photo) if photo is not None else current
-    current.update(is_current=False)
-    data = report.to_dict() if report is not None else {}
+                  run: DetectionRun | None, report, extra: dict | None = None) -> ComplianceResult:
+    if photo is not None:
+        ComplianceResult.objects.filter(visit=visit, scope=scope, photo=photo, is_current=True).update(
+            is_current=False)
+    data = (report.to_dict() if report is not None else {}) | (extra or {})
     return ComplianceResult.objects.create(
         scope=scope,
         visit=visit,
@@ -102,19 +111,43 @@ class PhotoAssessment:
     run: DetectionRun | None
     planogram: Planogram | None
     report: object | None  # scoring.ComplianceReport, or None when there is nothing to score against
+    matched_by: str = "task"  # task | best_match | none: how the planogram was chosen
 
 
-def photo_assess(photo: Photo) -> PhotoAssessment:
-    """Score one analysed photo alone (what the rep sees on the phone) against the store's planogram."""
+def photo_assess(photo: Photo, *, planograms: list[Planogram], best_match: bool = False) -> PhotoAssessment:
+    """Score one analysed photo alone (what the rep sees on the phone).
+
+    The pipeline names what it may be scored against: the planogram of the photo's capture task, or,
+    for a photo sent without one (``best_match``), every planogram in force at the store, of which the
+    one whose products the photo shows most of is chosen (the result says it was matched that way).
+    No planograms (a display photo, or a store with none in force): stored without a score.
+    """
     run = DetectionRun.objects.filter(photo=photo, is_current=True).first()
     if run is None:
         return PhotoAssessment(photo, None, None, None)
-    planogram = planogram_for(store=photo.visit.store, on=photo.uploaded_at.date())
+    if not planograms:
+        return PhotoAssessment(photo, run, None, None, matched_by="none" if best_match else "task")
+    observation = observation_for(run)
+    planogram, matched_by = planograms[0], "task"
+    if best_match:
+        planned = {p: _planned_skus(p) for p in planograms}
+        chosen, _ = best_planogram(observation, planned)
+        # Nothing recognised: scored against the first so the result says "not verified" and why.
+        planogram, matched_by = (chosen, "best_match") if chosen is not None else (planograms[0], "none")
     report = None
-    if planogram is not None and run.quality_ok:
+    if run.quality_ok:
         spec, catalog = planogram_spec(planogram)
-        report = score_visit(spec, catalog, [observation_for(run)])
-    return PhotoAssessment(photo, run, planogram, report)
+        report = score_visit(spec, catalog, [observation])
+        if matched_by == "none" and len(planograms) > 1 and report.verified:
+            # e.g. an empty shelf sent without a task: nothing says which planogram it is.
+            report = withhold(report, "Sent without a task, and no product of any planogram here was "
+                                      "recognised, so it is not known which shelf this is. Send it again "
+                                      "for its task on the checklist.")
+    return PhotoAssessment(photo, run, planogram, report, matched_by=matched_by)
+
+
+def _planned_skus(planogram: Planogram) -> set[str]:
+    return set(planogram.shelves.values_list("facings__product__sku", flat=True)) - {None}
 
 
 def photo_result_store(assessment: PhotoAssessment) -> ComplianceResult | None:
@@ -124,24 +157,37 @@ def photo_result_store(assessment: PhotoAssessment) -> ComplianceResult | None:
     with transaction.atomic():
         return _store_result(scope=ComplianceResult.Scope.PHOTO, visit=assessment.photo.visit,
                              photo=assessment.photo, planogram=assessment.planogram, run=assessment.run,
-                             report=assessment.report)
+                             report=assessment.report, extra={"matched_by": assessment.matched_by})
 
 
-def visit_score(visit: Visit) -> ComplianceResult | None:
-    """Merge every usable photo of the visit; record what each planned SKU looked like."""
-    runs = list(
-        DetectionRun.objects.filter(photo__visit=visit, is_current=True, quality_ok=True).select_related("photo")
-    )
-    planogram = planogram_for(store=visit.store, on=visit.started_at.date())
-    report = None
-    if planogram is not None and runs:
-        spec, catalog = planogram_spec(planogram)
-        report = score_visit(spec, catalog, [observation_for(run) for run in runs])
+def visit_score(visit: Visit) -> list[ComplianceResult]:
+    """One result per planogram the visit's photos were scored against (each photo's current result
+    says which), merging that planogram's usable photos; records what each planned SKU looked like.
+
+    A visit with no scored shelf photo keeps one empty result, so its pages say there is nothing yet.
+    """
+    results = ComplianceResult.objects.filter(visit=visit, scope=ComplianceResult.Scope.PHOTO, is_current=True,
+                                              planogram__isnull=False, detection_run__quality_ok=True,
+                                              detection_run__is_current=True)
+    groups: dict[int, list[DetectionRun]] = {}
+    planograms: dict[int, Planogram] = {}
+    for result in results.select_related("planogram", "detection_run").order_by("photo_id"):
+        groups.setdefault(result.planogram_id, []).append(result.detection_run)
+        planograms[result.planogram_id] = result.planogram
+    stored = []
     with transaction.atomic():
-        if report is not None:
+        ComplianceResult.objects.filter(visit=visit, scope=ComplianceResult.Scope.VISIT,
+                                        is_current=True).update(is_current=False)
+        for planogram_id, runs in sorted(groups.items()):
+            spec, catalog = planogram_spec(planograms[planogram_id])
+            report = score_visit(spec, catalog, [observation_for(run) for run in runs])
             _record_observations(visit, report)
-        return _store_result(scope=ComplianceResult.Scope.VISIT, visit=visit, photo=None, planogram=planogram,
-                             run=runs[0] if runs else None, report=report)
+            stored.append(_store_result(scope=ComplianceResult.Scope.VISIT, visit=visit, photo=None,
+                                        planogram=planograms[planogram_id], run=runs[0], report=report))
+        if not stored:
+            stored.append(_store_result(scope=ComplianceResult.Scope.VISIT, visit=visit, photo=None,
+                                        planogram=None, run=None, report=None))
+    return stored
 
 
 def _record_observations(visit: Visit, report) -> None:

@@ -6,6 +6,7 @@ Here rather than in ``visits`` because a photo's status and result span every st
 from __future__ import annotations
 
 from django.conf import settings
+from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
@@ -15,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from shelfai.pipeline import checklist
 from shelfai.pipeline.serializers import PhotoOutput
 from shelfai.pipeline.stages import photos_submitted
 from shelfai.visits import services
@@ -30,6 +32,10 @@ class PhotoUploadApi(APIView):
             child=serializers.CharField(max_length=64), min_length=1,
             help_text="One id per photo, made by the phone; re-sending the same id never makes a second photo.",
         )
+        task = serializers.IntegerField(
+            required=False, allow_null=True,
+            help_text="The checklist task (from the visit's tasks) the photos were taken for. Without it, "
+                      "each photo is matched to the planogram whose products it shows most of.")
 
     @extend_schema(request=InputSerializer, responses={202: PhotoOutput(many=True)}, summary="Upload photos")
     def post(self, request: Request, public_id) -> Response:
@@ -43,6 +49,10 @@ class PhotoUploadApi(APIView):
             return Response(
                 {"detail": f"At most {settings.PHOTO_MAX_FILES_PER_REQUEST} photos per request."}, status=400
             )
+        try:
+            task = checklist.task_for_upload(visit, _task_id(request.data.get("task")))
+        except checklist.TaskNotFound as exc:
+            raise Http404(str(exc)) from None
         if len(ids) != len(files):
             return Response(
                 {"detail": f"Send one client_upload_ids value per photo ({len(files)} photos, {len(ids)} ids)."},
@@ -64,12 +74,26 @@ class PhotoUploadApi(APIView):
             # All or nothing: a request with a bad file stores none of its files.
             code = 413 if all(e["status"] == 413 for e in errors) else 400
             return Response({"detail": errors[0]["detail"], "errors": errors}, status=code)
-        results = services.photos_accept(visit=visit, user=request.user, uploads=pending)
+        with transaction.atomic():
+            results = services.photos_accept(visit=visit, user=request.user, uploads=pending)
+            checklist.photos_bind([photo for photo, created in results if created], task)
+            if visit.checklist:
+                checklist.checklist_refresh(visit)
         photos_submitted([photo.pk for photo, created in results if created])
         body = PhotoOutput([photo for photo, _ in results], many=True, context={"request": request}).data
         for item, (_, created) in zip(body, results, strict=True):
             item["created"] = created
         return Response(body, status=status.HTTP_202_ACCEPTED)
+
+
+def _task_id(value) -> int | None:
+    """The upload's task field: empty means none; anything but a whole number is a 404 like a wrong id."""
+    if value in (None, "", "null"):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Http404(f"Task {value!r} is not on this visit's checklist.") from None
 
 
 class PhotoDetailApi(APIView):

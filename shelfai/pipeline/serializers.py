@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from shelfai.compliance.selectors import photo_result_summary
+from shelfai.pipeline.models import PhotoCapture
 from shelfai.visits.models import Photo
+
+
+class TaskBinding(serializers.Serializer):
+    id = serializers.IntegerField(allow_null=True)
+    title = serializers.CharField()
+    matched_by = serializers.ChoiceField(
+        choices=["task", "best_match", "none"],
+        help_text="task: sent for it; best_match: sent without a task and matched to the planogram whose "
+                  "products it shows; none: matched to no planogram")
+    retake = serializers.BooleanField(help_text="Sent for a task that already had a photo.")
 
 
 class PhotoOutput(serializers.Serializer):
@@ -24,6 +36,16 @@ class PhotoOutput(serializers.Serializer):
     original_url = serializers.SerializerMethodField()
     evidence_url = serializers.SerializerMethodField()
     result = serializers.SerializerMethodField()
+    task = serializers.SerializerMethodField(
+        help_text="The checklist task the photo was sent for, or matched to (see matched_by).")
+
+    @extend_schema_field(TaskBinding(allow_null=True))
+    def get_task(self, photo: Photo) -> dict | None:
+        capture = PhotoCapture.objects.filter(photo=photo).select_related("task").first()
+        if capture is None:
+            return None
+        return {"id": capture.task_id, "title": capture.task.title if capture.task else "",
+                "matched_by": capture.matched_by, "retake": capture.retake}
 
     def _url(self, name: str, *args) -> str:
         return self.context["request"].build_absolute_uri(reverse(name, args=args))

@@ -21,7 +21,7 @@ from shelfai.compliance import services as scoring
 from shelfai.compliance.selectors import planned_skus
 from shelfai.detection import engine
 from shelfai.detection import services as detection
-from shelfai.pipeline import dispatch, status
+from shelfai.pipeline import checklist, dispatch, status
 from shelfai.pipeline.status import ANALYSIS, SCORING
 from shelfai.tasks_common import TRANSIENT_ERRORS
 from shelfai.vision.pipeline import load_oriented_image
@@ -155,6 +155,8 @@ def _record_detection(photo: Photo, image: np.ndarray, analysis, batch: detectio
     except Superseded:
         photo.evidence_image.storage.delete(evidence_name)
         return "skipped"
+    if retake is not None and photo.visit.checklist:
+        checklist.checklist_refresh(photo.visit)  # its task is not done until the retake arrives
     return Photo.Status.RETAKE if retake is not None else Photo.Status.ANALYZED
 
 
@@ -167,11 +169,15 @@ def score(photo_id: int) -> str:
         return "skipped"  # already scored (a second delivery), or not analysed yet
     try:
         photo = Photo.objects.select_related("visit__store").get(pk=photo_id)
-        assessment = scoring.photo_assess(photo)
+        # The photo's task decides what it is scored against; without one, the best-matching planogram.
+        planograms, best_match = checklist.scoring_plan(photo)
+        assessment = scoring.photo_assess(photo, planograms=planograms, best_match=best_match)
         with transaction.atomic():
             if not status.holds(SCORING, photo_id, token):
                 raise Superseded
             scoring.photo_result_store(assessment)
+            if best_match:
+                checklist.photo_matched(photo, assessment.planogram, assessment.matched_by)
         visit_refresh(photo.visit)
     except Superseded:
         return "skipped"
@@ -186,8 +192,11 @@ def score(photo_id: int) -> str:
 
 
 def visit_refresh(visit: Visit) -> None:
-    """Everything downstream of a visit's photos, in order: its merged score, the placement checks
-    of its store's paid placements on that day, and the evidence of the claims those checks back."""
+    """Everything downstream of a visit's photos, in order: its checklist count, its merged score per
+    planogram, the placement checks of its store's paid placements on that day (each read from its own
+    display's photos), and the evidence of the claims those checks back."""
+    if visit.checklist:
+        checklist.checklist_refresh(visit)
     scoring.visit_score(visit)
     checks = placement_checks_refresh(visit=visit)
     for claim in claims_supported_by(checks=checks, visit=visit):

@@ -81,7 +81,9 @@ class Brand(models.Model):
     name = models.CharField(max_length=120, unique=True)
     is_own = models.BooleanField(default=False, help_text="Our brand (as opposed to a competitor).")
     share_of_shelf_target = models.DecimalField(
-        max_digits=5, decimal_places=4, null=True, blank=True, help_text="Target share of facings, 0..1."
+        max_digits=5, decimal_places=4, null=True, blank=True,
+        help_text="Target share of facings, 0..1, on shelves of the categories the brand sells in. A target "
+                  "set for a category (ShareTarget) replaces it there.",
     )
 
     class Meta:
@@ -100,6 +102,24 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ShareTarget(models.Model):
+    """A brand's share-of-shelf target on one category's shelves: a formula shelf is only ever held to
+    formula brands' targets."""
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="share_targets")
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="share_targets")
+    target = models.DecimalField(max_digits=5, decimal_places=4, validators=[MinValueValidator(0),
+                                                                            MaxValueValidator(1)],
+                                 help_text="Target share of facings on this category's shelves, 0..1.")
+
+    class Meta:
+        ordering = ["category__name", "brand__name"]
+        constraints = [models.UniqueConstraint(fields=["brand", "category"], name="uniq_share_target")]
+
+    def __str__(self) -> str:
+        return f"{self.brand} on {self.category}: {self.target:.0%}"
 
 
 class Product(models.Model):

@@ -14,6 +14,7 @@ from shelfai.authenticity.checks import haversine_m
 from shelfai.stores.selectors import stores_visible_to
 from shelfai.visits import services
 from shelfai.visits.selectors import visits_visible_to
+from shelfai.pipeline.checklist import checklist_open
 from shelfai.visits.serializers import StoreOutput, VisitOutput
 
 
@@ -72,6 +73,8 @@ class VisitListCreateApi(APIView):
             accuracy_m=data.validated_data.get("accuracy_m"),
             client_visit_id=data.validated_data["client_visit_id"],
         )
+        if created or visit.checklist:
+            checklist_open(visit)  # what to photograph here today
         body = VisitOutput(visit, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
@@ -80,4 +83,6 @@ class VisitDetailApi(APIView):
     @extend_schema(responses=VisitOutput)
     def get(self, request: Request, public_id) -> Response:
         visit = get_object_or_404(visits_visible_to(request.user), public_id=public_id)
+        if visit.checklist:
+            checklist_open(visit)  # a placement that came into force since gets its task
         return Response(VisitOutput(visit, context={"request": request}).data)

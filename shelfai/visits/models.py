@@ -25,6 +25,9 @@ class Visit(models.Model):
     checkin_accuracy_m = models.FloatField(null=True, blank=True)
     checkin_distance_m = models.FloatField(null=True, blank=True)
     client_visit_id = models.CharField(max_length=64, blank=True)
+    # The capture checklist's state, written by the pipeline ({"done": n, "total": m, ...}); empty for a
+    # visit made before checklists existed, whose photos all count as evidence as they used to.
+    checklist = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-started_at"]
