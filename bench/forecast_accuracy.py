@@ -121,7 +121,7 @@ def print_pooled_display(path: Path, *, freq: str, holdout: int, origins: int) -
     """The pooled display effect at each rolling origin (from the same import, read back without the DB)."""
     import pandas as pd
 
-    from forecasting.backtest import pooled_fits
+    from forecasting.backtest import learned_fits
     from forecasting.model import recorded_weeks
 
     frame = pd.read_csv(path, parse_dates=["date"])
@@ -131,9 +131,9 @@ def print_pooled_display(path: Path, *, freq: str, holdout: int, origins: int) -
             promo=group.get("promo", 0.0), oos=False, recorded=True
         )
         frames.append(recorded_weeks(daily) if freq == "W" else regularize(daily, freq))
-    fits = pooled_fits(frames, holdout, origins)
+    fits = learned_fits(frames, holdout, origins, freq, with_global=False)
     for k in range(origins - 1, -1, -1):
-        fit = fits[(k, 0)]
+        fit = fits[(k, 0)].pooled
         if fit is None:
             continue
         coef, se, spread = fit.coef[1], fit.se[1], float(np.sqrt(fit.between_var[1]))

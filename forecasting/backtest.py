@@ -5,7 +5,8 @@ before the origin and forecasts the next ``holdout`` periods with the regressors
 and displays are planned, so they are known in advance). "chosen" applies the production rule
 (forecasting.selection: rolling-origin validation inside the training data, conformal intervals from its
 errors), so its score is as honest as the others: the reported holdout is touched once, for the figure.
-The pooled effects are fitted across all series on each origin's training parts only.
+The pooled effects and the global model are fitted across all series on each origin's training parts only
+(and again before each validation origin inside them).
 Stock-out periods (and weeks missing from a weekly file) are left out of the scores: they are not demand.
 
 A model whose forecast is degenerate (forecasting.guards.degenerate: all zeros for a selling series, or
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from forecasting.global_model import fit_global
 from forecasting.guards import degenerate
 from forecasting.metrics import METRIC_NAMES, MetricTotals
 from forecasting.model import (
@@ -34,11 +36,13 @@ from forecasting.model import (
     ModelSettings,
     regularize,
 )
-from forecasting.pooled import PooledEffects, fit_pooled
+from forecasting.pooled import fit_pooled
 from forecasting.references import LAST_VALUE, PROPHET_PLAIN, PROPHET_REGRESSORS, plain_prophet
 from forecasting.selection import (
     CANDIDATES,
     MAX_ORIGINS,
+    Learned,
+    Validation,
     candidate_forecasts,
     choose,
     conformal_interval,
@@ -47,7 +51,7 @@ from forecasting.selection import (
 
 MODELS = (*CANDIDATES, "chosen", PROPHET_PLAIN, PROPHET_REGRESSORS)
 FALLBACK_MODELS = (SEASONAL_NAIVE, LAST_VALUE)
-PooledFits = dict[tuple[int, int], PooledEffects | None]  # (origin k, validation origin j; 0 = whole train)
+LearnedFits = dict[tuple[int, int], Learned]  # (origin k, validation origin j; 0 = whole train)
 
 
 @dataclass
@@ -66,14 +70,51 @@ def _cut(frame: pd.DataFrame, holdout: int, k: int) -> int:
     return len(frame) - holdout * (k + 1)
 
 
-def pooled_fits(frames: list[pd.DataFrame], holdout: int, origins: int) -> PooledFits:
-    """Pooled effects for each origin's training parts (j = 0) and for each validation origin inside them."""
-    fits: PooledFits = {}
+def learned_fits(
+    frames: list[pd.DataFrame], holdout: int, origins: int, freq: str, *, with_global: bool = True
+) -> LearnedFits:
+    """Pooled effects and the global model for each origin's training parts (j = 0) and for each validation
+    origin inside them: what each series may learn from the others never reaches past its own cut."""
+    fits: LearnedFits = {}
     for k in range(origins):
         for j in range(MAX_ORIGINS + 1):
-            trains = [f.iloc[: _cut(f, holdout, k) - holdout * j] for f in frames]
-            fits[(k, j)] = fit_pooled(t for t in trains if len(t))
+            trains = [t for t in (f.iloc[: max(_cut(f, holdout, k) - holdout * j, 0)] for f in frames) if len(t)]
+            fits[(k, j)] = Learned(fit_pooled(trains), fit_global(trains, freq) if with_global else None)
     return fits
+
+
+def _origins(frame: pd.DataFrame, holdout: int, origins: int, settings: ModelSettings):
+    """(k, train, test) for each origin with enough in-stock history before it and sales data after it."""
+    minimum = MIN_PROPHET_PERIODS[settings.freq]
+    for k in range(origins - 1, -1, -1):
+        cut = _cut(frame, holdout, k)
+        train, test = frame.iloc[: max(cut, 0)], frame.iloc[max(cut, 0) : cut + holdout]
+        if cut <= 0 or (~train["oos"]).sum() < minimum or not (~test["oos"]).any():
+            continue
+        yield k, train, test
+
+
+def validate_series(
+    key: str, history: pd.DataFrame, holdout: int, origins: int, settings: ModelSettings, learned: LearnedFits
+) -> dict[int, Validation]:
+    """Each origin's validation inside its training part (the first of the backtest's two passes)."""
+    frame = regularize(history, settings.freq)
+    return {
+        k: validate(train, holdout, settings, lambda j, k=k: learned.get((k, j)))
+        for k, train, _ in _origins(frame, holdout, origins, settings)
+    }
+
+
+def category_scores(validations: Iterable[dict[int, Validation]]) -> dict[int, dict[str, float]]:
+    """Each candidate's validation WAPE over every series at each origin (its errors summed, then divided)."""
+    error: dict[int, Counter] = {}
+    actual: dict[int, Counter] = {}
+    for per_origin in validations:
+        for k, validation in per_origin.items():
+            for name in validation.scores():
+                error.setdefault(k, Counter())[name] += validation.abs_error[name]
+                actual.setdefault(k, Counter())[name] += validation.actual[name]
+    return {k: {name: error[k][name] / actual[k][name] for name in error[k] if actual[k][name] > 0} for k in error}
 
 
 def backtest_series(
@@ -82,26 +123,24 @@ def backtest_series(
     holdout: int,
     origins: int,
     settings: ModelSettings,
-    pooled: PooledFits | None = None,
+    learned: LearnedFits | None = None,
+    validations: dict[int, Validation] | None = None,
+    category: dict[int, dict[str, float]] | None = None,
 ):
     """Score one series on ``origins`` consecutive windows of ``holdout`` periods at its history's end."""
     outcome = SeriesOutcome(key)
     frame = regularize(history, settings.freq)
     minimum = MIN_PROPHET_PERIODS[settings.freq]
-    pooled = pooled or {}
-    for k in range(origins - 1, -1, -1):
-        cut = _cut(frame, holdout, k)
-        train, test = frame.iloc[: max(cut, 0)], frame.iloc[max(cut, 0) : cut + holdout]
+    learned, validations, category = learned or {}, validations or {}, category or {}
+    for k, train, test in _origins(frame, holdout, origins, settings):
         in_stock = ~test["oos"].to_numpy()
-        if cut <= 0 or (~train["oos"]).sum() < minimum or not in_stock.any():
-            continue
         origin = f"origin {test['ds'].iloc[0].date()}"
         future = test[["ds", "promo", "display", "price"]]
-        validation = validate(train, holdout, settings, lambda j, k=k: pooled.get((k, j)))
-        forecasts, missing, rejected = candidate_forecasts(train, future, settings, pooled.get((k, 0)))
+        validation = validations.get(k) or validate(train, holdout, settings, lambda j, k=k: learned.get((k, j)))
+        forecasts, missing, rejected = candidate_forecasts(train, future, settings, learned.get((k, 0)))
         for name, forecast in {**forecasts, **rejected}.items():
             conformal_interval(forecast, validation.log_errors.get(name, []), settings.interval_width)
-        chosen_name, note = choose(validation, forecasts)
+        chosen_name, note = choose(validation, forecasts, category.get(k))
         outcome.chosen.append(chosen_name)
         outcome.notes.append(f"{origin}: {note}")
         outcome.notes.extend(f"{origin}: {name} left out: {why}" for name, why in missing.items())
@@ -156,6 +195,10 @@ def worker_pool(processes: int):
     return context.Pool(processes)
 
 
+def _validate_one(job: tuple) -> dict[int, Validation]:
+    return validate_series(*job)
+
+
 def _run_one(job: tuple) -> SeriesOutcome:
     return backtest_series(*job)
 
@@ -164,7 +207,7 @@ def _run_one(job: tuple) -> SeriesOutcome:
 class BacktestReport:
     summary: dict
     outcomes: list[SeriesOutcome]
-    pooled: PooledFits = field(default_factory=dict)
+    learned: LearnedFits = field(default_factory=dict)
 
     @property
     def fallbacks(self) -> list[SeriesOutcome]:
@@ -193,20 +236,25 @@ def run_backtest(
         raise ValueError("holdout and origins must be at least 1.")
     started = time.perf_counter()
     frames = [(key, regularize(frame, settings.freq)) for key, frame in series]
-    pooled = pooled_fits([frame for _, frame in frames], holdout, origins)
-    jobs = [(key, frame, holdout, origins, settings, pooled) for key, frame in frames]
+    learned = learned_fits([frame for _, frame in frames], holdout, origins, settings.freq)
+    jobs = [(key, frame, holdout, origins, settings, learned) for key, frame in frames]
+    # Two passes: every series' validation first, so that each series' choice can weigh its own few
+    # validation weeks against how each candidate did over the whole category (selection.choose).
     outcomes: list[SeriesOutcome] = []
-    if workers > 1 and len(jobs) > 1:
-        with worker_pool(workers) as pool:
-            for outcome in pool.imap(_run_one, jobs, chunksize=4):
-                outcomes.append(outcome)
-                if progress:
-                    progress(len(outcomes), len(jobs))
-    else:
-        for job in jobs:
-            outcomes.append(_run_one(job))
+    pool = worker_pool(workers) if workers > 1 and len(jobs) > 1 else None
+    try:
+        mapper = (lambda f, items: pool.imap(f, items, chunksize=4)) if pool else map
+        validations = list(mapper(_validate_one, jobs))
+        category = category_scores(validations)
+        jobs = [(*job, validation, category) for job, validation in zip(jobs, validations, strict=True)]
+        for outcome in mapper(_run_one, jobs):
+            outcomes.append(outcome)
             if progress:
                 progress(len(outcomes), len(jobs))
+    finally:
+        if pool:
+            pool.close()
+            pool.join()
     pooled_totals = {name: MetricTotals() for name in MODELS}
     for outcome in outcomes:
         for name, totals in outcome.totals.items():
@@ -222,7 +270,7 @@ def run_backtest(
         "chosen_by": dict(Counter(o.chosen[-1] for o in outcomes if o.chosen).most_common()),
         "refused": refused,
     }
-    return BacktestReport(summary, outcomes, pooled)
+    return BacktestReport(summary, outcomes, learned)
 
 
 def _refusals(outcomes: list[SeriesOutcome]) -> dict[str, str]:

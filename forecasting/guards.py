@@ -1,4 +1,4 @@
-"""Plausibility checks on a forecast against its own series' history. Pure numpy.
+"""Plausibility checks on a forecast against its own series' history, and on the inputs. Pure numpy/pandas.
 
 Two strengths, for two jobs:
 - :func:`implausible` is the production guardrail: a forecast whose level jumps far from the recent level,
@@ -14,6 +14,7 @@ sell up to ten times a normal week), and that must not be flagged.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 RECENT_PERIODS = 26
 LEVEL_JUMP = 4.0  # mean forecast vs. mean of the recent in-stock periods, either way
@@ -61,3 +62,51 @@ def implausible(yhat: np.ndarray, history: np.ndarray) -> str | None:
             "the history's highest period"
         )
     return None
+
+
+# --- inputs -------------------------------------------------------------------------------------------------
+
+OUTLIER_RATIO = 50.0  # a period selling this many times its neighbours' median is a data error, not demand
+OUTLIER_WINDOW = 13
+
+
+def input_problem(frame: pd.DataFrame, what: str) -> str | None:
+    """The first value in ``frame`` (history or future rows) that no model should be given, named by its
+    row and date, or None. NaN prices are unknown prices, and a price of 0 is read as unknown by every
+    model; a display share is the share of the period (or of the stores) with a display, so 0 to 1."""
+    checks = (
+        ("y", "units", lambda v: ~np.isfinite(v) | (v < 0), "must be a count of 0 or more"),
+        ("price", "price", lambda v: np.isinf(v) | (v < 0), "must be 0 or more (empty when unknown)"),
+        ("display", "display", lambda v: ~np.isfinite(v) | (v < 0) | (v > 1), "is a share: 0 to 1"),
+        ("promo", "promo", lambda v: ~np.isfinite(v) | (v < 0) | (v > 1), "must be 0 or 1"),
+    )
+    for column, label, bad, rule in checks:
+        if column not in frame:
+            continue
+        values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
+        if column == "price":
+            values = np.where(np.isnan(values), 0.0, values)
+        wrong = np.flatnonzero(bad(values))
+        if wrong.size:
+            row = int(wrong[0])
+            when = pd.Timestamp(frame["ds"].iloc[row]).date() if "ds" in frame else "?"
+            more = f" (and {wrong.size - 1} more rows)" if wrong.size > 1 else ""
+            return (
+                f"value out of range: {what} row {row + 1} ({when}) has {label} {frame[column].iloc[row]!r}, "
+                f"which {rule}{more}."
+            )
+    return None
+
+
+def outlier_periods(y: np.ndarray, oos: np.ndarray) -> np.ndarray:
+    """Periods selling more than OUTLIER_RATIO times the median of the in-stock periods around them: a
+    typo or a bulk order, not shelf demand (a display week sells up to ten times a normal week; this is
+    five times further out). Marked so the models leave them out, as they leave out stock-outs."""
+    values = np.where(np.asarray(oos, dtype=bool), np.nan, np.log1p(np.asarray(y, dtype=float)))
+    if np.isfinite(values).sum() < 4:
+        return np.zeros(len(values), dtype=bool)
+    neighbours = (
+        pd.Series(values).rolling(OUTLIER_WINDOW, center=True, min_periods=3).median().to_numpy()
+    )
+    with np.errstate(invalid="ignore"):
+        return np.nan_to_num(values - neighbours, nan=0.0) > np.log(OUTLIER_RATIO)

@@ -86,10 +86,13 @@ class ProphetFit:
 
 
 def price_index(price: pd.Series, reference: float | None) -> np.ndarray:
-    """Price relative to the series' median price; unknown prices count as the reference price."""
+    """Price relative to the series' median price; unknown prices count as the reference price, and so does
+    a price of 0 (a missing price written as 0, never a free product: as an index of 0 it would read as a
+    100% price cut and throw the price effect far off)."""
     if not reference:
         return np.ones(len(price))
-    return (price.astype(float) / reference).fillna(1.0).to_numpy()
+    values = price.astype(float)
+    return (values.where(values > 0) / reference).fillna(1.0).to_numpy()
 
 
 def regressor_frame(frame: pd.DataFrame, reference_price: float | None, holiday_days: np.ndarray | None):
@@ -115,8 +118,9 @@ def fit_prophet(
     interval_width: float,
 ) -> ProphetFit:
     """Fit on log1p(units) of ``train`` (ds, y, promo, display, price; stock-out rows already removed)."""
-    prices = train["price"].dropna()
-    reference = float(prices.median()) if len(prices) and prices.median() > 0 else None
+    prices = train["price"].astype(float)
+    prices = prices[prices > 0].dropna()
+    reference = float(prices.median()) if len(prices) else None
     frame = regressor_frame(train, reference, holiday_days if freq == "W" else None)
     frame["y"] = np.log1p(train["y"].astype(float).to_numpy())
     # Yearly seasonality only with two full years: fitted on one year and a bit, 6-8 Fourier terms learn
