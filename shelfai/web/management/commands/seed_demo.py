@@ -1,4 +1,9 @@
-"""`python manage.py seed_demo`: a believable demo world, made once, with its logins printed."""
+"""`python manage.py seed_demo`: a believable demo world, made once, with its logins printed.
+
+Besides master data and sales, the world gets four weeks of visits (``shelfai.web.demo_history``):
+good, poor and dishonest ones, sent through the photo API and the pipeline like a rep's, with claims
+for the paid end-caps, so marketing, finance and planning see real results when they first sign in.
+"""
 
 from __future__ import annotations
 
@@ -31,6 +36,7 @@ from shelfai.stores.models import (
     StoreGroup,
 )
 from shelfai.vision.offline.packart import flavour_name, make_pack_art, pack_size_for, reference_shot
+from shelfai.web.demo_history import history_create, history_exists
 
 DEMO_PASSWORD = "shelfai-demo"
 LOGINS = [
@@ -61,8 +67,14 @@ class Command(BaseCommand):
         parser.add_argument("--stores", type=int, default=12)
         parser.add_argument("--sales-days", type=int, default=730)
         parser.add_argument("--seed", type=int, default=7)
+        parser.add_argument("--no-history", action="store_true",
+                            help="Skip the generated visits, photos and claims of the last weeks.")
+        parser.add_argument("--history-weeks", type=int, default=4)
+        parser.add_argument("--history-stores", type=int, default=6,
+                            help="Stores that get a visit every week (those with paid end-caps come first).")
 
-    def handle(self, *args, if_empty: bool, print_logins: bool, stores: int, sales_days: int, seed: int, **_):
+    def handle(self, *args, if_empty: bool, print_logins: bool, stores: int, sales_days: int, seed: int,
+               no_history: bool, history_weeks: int, history_stores: int, **_):
 
         if print_logins:
             return self._print_logins()
@@ -75,7 +87,7 @@ class Command(BaseCommand):
             store_list = self._stores(stores, rng)
             products = self._catalog(rng)
             self._planograms(store_list, products)
-            campaigns = self._campaigns(store_list, products)
+            campaigns = self._campaigns(store_list, products, history_weeks=history_weeks)
         self.stdout.write(f"Generating {sales_days} days of sales history…")
 
         end = date.today() - timedelta(days=1)
@@ -87,7 +99,19 @@ class Command(BaseCommand):
             f"Demo world ready: {len(store_list)} stores, {len(products)} SKUs, {len(campaigns)} campaigns, "
             f"{count} daily sales rows."
         ))
+        if not no_history and history_weeks > 0:
+            self._history(store_list[:history_stores], weeks=history_weeks, seed=seed)
         self._print_logins()
+
+    def _history(self, stores: list, *, weeks: int, seed: int) -> None:
+        if history_exists():
+            self.stdout.write("Visit history already present; leaving it as it is.")
+            return
+        self.stdout.write(f"Sending {weeks} weeks of visits at {len(stores)} stores through the photo pipeline…")
+        summary = history_create(weeks=weeks, stores=stores, seed=seed, log=self.stdout.write)
+        mix = ", ".join(f"{kind} {n}" for kind, n in sorted(summary.kinds.items()))
+        self.stdout.write(self.style.SUCCESS(
+            f"History ready: {summary.visits} visits, {summary.photos} photos, {summary.claims} claims ({mix})."))
 
     def _print_logins(self) -> None:
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
@@ -187,11 +211,13 @@ class Command(BaseCommand):
                         shelf=shelf, product=product, position=position, facings=4 if product.brand.is_own else 3
                     )
 
-    def _campaigns(self, stores: list, products: list) -> list:
+    def _campaigns(self, stores: list, products: list, *, history_weeks: int = 4) -> list:
 
         today = date.today()
+        # The running end-cap campaign started before the visit history, so its weeks can be claimed.
+        running_since = today - timedelta(days=max(21, 7 * history_weeks))
         specs = [
-            ("Gold Formula spring end-caps", "Gold Formula", today - timedelta(days=21), today + timedelta(days=7),
+            ("Gold Formula spring end-caps", "Gold Formula", running_since, today + timedelta(days=7),
              PaidPlacement.DisplayType.END_CAP, Decimal("400.00")),
             ("Nordic Dairy summer floor stands", "Nordic Dairy", today - timedelta(days=200),
              today - timedelta(days=170), PaidPlacement.DisplayType.FLOOR_STAND, Decimal("250.00")),
