@@ -72,8 +72,13 @@ def _shelf_task(visit: Visit, planogram: Planogram, position: int) -> CaptureTas
         visit=visit, kind=CaptureTask.Kind.SHELF, planogram=planogram, position=position,
         title=f"{planogram.category.name} shelf",
         instructions=(f"Photograph the whole {planogram.name} bay square-on, top to bottom "
-                      f"({shelves} shelves, {products} products planned). A long bay may take several photos."),
+                      f"({_count(shelves, 'shelf', 'shelves')}, {_count(products, 'product')} planned). "
+                      "A long bay may take several photos."),
     )
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 def _display_task(visit: Visit, placement: PaidPlacement, position: int) -> CaptureTask:

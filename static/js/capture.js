@@ -9,6 +9,7 @@
   const DB_NAME = "shelfai", STORE = "uploads";
   const TERMINAL = new Set(["done", "retake", "failed"]);
   let db, sending = false, backoff = 1000, position = null;
+  let pendingTask = null; // the checklist task the camera was opened for
   let visit = JSON.parse(localStorage.getItem("shelfai.visit") || "null");
 
   const uuid = () => (crypto.randomUUID ? crypto.randomUUID()
@@ -91,7 +92,7 @@
     try {
       const v = await api("POST", "/api/visits/", body);
       visit = { id: v.id, store: store.code, name: store.name, distance: v.checkin_distance_m,
-        warning: v.location_warning || "" };
+        warning: v.location_warning || "", tasks: v.tasks || [], checklist: v.checklist || {} };
     } catch (e) {
       if (e.status) { alert(e.message); return; }
       // Offline: open the visit locally; it is created on the server before its first photo.
@@ -109,13 +110,54 @@
     $("visit-meta").textContent = visit.distance != null ? `Checked in ${distanceText(visit.distance)} from the store.` : "Checked in.";
     $("visit-warning").textContent = visit.warning || "";
     $("visit-warning").hidden = !visit.warning;
+    renderTasks();
     render();
   }
 
+  // --- The checklist: what to photograph here today ----------------------------------------------
+  function renderTasks() {
+    const tasks = visit.tasks || [], list = $("tasks"), note = $("checklist-note");
+    const c = visit.checklist || {};
+    $("checklist-count").textContent = c.total ? `· ${c.text}` : "";
+    note.textContent = !visit.id ? "The checklist appears when the visit reaches the server; photos taken now are matched to the shelf they show."
+      : (c.note || "");
+    note.hidden = !note.textContent;
+    list.replaceChildren(...tasks.map((t) => {
+      const li = document.createElement("li");
+      const state = t.done ? "done" : (t.retake_needed ? "retake" : "todo");
+      li.className = `task ${state}`; li.dataset.task = t.id;
+      li.innerHTML = `<span class="tick" aria-hidden="true"></span><div><strong></strong><p class="small muted"></p>
+        <span class="state"></span></div><button type="button"></button>`;
+      li.querySelector(".tick").textContent = t.done ? "✓" : (t.retake_needed ? "!" : "");
+      li.querySelector("strong").textContent = t.title;
+      li.querySelector("p").textContent = t.instructions;
+      const n = (t.photos || []).length;
+      li.querySelector(".state").textContent = t.done ? `Photographed (${n} photo${n === 1 ? "" : "s"})`
+        : (t.retake_needed ? "Retake needed: see the photo below" : "Not photographed yet");
+      const b = li.querySelector("button");
+      b.className = t.done ? "" : "primary";
+      b.textContent = t.done ? "Add a photo" : "Photograph";
+      b.setAttribute("aria-label", `${b.textContent}: ${t.title}`);
+      b.addEventListener("click", () => { pendingTask = { id: t.id, title: t.title }; $("camera").click(); });
+      return li;
+    }));
+  }
+  async function refreshVisit() {
+    if (!visit || !visit.id) return;
+    try {
+      const v = await api("GET", `/api/visits/${visit.id}/`);
+      const same = JSON.stringify([visit.tasks, visit.checklist]) === JSON.stringify([v.tasks || [], v.checklist || {}]);
+      Object.assign(visit, { tasks: v.tasks || [], checklist: v.checklist || {} });
+      localStorage.setItem("shelfai.visit", JSON.stringify(visit));
+      if (!same) renderTasks(); // unchanged: leave the list alone (no flicker, focus stays)
+    } catch (e) { /* offline: the last known checklist stays */ }
+  }
+
   // --- Capture and upload ----------------------------------------------------------------------
-  async function addFiles(files) {
+  async function addFiles(files, task) {
     for (const file of files) {
-      await putItem({ id: uuid(), visitKey: visit.store, visit: visit, blob: file, type: file.type,
+      await putItem({ id: uuid(), visitKey: visit.store, visit: { id: visit.id, pending: visit.pending },
+        blob: file, type: file.type, task: task ? task.id : null, taskTitle: task ? task.title : "",
         state: "waiting", progress: 0, created: Date.now() });
     }
     render(); pump();
@@ -125,7 +167,10 @@
     const v = await api("POST", "/api/visits/", item.visit.pending);
     item.visit.id = v.id;
     if (visit && visit.pending && visit.pending.client_visit_id === item.visit.pending.client_visit_id) {
-      visit.id = v.id; localStorage.setItem("shelfai.visit", JSON.stringify(visit));
+      Object.assign(visit, { id: v.id, tasks: v.tasks || [], checklist: v.checklist || {},
+        warning: v.location_warning || "", distance: v.checkin_distance_m });
+      localStorage.setItem("shelfai.visit", JSON.stringify(visit));
+      showVisit();
     }
     return v.id;
   }
@@ -134,6 +179,7 @@
       const form = new FormData();
       form.append("photos", item.blob, "photo");
       form.append("client_upload_ids", item.id);
+      if (item.task) form.append("task", item.task);
       const xhr = new XMLHttpRequest();
       xhr.open("POST", `/api/visits/${visitId}/photos/`);
       xhr.setRequestHeader("X-CSRFToken", csrf);
@@ -160,7 +206,13 @@
           const photo = await send(item, visitId);
           Object.assign(item, { state: "sent", photo, blob: null, progress: 1 });
           backoff = 1000;
+          refreshVisit();
         } catch (e) {
+          if (e.status === 404 && item.task) {
+            // The task is gone from the checklist: keep the photo, send it to be matched to its shelf.
+            Object.assign(item, { task: null, taskTitle: "", state: "waiting" });
+            await putItem(item); paint(item); continue;
+          }
           if (e.status && e.status >= 400 && e.status < 500 && e.status !== 408 && e.status !== 429) {
             Object.assign(item, { state: "rejected", error: e.message }); // the server said no: retrying won't help
           } else {
@@ -174,11 +226,16 @@
     } finally { sending = false; }
   }
   async function poll() {
+    let changed = false;
     for (const item of await allItems()) {
       if (item.state !== "sent" || TERMINAL.has(item.photo.status)) continue;
-      try { item.photo = await api("GET", `/api/photos/${item.photo.id}/`); await putItem(item); paint(item); }
-      catch (e) { /* offline: try again next tick */ }
+      try {
+        const before = item.photo.status;
+        item.photo = await api("GET", `/api/photos/${item.photo.id}/`); await putItem(item); paint(item);
+        changed = changed || item.photo.status !== before;
+      } catch (e) { /* offline: try again next tick */ }
     }
+    if (changed) refreshVisit();
   }
 
   // --- Rendering -------------------------------------------------------------------------------
@@ -188,7 +245,7 @@
     if (!li) {
       li = document.createElement("li");
       li.id = "p-" + item.id; li.className = "photo";
-      li.innerHTML = `<img alt="Shelf photo"><div><span class="badge"></span> <span class="score"></span>
+      li.innerHTML = `<img alt="Shelf photo"><div><span class="task-name"></span><span class="badge"></span> <span class="score"></span>
         <progress max="1" value="0"></progress><p class="msg small"></p><ul class="fixes small"></ul></div>`;
       $("photos").prepend(li);
     }
@@ -198,6 +255,11 @@
     else if (item.photo && item.photo.evidence_url) img.src = item.photo.evidence_url;
     else if (item.photo) img.src = item.photo.original_url;
     const status = item.state === "sent" ? item.photo.status : item.state;
+    const bound = item.photo && item.photo.task;
+    const taskName = bound && bound.title ? bound.title : item.taskTitle;
+    li.querySelector(".task-name").textContent = taskName
+      ? `${taskName}${bound && bound.matched_by === "best_match" ? " (matched by what it shows)" : ""}${bound && bound.retake ? " · retake" : ""}`
+      : (item.state === "sent" && bound && bound.matched_by === "none" ? "Not matched to any shelf" : "");
     const labels = { waiting: "Waiting for network", uploading: "Uploading", rejected: "Not accepted",
       queued: "Queued", processing: "Analysing", analyzed: "Scoring", scoring: "Scoring", done: "Done",
       retake: "Retake", failed: "Failed" };
@@ -234,12 +296,13 @@
     showNet();
     window.addEventListener("online", () => { showNet(); backoff = 1000; pump(); });
     window.addEventListener("offline", showNet);
-    for (const id of ["camera", "library"]) {
-      $(id).addEventListener("change", (ev) => { addFiles([...ev.target.files]); ev.target.value = ""; });
-    }
+    $("camera").addEventListener("change", (ev) => {
+      addFiles([...ev.target.files], pendingTask); pendingTask = null; ev.target.value = ""; });
+    $("library").addEventListener("change", (ev) => { addFiles([...ev.target.files], null); ev.target.value = ""; });
+    $("other-camera").addEventListener("click", () => { pendingTask = null; });
     $("back").addEventListener("click", () => { visit = null; localStorage.removeItem("shelfai.visit"); showVisit(); loadStores(); });
     if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(() => {});
-    if (visit) showVisit(); else loadStores();
+    if (visit) { showVisit(); refreshVisit(); } else loadStores();
     pump();
     setInterval(poll, 2000);
     setInterval(() => { if (navigator.onLine) pump(); }, 15000);
