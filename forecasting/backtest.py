@@ -40,13 +40,13 @@ from forecasting.pooled import fit_pooled
 from forecasting.references import LAST_VALUE, PROPHET_PLAIN, PROPHET_REGRESSORS, plain_prophet
 from forecasting.selection import (
     CANDIDATES,
-    MAX_ORIGINS,
     Learned,
     Validation,
     candidate_forecasts,
     choose,
     conformal_interval,
     validate,
+    validation_cuts,
 )
 
 MODELS = (*CANDIDATES, "chosen", PROPHET_PLAIN, PROPHET_REGRESSORS)
@@ -74,12 +74,17 @@ def learned_fits(
     frames: list[pd.DataFrame], holdout: int, origins: int, freq: str, *, with_global: bool = True
 ) -> LearnedFits:
     """Pooled effects and the global model for each origin's training parts (j = 0) and for each validation
-    origin inside them: what each series may learn from the others never reaches past its own cut."""
+    origin j inside them that some series uses: what each series may learn from the others never reaches
+    past its own cut."""
+    needed = {(k, 0) for k in range(origins)}
+    for frame in frames:
+        for k in range(origins):
+            train = frame.iloc[: max(_cut(frame, holdout, k), 0)]
+            needed.update((k, j) for j, _ in validation_cuts(train, holdout, freq))
     fits: LearnedFits = {}
-    for k in range(origins):
-        for j in range(MAX_ORIGINS + 1):
-            trains = [t for t in (f.iloc[: max(_cut(f, holdout, k) - holdout * j, 0)] for f in frames) if len(t)]
-            fits[(k, j)] = Learned(fit_pooled(trains), fit_global(trains, freq) if with_global else None)
+    for k, j in sorted(needed):
+        trains = [t for t in (f.iloc[: max(_cut(f, holdout, k) - holdout * j, 0)] for f in frames) if len(t)]
+        fits[(k, j)] = Learned(fit_pooled(trains), fit_global(trains, freq) if with_global else None)
     return fits
 
 
@@ -147,11 +152,11 @@ def backtest_series(
         outcome.last_prophet = forecasts.get(PROPHET, outcome.last_prophet)
         outcome.last_chosen = forecasts[chosen_name]
         # Each model's row scores what that model alone forecast, even where the guardrail rejected it;
-        # a model that produced nothing here is scored as the baseline the product would use instead.
+        # a model that produced nothing here is scored as what the product would use instead: the chosen.
         scored = {**rejected, **forecasts}
         for name in CANDIDATES:
             if name not in scored:
-                scored[name] = forecasts[SEASONAL_NAIVE]
+                scored[name] = forecasts[chosen_name]
         scored["chosen"] = forecasts[chosen_name]
         for name, regressors in ((PROPHET_PLAIN, False), (PROPHET_REGRESSORS, True)):
             try:

@@ -14,10 +14,8 @@ candidate trained on what came before and scored on the next ``horizon`` periods
 pooled WAPE over those origins is chosen; a candidate whose forecast fails forecasting.guards.implausible at
 any origin or now is out. The holdout the backtest reports is never seen by any of this.
 
-Intervals (conformal): the absolute errors on log1p(units) at the validation origins give each candidate
-its own interval half-width, the ceil((n + 1) x 0.8)-th smallest of n errors, so that 80% of outcomes fall
-inside by construction if the future errs like the recent past. Prophet's own interval assumes its model is
-right, and on real series it is not (it covered a third of the cheese weeks).
+Intervals (conformal, forecasting.intervals): the absolute errors on log1p(units) at the validation
+origins give each candidate its own interval half-width.
 """
 
 from __future__ import annotations
@@ -31,6 +29,7 @@ import pandas as pd
 from forecasting import pooled as pooled_model
 from forecasting.global_model import GLOBAL, GlobalModel
 from forecasting.guards import implausible
+from forecasting.intervals import conformal_interval, log_errors  # noqa: F401  (conformal_interval: re-exported)
 from forecasting.model import (
     MIN_PROPHET_PERIODS,
     PROPHET,
@@ -49,8 +48,8 @@ ENSEMBLE = "ensemble"
 CANDIDATES = (PROPHET, POOLED, GLOBAL, ENSEMBLE, SEASONAL_NAIVE, LAST_VALUE)
 ENSEMBLE_MEMBERS = (PROPHET, POOLED, GLOBAL)
 MAX_ORIGINS = 3
+MAX_LOOKBACK = 8  # validation windows tried, latest first, to find MAX_ORIGINS with sales data
 CATEGORY_WEIGHT = 0.5  # how much the category's validation score counts in a series' choice (choose)
-MIN_RESIDUALS = 8  # fewer validation errors than this say too little about the interval
 
 
 @dataclass(frozen=True)
@@ -171,14 +170,25 @@ class Validation:
         }
 
 
-def validation_cuts(train: pd.DataFrame, horizon: int, freq: str) -> list[int]:
-    """Cut points (training lengths) of the validation origins, latest first."""
+def validation_cuts(train: pd.DataFrame, horizon: int, freq: str) -> list[tuple[int, int]]:
+    """(j, cut) of up to MAX_ORIGINS validation origins, latest first: cut = len(train) - horizon x j.
+
+    A window with no sales data after its cut (weeks missing from the file, a stock-out) is passed over
+    and the next one back is tried, up to MAX_LOOKBACK windows: the tuna chain's weeks go missing for
+    months right before its last year, and stopping there left every brand with nothing to choose on.
+    """
     cuts = []
-    for j in range(1, MAX_ORIGINS + 1):
+    oos = train["oos"].astype(bool).to_numpy()
+    sales = train["y"].astype(float).to_numpy()
+    for j in range(1, MAX_LOOKBACK + 1):
         cut = len(train) - horizon * j
-        if cut <= 0 or (~train["oos"].iloc[:cut].astype(bool)).sum() < MIN_PROPHET_PERIODS[freq]:
+        if cut <= 0 or (~oos[:cut]).sum() < MIN_PROPHET_PERIODS[freq]:
             break
-        cuts.append(cut)
+        window = slice(cut, cut + horizon)
+        if sales[window][~oos[window]].sum() > 0:
+            cuts.append((j, cut))
+        if len(cuts) == MAX_ORIGINS:
+            break
     return cuts
 
 
@@ -192,12 +202,10 @@ def validate(
 ) -> Validation:
     """Rolling-origin validation inside ``train``; ``learned_at(j)`` is what was learned before origin j."""
     result = Validation(horizon)
-    for j, cut in enumerate(validation_cuts(train, horizon, settings.freq), start=1):
+    for j, cut in validation_cuts(train, horizon, settings.freq):
         before, after = train.iloc[:cut], train.iloc[cut : cut + horizon]
         in_stock = ~after["oos"].astype(bool).to_numpy()
         actual = after["y"].astype(float).to_numpy()[in_stock]
-        if actual.sum() <= 0:
-            continue
         result.origins += 1
         forecasts, missing, _ = candidate_forecasts(
             before, after[["ds", "promo", "display", "price"]], settings, learned_at(j), include=include
@@ -208,23 +216,8 @@ def validate(
             predicted = forecast.yhat[in_stock]
             result.abs_error[name] = result.abs_error.get(name, 0.0) + float(np.abs(predicted - actual).sum())
             result.actual[name] = result.actual.get(name, 0.0) + float(actual.sum())
-            errors = np.abs(np.log1p(actual) - np.log1p(predicted))
-            result.log_errors.setdefault(name, []).extend(errors.tolist())
+            result.log_errors.setdefault(name, []).extend(log_errors(actual, predicted).tolist())
     return result
-
-
-def conformal_interval(forecast: Forecast, log_errors: list[float], width: float) -> Forecast:
-    """The forecast with its interval replaced by the conformal one (when there are enough errors)."""
-    errors = np.sort(np.asarray(log_errors, dtype=float))
-    if errors.size < MIN_RESIDUALS:
-        return forecast
-    rank = min(int(np.ceil((errors.size + 1) * width)), errors.size)
-    half = float(errors[rank - 1])
-    center = np.log1p(forecast.yhat)
-    # min/max with yhat: expm1(log1p(x)) is not exactly x, and a zero-width interval must still hold yhat.
-    forecast.yhat_lower = np.clip(np.minimum(np.expm1(center - half), forecast.yhat), 0.0, None)
-    forecast.yhat_upper = np.maximum(np.expm1(center + half), forecast.yhat)
-    return forecast
 
 
 def choose(
