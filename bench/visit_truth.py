@@ -495,7 +495,8 @@ def _r(value: float, digits: int = 1) -> float:
 def report(args, figures: dict, details: dict) -> None:
     shelves, displays = details["shelves"], details["displays"]
     print(f"Whole-visit truth: {args.stores} stores x {args.weeks} weeks, seed {args.seed}: "
-          f"{figures['visits']} visits, {sum(details['statuses'].values())} photos ({dict(details['statuses'])}), {figures['seconds']} s; "
+          f"{figures['visits']} visits, {sum(details['statuses'].values())} photos ({dict(details['statuses'])}), "
+          f"{figures['seconds']} s; "
           f"capture tasks used on {details['tasks']} of {figures['visits']} visits")
     print(f"{'figure':28} {'value':>8}  target")
     for key, value in figures.items():

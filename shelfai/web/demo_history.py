@@ -229,7 +229,10 @@ def plan_history(world: World, *, weeks: int, first_day: date, rng: np.random.Ge
         day = at.date()
         needs = world.displays_for(store, day)
         may_cheat = week > 0 and bool(needs)
-        way = honesty.draw(lambda k, may_cheat=may_cheat: may_cheat or k not in DISHONEST)
+        if may_cheat and week == weeks - 1 and not any(p.honesty in DISHONEST for p in plans):
+            way = honesty.draw(lambda k: k in DISHONEST)  # a history always holds a cheat to catch
+        else:
+            way = honesty.draw(lambda k, may_cheat=may_cheat: may_cheat or k not in DISHONEST)
         plan = VisitPlan(key=f"{key_prefix}-{store.code}-w{week}", store=store, rep=world.reps[store.pk],
                          week=week, at=at, honesty=way, checkin=_checkin(store, way, rng))
         if way not in ("screen", "far_checkin"):  # those reps are not at the store's shelves
@@ -256,7 +259,9 @@ def _checkin(store: Store, honesty: str, rng: np.random.Generator) -> tuple[floa
 def _shelf_shot(planned: PlannedShelf, kind: str, rng: np.random.Generator) -> ShelfShot:
     rows = [list(row) for row in planned.rows]
     changed: list[str] = []
-    blocks = [(level, i) for level, row in enumerate(rows) for i in range(len(row))]
+    # A shelf is never emptied completely: the renderer draws no board without a pack on it, so a
+    # sold-out shelf would not be in the photo at all (and the product does not judge unseen shelves).
+    blocks = [(level, i) for level, row in enumerate(rows) if len(row) > 1 for i in range(len(row))]
     if kind == "out_of_stock":  # one block, sometimes two, sold out: their space stays empty
         for level, i in [blocks[j] for j in rng.choice(len(blocks), 1 + int(rng.random() < 0.3), replace=False)]:
             sku, n = rows[level][i]
