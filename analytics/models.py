@@ -20,6 +20,9 @@ class StoreDay(models.Model):
     visits = models.PositiveIntegerField(default=0)
     scored_visits = models.PositiveIntegerField(default=0)
     score_sum = models.FloatField(default=0)
+    # Shelf results whose evidence did not hold ("not verified"): left out of the average, and counted
+    # so the dashboard can say how many it left out.
+    unverified = models.PositiveIntegerField(default=0)
     photos = models.PositiveIntegerField(default=0)
     last_visit_at = models.DateTimeField(null=True, blank=True)
 

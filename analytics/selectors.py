@@ -96,16 +96,19 @@ class Headline:
     photos: int
     oos_rate: float | None
     executed_rate: float | None
+    unverified: int = 0  # shelf results not verified: left out of the average score and the out-of-stock rate
+    insufficient: int = 0  # placement checks without enough evidence: left out of the executed rate
 
 
 def headline(f: Filters, *, totals: dict[int, SkuTotal] | None = None) -> Headline:
     """Scores and visit counts cover whole visits: brand and SKU filters narrow the shelf figures."""
     days = store_days(f).aggregate(visits=Sum("visits"), scored=Sum("scored_visits"), total=Sum("score_sum"),
-                                   photos=Sum("photos"))
+                                   photos=Sum("photos"), unverified=Sum("unverified"))
     limited = _limited(f, sku_totals(f) if totals is None else totals)
     oos = {"n": sum(t.seen for t in limited), "oos": sum(t.oos for t in limited)}
-    checks = placement_checks(f).exclude(verdict=VERDICTS.INSUFFICIENT).aggregate(
-        n=Count("pk"), ok=Count("pk", filter=Q(verdict=VERDICTS.EXECUTED))
+    checks = placement_checks(f).aggregate(
+        n=Count("pk", filter=~Q(verdict=VERDICTS.INSUFFICIENT)), ok=Count("pk", filter=Q(verdict=VERDICTS.EXECUTED)),
+        insufficient=Count("pk", filter=Q(verdict=VERDICTS.INSUFFICIENT)),
     )
     return Headline(
         average_score=days["total"] / days["scored"] if days["scored"] else None,
@@ -113,6 +116,8 @@ def headline(f: Filters, *, totals: dict[int, SkuTotal] | None = None) -> Headli
         photos=days["photos"] or 0,
         oos_rate=oos["oos"] / oos["n"] if oos["n"] else None,
         executed_rate=checks["ok"] / checks["n"] if checks["n"] else None,
+        unverified=days["unverified"] or 0,
+        insufficient=checks["insufficient"] or 0,
     )
 
 

@@ -121,6 +121,10 @@ def _rebuild_day(day: date, visits: list[tuple], brand_ids: dict[str, int]) -> N
         row = rows[store_of[visit_id]]
         row.scored_visits += 1
         row.score_sum += float(score)
+    unverified = ComplianceResult.objects.filter(visit_id__in=visit_ids, scope=ComplianceResult.Scope.VISIT,
+                                                 is_current=True, score__isnull=True, report__verified=False)
+    for visit_id in unverified.values_list("visit_id", flat=True):
+        rows[store_of[visit_id]].unverified += 1
     photos = Photo.objects.filter(visit_id__in=visit_ids).values("visit_id").annotate(n=Count("pk")).order_by()
     for r in photos:
         rows[store_of[r["visit_id"]]].photos += r["n"]

@@ -218,6 +218,10 @@ def _visit_summary(visit: Visit, verdict, facts, photos: list[Photo], line: Clai
         "execution": None if verdict.execution is None else round(verdict.execution, 3),
         "evidence_weight": facts.evidence.evidence_weight, "detector_sha256": facts.detector_sha256,
         "facings_by_sku": facts.evidence.facings_by_sku,
+        # How sure the verdict is: products recognised on the display's photos, and how complete the
+        # rep's checklist was on that visit (empty for visits made before checklists).
+        "recognised": {"named": facts.evidence.facings_recognised, "total": facts.evidence.facings_total},
+        "checklist": visit.checklist or None,
         "x": round(20 + 960 * ((day - line.period_start).days + 0.5) / span, 1),  # on the timeline drawing
         "photos": [_photo_summary(photo, facts.photo_weights.get(photo.pk, 1.0)) for photo in photos],
     }

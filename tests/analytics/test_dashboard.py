@@ -155,3 +155,21 @@ def test_an_end_date_before_the_start_is_refused_with_what_to_do(marketing_clien
 def test_an_unknown_store_code_is_refused_not_ignored_silently(marketing_client, shelf):
     response = marketing_client.get("/analytics/", {"store": "nope"})
     assert "Select a valid choice" in response.content.decode()
+
+
+def test_unverified_results_are_left_out_of_the_headline_and_the_dashboard_says_how_many(marketing_client, world,
+                                                                                          products):
+    from shelfai.compliance.models import ComplianceResult
+
+    rep = world.users["rep"]
+    scored_visit(store=world.store, rep=rep, day=TODAY - timedelta(days=2), score=80,
+                 observations={products["gold900"]: (4, 4, False)})
+    for days_ago in (3, 4):  # shelves of products the catalog does not know: no score, no out-of-stock
+        unread = scored_visit(store=world.store, rep=rep, day=TODAY - timedelta(days=days_ago), score=None)
+        ComplianceResult.objects.create(scope=ComplianceResult.Scope.VISIT, visit=unread, score=None, confidence=0,
+                                        report={"verified": False, "not_verified_reason": "Too few recognised"})
+    refresh_pending()
+    head = selectors.headline(Filters(date_from=TODAY - timedelta(days=30), date_to=TODAY))
+    assert head.average_score == 80.0 and head.unverified == 2 and head.oos_rate == 0.0
+    page = marketing_client.get("/analytics/").content.decode()
+    assert re.search(r'id="kpi-unverified">2 not verified, left out<', page)

@@ -248,3 +248,22 @@ def test_share_of_shelf_targets_apply_only_to_their_own_category(rep, make_jpeg,
     result = ComplianceResult.objects.get(photo__public_id=snack["id"], is_current=True)
     targets = {b["brand"]: b["target"] for b in result.share_of_shelf["brands"] if b.get("target")}
     assert targets == {"Crispo": 0.9}
+
+
+def test_finance_sees_only_the_displays_photos_and_how_complete_the_visit_was(rep, make_jpeg, store_plan):
+    from shelfai.claims import services
+
+    visit = open_visit(rep)
+    shelf = send_photo(rep, visit, make_jpeg, task=task_id(visit, "Infant formula"), seed=1).json()[0]
+    shows(shelf["id"], FORMULA_SHELF)
+    display = send_photo(rep, visit, make_jpeg, task=task_id(visit, "End-cap"), seed=2).json()[0]
+    shows(display["id"], {1: [("g900", 4)], 2: [("g900", 1)]})
+    line = services.LineInput(placement=store_plan.end_cap, period_start=store_plan.end_cap.starts_on,
+                              period_end=timezone.localdate(), amount=Decimal("100"))
+    claim = services.claim_submit(submitted_by=store_plan.users["rep"], lines=[line])
+    packet = claim.lines.get().evidence
+    [seen] = packet["visits"]
+    assert [p["id"] for p in seen["photos"]] == [display["id"]]  # the shelf photo is not the display's evidence
+    assert seen["verdict"] == "executed" and seen["facings_by_sku"] == {"g900": 5}
+    assert seen["recognised"] == {"named": 5, "total": 5}
+    assert seen["checklist"]["text"] == "2 of 3 photographed"
