@@ -124,12 +124,12 @@ def _draw_pattern(art: np.ndarray, design: FamilyDesign) -> None:
 def _draw_logo(art: np.ndarray, design: FamilyDesign) -> None:
     h, w = art.shape[:2]
     cx, cy = w // 2, int(h * 0.3)
-    rx, ry = int(w * 0.42), int(h * 0.13)
+    rx, ry = int(w * 0.36), int(h * 0.12)  # inside the colour field: a full-width block reads as a panel
     colour = design.logo_colour
     if design.logo_shape == "ellipse":
         cv2.ellipse(art, (cx, cy), (rx, ry), 0, 0, 360, colour, -1)
     elif design.logo_shape == "rectangle":
-        cv2.rectangle(art, (cx - rx, cy - ry), (cx + rx, cy + ry), colour, -1)
+        _rounded_rect(art, cx - rx, cy - ry, cx + rx, cy + ry, max(2, w // 14), colour)
     elif design.logo_shape == "diamond":
         pts = np.array([[cx, cy - ry - 4], [cx + rx, cy], [cx, cy + ry + 4], [cx - rx, cy]], np.int32)
         cv2.fillConvexPoly(art, pts, colour)
@@ -150,6 +150,31 @@ def _put_text_fitted(
     cv2.putText(art, text, org, _FONT, scale, colour, thickness, cv2.LINE_AA)
 
 
+def _rounded_rect(art: np.ndarray, x1: int, y1: int, x2: int, y2: int, radius: int,
+                  colour: tuple[int, int, int]) -> None:
+    radius = max(1, min(radius, (x2 - x1) // 2, (y2 - y1) // 2))
+    cv2.rectangle(art, (x1 + radius, y1), (x2 - radius, y2), colour, -1)
+    cv2.rectangle(art, (x1, y1 + radius), (x2, y2 - radius), colour, -1)
+    for cx, cy in ((x1 + radius, y1 + radius), (x2 - radius, y1 + radius), (x1 + radius, y2 - radius),
+                   (x2 - radius, y2 - radius)):
+        cv2.circle(art, (cx, cy), radius, colour, -1, cv2.LINE_AA)
+
+
+def _shade(colour: tuple[int, int, int], factor: float) -> tuple[int, int, int]:
+    return tuple(int(np.clip(c * factor, 0, 255)) for c in colour)  # type: ignore[return-value]
+
+
+def _text_lines(art: np.ndarray, design: FamilyDesign, top: float, colour: tuple[int, int, int]) -> None:
+    """Two or three lines of small print: fine, low-contrast detail, as on every real pack front."""
+    h, w = art.shape[:2]
+    rng = stable_rng("small print", design.brand)
+    thickness = max(1, h // 100)
+    for i in range(int(rng.integers(2, 4))):
+        y = int(h * (top + 0.035 * i))
+        half = int(w * rng.uniform(0.18, 0.34))
+        cv2.line(art, (w // 2 - half, y), (w // 2 + half, y), colour, thickness, cv2.LINE_AA)
+
+
 def make_pack_art(
     sku: str,
     *,
@@ -161,36 +186,58 @@ def make_pack_art(
     """Front of a pack as a BGR image of ``size`` (w, h).
 
     ``family`` picks the brand design (the SKU code itself when None); ``variant`` picks the flavour
-    band colour and name; ``size_label`` prints a size flash whose colour depends on the label, so a
+    label colour and name; ``size_label`` prints a size flash whose colour depends on the label, so a
     500 ml pack differs from its 330 ml sibling in height and flash, as on a real shelf.
+
+    Drawn so a detector trained on real shelf photos sees *one* product: one dominant colour field
+    from edge to edge (the family pattern is only a soft tint of it), a brand block, small print, a
+    flavour label and flashes that sit inside the field with a margin (a band across the full width
+    reads as the boundary between two products: the shipped detector cut such packs in two), and the
+    light of a rounded pack: brighter towards a highlight, darker towards the sides and the outline.
     """
     design = family_design(family or sku)
     w, h = size
     art = np.empty((h, w, 3), np.uint8)
     art[:] = design.base
-    _draw_pattern(art, design)
-    # Light-to-dark vertical shading shared by the family: gives the pack some volume.
-    shade = np.linspace(1.08, 0.85, h, dtype=np.float32)[:, None, None]
-    art = np.clip(art * shade, 0, 255).astype(np.uint8)
-    cv2.rectangle(art, (0, 0), (w, int(h * 0.07)), design.accent, -1)
-    _draw_logo(art, design)
-
+    patterned = art.copy()
+    _draw_pattern(patterned, design)
+    art = cv2.addWeighted(art, 0.72, patterned, 0.28, 0)  # a tint, not panels
+    margin = max(2, round(w * 0.1))
+    lid = max(2, int(h * 0.05))
     flavour_text, flavour_colour = FLAVOURS[_flavour_index(design, variant)]
-    band_top, band_bottom = int(h * design.band_y), int(h * (design.band_y + 0.17))
-    cv2.rectangle(art, (0, band_top), (w, band_bottom), flavour_colour, -1)
+    # The lid / top fold is colour-coded by flavour, as real ranges do: part of the silhouette, not a
+    # panel, and a second place where siblings differ.
+    art[:lid] = _shade(flavour_colour, 0.85)
+    _draw_logo(art, design)
+    ink = _contrast_colour(design.base)
+    _text_lines(art, design, 0.82, tuple(int(0.6 * c + 0.4 * b) for c, b in zip(ink, design.base, strict=True)))
+
+    band_top, band_bottom = int(h * (design.band_y - 0.1)), int(h * (design.band_y + 0.1))
+    # Below the label the field shades smoothly into the flavour colour (no edge for a detector to cut
+    # at), so siblings differ over a third of the pack, not only in the label.
+    wash = np.clip((np.arange(h, dtype=np.float32) - band_top) / max(1, h - band_top), 0, 1) * 0.4
+    art = (art * (1 - wash[:, None, None]) + np.float32(flavour_colour) * wash[:, None, None]).astype(np.uint8)
+    _rounded_rect(art, margin, band_top, w - margin, band_bottom, max(3, w // 12), flavour_colour)
     _put_text_fitted(
-        art, flavour_text, (w // 2, (band_top + band_bottom) // 2), int(w * 0.85), _contrast_colour(flavour_colour)
+        art, flavour_text, (w // 2, (band_top + band_bottom) // 2), int(w * 0.7), _contrast_colour(flavour_colour)
     )
-    # A flavour illustration (fruit, bean ...) under the band, in the flavour colour.
-    fruit_centre = (int(w * 0.32), int(h * 0.86))
-    cv2.circle(art, fruit_centre, max(4, w // 8), flavour_colour, -1)
-    cv2.circle(art, fruit_centre, max(4, w // 8), (30, 30, 30), 1, cv2.LINE_AA)
+    # A flavour illustration (fruit, bean ...) and the size flash just under the label, close to it:
+    # low on the pack, alone, they made a second little "product" that the detector boxed on its own.
+    fruit_centre = (int(w * 0.3), min(h - w // 7, band_bottom + max(4, w // 9) + 2))
+    cv2.circle(art, fruit_centre, max(4, w // 9), flavour_colour, -1, cv2.LINE_AA)
+    cv2.circle(art, fruit_centre, max(4, w // 9), _shade(flavour_colour, 0.6), 1, cv2.LINE_AA)
     if size_label:
         flash = _random_colour(stable_rng("size", size_label), min_sat=150)
-        centre = (int(w * 0.74), int(h * 0.86))
-        cv2.circle(art, centre, max(6, w // 6), flash, -1)
-        _put_text_fitted(art, size_label, centre, int(w * 0.28), _contrast_colour(flash))
-    cv2.rectangle(art, (0, 0), (w - 1, h - 1), (40, 40, 40), max(1, w // 60))
+        centre = (int(w * 0.72), min(h - w // 6, band_bottom + max(6, w // 7) + 2))
+        cv2.circle(art, centre, max(6, w // 7), flash, -1, cv2.LINE_AA)
+        _put_text_fitted(art, size_label, centre, int(w * 0.24), _contrast_colour(flash))
+    # Light: a rounded front catches a highlight left of centre and falls off to the sides; a little
+    # darker towards the bottom. Shared by every pack, so it is part of what a reference shot shows.
+    xs = np.linspace(0.0, 1.0, w, dtype=np.float32)
+    across = 0.8 + 0.2 * np.clip(np.sin(np.pi * xs), 0, 1) ** 0.6 + 0.1 * np.exp(-((xs - 0.3) ** 2) / 0.006)
+    down = np.linspace(1.04, 0.9, h, dtype=np.float32)
+    art = np.clip(art * (down[:, None] * across[None, :])[..., None], 0, 255).astype(np.uint8)
+    cv2.rectangle(art, (0, 0), (w - 1, h - 1), _shade(design.base, 0.45), max(1, w // 60))
     return art
 
 

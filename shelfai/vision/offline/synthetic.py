@@ -78,6 +78,7 @@ class RenderOptions:
     unknown_rate: float = 0.0  # share of slots holding a product of a brand not in the catalog
     lookalike_rate: float = 0.0  # share of slots holding an unlisted flavour/size of the slot's brand
     pack_jitter: float = 0.06  # per-facing brightness variation
+    palette: str | None = None  # back panel / board colours ("white", "grey", "dark", "wood"); None = random
 
 
 @dataclass(slots=True)
@@ -254,6 +255,20 @@ def _paste(canvas: np.ndarray, art: np.ndarray, item: _Placed, gain: float) -> N
         canvas[cy1:cy2, cx1:cx2] = patch[cy1 - y1 : cy2 - y1, cx1 - x1 : cx2 - x1]
 
 
+def _shadow_behind_packs(canvas: np.ndarray, items: list[_Placed], bay_top: float, board_top: float) -> None:
+    """Darken the bay behind the packs: a shelf is deep, so the narrow seam between two neighbours
+    shows the shadow behind them, not the bright back panel. Real packs are told apart by those dark
+    seams; without them neighbours on a light panel run together or split anywhere. The whole bay is
+    shaded (deepest at the back, low down), so an empty stretch reads as a dark void, not as a pack."""
+    if not any(item.art is not None for item in items):
+        return
+    top, bottom = int(max(0, bay_top)), int(min(canvas.shape[0], board_top))
+    if bottom <= top:
+        return
+    depth = np.linspace(0.75, 0.4, bottom - top, dtype=np.float32)[:, None, None]
+    canvas[top:bottom] = (canvas[top:bottom] * depth).astype(np.uint8)
+
+
 def _draw_price_tag(canvas: np.ndarray, x: float, top: float, bottom: float, rng: np.random.Generator) -> None:
     h = (bottom - top) * 0.55
     w = h * 2.2
@@ -361,7 +376,8 @@ def render_shelf(
     bay_h = (bottom - top) / n_rows
     board_h = bay_h * 0.09
     boards = [(top + bay_h * (i + 1) - board_h, top + bay_h * (i + 1)) for i in range(n_rows)]
-    _draw_background(canvas, boards, str(rng.choice(list(_PALETTES))), rng)
+    palette = str(rng.choice(list(_PALETTES)))  # drawn even when fixed: the same seed, the same scene
+    _draw_background(canvas, boards, options.palette or palette, rng)
 
     placed: list[_Placed] = []
     for level, row in enumerate(layout.rows, start=1):
@@ -375,6 +391,7 @@ def render_shelf(
         board_top = boards[level - 1][0]
         items = _lay_out_row(chosen, level, w * 0.01, w * 0.99, board_top, bay_h * 0.86, rng)
         placed.extend(items)
+        _shadow_behind_packs(canvas, items, boards[level - 2][1] if level > 1 else 0.0, board_top)
         if options.price_tags:
             for item in items:
                 if item.sku is not None and rng.random() < 0.35:
