@@ -488,13 +488,22 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, int(q * len(ordered) + 0.5) - 1))] if ordered else float("nan")
 
 
+def _commit() -> str:
+    try:
+        head = subprocess.check_output(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True).strip()
+        dirty = subprocess.run(["git", "diff", "--quiet", "HEAD"], cwd=ROOT).returncode != 0
+    except (OSError, subprocess.CalledProcessError):
+        return "?"
+    return head + (" + uncommitted changes" if dirty else "")
+
+
 def _r(value: float, digits: int = 1) -> float:
     return round(float(value), digits)
 
 
 def report(args, figures: dict, details: dict) -> None:
     shelves, displays = details["shelves"], details["displays"]
-    print(f"Whole-visit truth: {args.stores} stores x {args.weeks} weeks, seed {args.seed}: "
+    print(f"Whole-visit truth at {_commit()}: {args.stores} stores x {args.weeks} weeks, seed {args.seed}: "
           f"{figures['visits']} visits, {sum(details['statuses'].values())} photos ({dict(details['statuses'])}), "
           f"{figures['seconds']} s; "
           f"capture tasks used on {details['tasks']} of {figures['visits']} visits")

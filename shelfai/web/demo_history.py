@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -602,7 +603,7 @@ def history_create(*, weeks: int, stores: list[Store], seed: int, log: Callable[
     first_day = django_timezone.localdate() - timedelta(days=7 * weeks)
     plans = plan_history(world, weeks=weeks, first_day=first_day, rng=rng, key_prefix=HISTORY_PREFIX)
     pool = PhotoPool()
-    with _eager_tasks():
+    with _eager_tasks(), _quiet("celery.app.trace"):
         for number, plan in enumerate(plans, start=1):
             photos = render_visit(plan, world, pool, rng)
             with _MovableClock() as clock:
@@ -658,6 +659,18 @@ def _eager_tasks() -> Iterator[None]:
         yield
     finally:
         celery_app.conf.task_always_eager = previous
+
+
+@contextmanager
+def _quiet(name: str) -> Iterator[None]:
+    """Eager tasks log a line each; the visit lines say enough."""
+    logger = logging.getLogger(name)
+    previous = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(previous)
 
 
 class _MovableClock:
