@@ -125,12 +125,15 @@ def visits_table(visits, f: Filters) -> Table:
     rows = [
         {"started_at": v.started_at, "store": v.store.name, "code": v.store.code, "region": v.store.region.name,
          "rep": v.rep.get_full_name() or v.rep.username, "score": v.score, "photos": v.photo_count,
+         "confidence": v.confidence if v.score is not None else None,
+         "evidence": "not verified" if v.unverified else "",
          "status": v.get_status_display(), "_url": reverse("analytics-visit", args=[v.public_id])}
         for v in visits
     ]
     return Table("visits", "Visits", [
         Column("started_at", "Checked in", "datetime"), Column("store", "Store"), Column("code", "Code"),
         Column("region", "Region"), Column("rep", "Rep"), Column("score", "Score", "float"),
+        Column("confidence", "Confidence", "float"), Column("evidence", "Evidence"),
         Column("photos", "Photos", "int"), Column("status", "Visit"),
     ], rows, empty_text="No visits match these filters.")
 

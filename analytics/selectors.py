@@ -316,13 +316,15 @@ def visit_list(f: Filters, *, oos_sku: str | None = None, verdict: str | None = 
     if verdict:
         visits = visits.filter(Exists(PlacementCheck.objects.filter(
             visit_id=OuterRef("pk"), verdict=verdict, is_current=True)))
-    score = ComplianceResult.objects.filter(
+    current = ComplianceResult.objects.filter(
         visit_id=OuterRef("pk"), scope=ComplianceResult.Scope.VISIT, is_current=True
-    ).order_by("-created_at").values("score")[:1]
+    ).order_by("-created_at")
     photos = Photo.objects.filter(visit_id=OuterRef("pk")).order_by().values("visit_id").annotate(
         n=Count("pk")).values("n")[:1]
     visits = visits.select_related("store__region", "store__retailer", "rep").annotate(
-        score=Subquery(score), photo_count=Coalesce(Subquery(photos), Value(0)),
+        score=Subquery(current.values("score")[:1]), confidence=Subquery(current.values("confidence")[:1]),
+        unverified=Exists(current.filter(score__isnull=True, report__verified=False)),
+        photo_count=Coalesce(Subquery(photos), Value(0)),
     )
     if worst_first:
         return visits.order_by(F("score").asc(nulls_last=True), "-started_at")
@@ -330,6 +332,13 @@ def visit_list(f: Filters, *, oos_sku: str | None = None, verdict: str | None = 
 
 
 # --- One visit, one photo ---------------------------------------------------------------------
+
+
+def shelf_results(visit: Visit) -> list[ComplianceResult]:
+    """The visit's current result per planogram (one per category photographed), in category order."""
+    return list(ComplianceResult.objects.filter(visit=visit, scope=ComplianceResult.Scope.VISIT, is_current=True,
+                                                planogram__isnull=False)
+                .select_related("planogram__category").order_by("planogram__category__name", "pk"))
 
 
 def current_result(*, visit: Visit | None = None, photo: Photo | None = None) -> ComplianceResult | None:

@@ -144,7 +144,7 @@ def visit_detail(request: HttpRequest, public_id) -> HttpResponse:
         "skus": lambda export: figures.visit_skus_table(selectors.visit_observations(visit)),
         "placement_checks": lambda export: figures.placement_checks_table(checks),
     }
-    context = {"section": "visits", "visit": visit, "result": result}
+    context = {"section": "visits", "visit": visit, "result": result, "shelves": selectors.shelf_results(visit)}
     return _respond(request, "analytics/visit.html", context, tables)
 
 

@@ -267,3 +267,19 @@ def test_finance_sees_only_the_displays_photos_and_how_complete_the_visit_was(re
     assert seen["verdict"] == "executed" and seen["facings_by_sku"] == {"g900": 5}
     assert seen["recognised"] == {"named": 5, "total": 5}
     assert seen["checklist"]["text"] == "2 of 3 photographed"
+
+
+def test_marketing_sees_each_shelf_of_the_visit_with_its_own_score(rep, make_jpeg, store_plan, client):
+    visit = open_visit(rep)
+    shows(send_photo(rep, visit, make_jpeg, task=task_id(visit, "Infant formula"), seed=1).json()[0]["id"],
+          FORMULA_SHELF)
+    shows(send_photo(rep, visit, make_jpeg, task=task_id(visit, "Snacks"), seed=2).json()[0]["id"],
+          {1: [("crisp-salt", 3), ("crisp-paprika", 3)], 2: [("crisp-salt", 3)]})
+    client.force_login(store_plan.users["marketing"])
+    page = client.get(f"/analytics/visits/{visit['id']}/").content.decode()
+    import re
+    shelves = re.search(r'<ul class="shelf-results" id="shelf-results">(.*?)</ul>', page, re.S).group(1)
+    assert "Infant formula</strong> (Formula bay):\n      100.0 / 100" in shelves
+    assert "Snacks</strong> (Snacks bay)" in shelves and "100.0" not in shelves.split("Snacks</strong>")[1]
+    assert "12 of 12 products recognised" in shelves
+    assert 'id="visit-checklist">2 of 3 photographed<' in page
