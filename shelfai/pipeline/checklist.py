@@ -109,8 +109,9 @@ def task_for_upload(visit: Visit, task_id: int | None) -> CaptureTask | None:
 def photos_bind(photos: list[Photo], task: CaptureTask | None) -> None:
     """Record what new photos were taken for. A photo for a task that is already done is kept and
     marked as a retake of it; a display task's photos become its placement's evidence."""
+    # Photos sent together are one take (a long bay in parts): a retake only if the task had one before.
+    retake = task is not None and _live_photos(task).exclude(pk__in=[p.pk for p in photos]).exists()
     for photo in photos:
-        retake = task is not None and _live_photos(task).exclude(pk=photo.pk).exists()
         PhotoCapture.objects.get_or_create(photo=photo, defaults={
             "task": task, "retake": retake,
             "matched_by": PhotoCapture.MatchedBy.TASK if task is not None else PhotoCapture.MatchedBy.BEST_MATCH,

@@ -222,7 +222,7 @@ def test_a_scoring_failure_says_what_to_do_and_promises_nobody(upload, sent, mon
     token = status.claim(ANALYSIS, photo.pk)
     status.finish_analysis(photo.pk, token, retake_reason=None)
 
-    def broken(photo):
+    def broken(photo, **kwargs):
         raise ValueError("a bug")
 
     monkeypatch.setattr("shelfai.compliance.services.photo_assess", broken)
