@@ -26,6 +26,7 @@ import pandas as pd
 
 from forecasting.global_model import fit_global
 from forecasting.guards import degenerate
+from forecasting.intervals import half_width
 from forecasting.metrics import METRIC_NAMES, MetricTotals
 from forecasting.model import (
     MIN_PROPHET_PERIODS,
@@ -40,6 +41,7 @@ from forecasting.pooled import fit_pooled
 from forecasting.references import LAST_VALUE, PROPHET_PLAIN, PROPHET_REGRESSORS, plain_prophet
 from forecasting.selection import (
     CANDIDATES,
+    CATEGORY_WEIGHT,
     Learned,
     Validation,
     candidate_forecasts,
@@ -110,16 +112,32 @@ def validate_series(
     }
 
 
-def category_scores(validations: Iterable[dict[int, Validation]]) -> dict[int, dict[str, float]]:
-    """Each candidate's validation WAPE over every series at each origin (its errors summed, then divided)."""
+@dataclass
+class Category:
+    """Each candidate's validation WAPE over every series, and its conformal half-width from all their
+    errors, at one origin."""
+
+    scores: dict[str, float]
+    half_widths: dict[str, float]
+
+
+def category_scores(validations: Iterable[dict[int, Validation]], width: float) -> dict[int, Category]:
+    """Each origin's Category (errors summed over the series, then divided)."""
     error: dict[int, Counter] = {}
     actual: dict[int, Counter] = {}
+    logs: dict[int, dict[str, list[float]]] = {}
     for per_origin in validations:
         for k, validation in per_origin.items():
             for name in validation.scores():
                 error.setdefault(k, Counter())[name] += validation.abs_error[name]
                 actual.setdefault(k, Counter())[name] += validation.actual[name]
-    return {k: {name: error[k][name] / actual[k][name] for name in error[k] if actual[k][name] > 0} for k in error}
+                logs.setdefault(k, {}).setdefault(name, []).extend(validation.log_errors.get(name, []))
+    out = {}
+    for k in error:
+        scores = {name: error[k][name] / actual[k][name] for name in error[k] if actual[k][name] > 0}
+        halves = {name: half_width(values, width) for name, values in logs[k].items()}
+        out[k] = Category(scores, {name: half for name, half in halves.items() if half is not None})
+    return out
 
 
 def backtest_series(
@@ -130,7 +148,7 @@ def backtest_series(
     settings: ModelSettings,
     learned: LearnedFits | None = None,
     validations: dict[int, Validation] | None = None,
-    category: dict[int, dict[str, float]] | None = None,
+    category: dict[int, Category] | None = None,
 ):
     """Score one series on ``origins`` consecutive windows of ``holdout`` periods at its history's end."""
     outcome = SeriesOutcome(key)
@@ -143,9 +161,11 @@ def backtest_series(
         future = test[["ds", "promo", "display", "price"]]
         validation = validations.get(k) or validate(train, holdout, settings, lambda j, k=k: learned.get((k, j)))
         forecasts, missing, rejected = candidate_forecasts(train, future, settings, learned.get((k, 0)))
+        known = category.get(k, Category({}, {}))
         for name, forecast in {**forecasts, **rejected}.items():
-            conformal_interval(forecast, validation.log_errors.get(name, []), settings.interval_width)
-        chosen_name, note = choose(validation, forecasts, category.get(k))
+            errors, prior = validation.log_errors.get(name, []), known.half_widths.get(name)
+            conformal_interval(forecast, errors, settings.interval_width, category_half=prior, weight=CATEGORY_WEIGHT)
+        chosen_name, note = choose(validation, forecasts, known.scores)
         outcome.chosen.append(chosen_name)
         outcome.notes.append(f"{origin}: {note}")
         outcome.notes.extend(f"{origin}: {name} left out: {why}" for name, why in missing.items())
@@ -250,7 +270,7 @@ def run_backtest(
     try:
         mapper = (lambda f, items: pool.imap(f, items, chunksize=4)) if pool else map
         validations = list(mapper(_validate_one, jobs))
-        category = category_scores(validations)
+        category = category_scores(validations, settings.interval_width)
         jobs = [(*job, validation, category) for job, validation in zip(jobs, validations, strict=True)]
         for outcome in mapper(_run_one, jobs):
             outcomes.append(outcome)

@@ -20,14 +20,31 @@ if TYPE_CHECKING:
 MIN_RESIDUALS = 8  # fewer validation errors than this say too little about the interval
 
 
-def conformal_interval(forecast: Forecast, log_errors, width: float) -> Forecast:
-    """The forecast with its interval replaced by the conformal one (when there are enough errors)."""
+def half_width(log_errors, width: float) -> float | None:
+    """The conformal half-width on log1p(units): the ceil((n + 1) x width)-th smallest of n errors."""
     errors = np.sort(np.asarray(log_errors, dtype=float))
     errors = errors[np.isfinite(errors)]
     if errors.size < MIN_RESIDUALS:
-        return forecast
+        return None
     rank = min(int(np.ceil((errors.size + 1) * width)), errors.size)
-    half = float(errors[rank - 1])
+    return float(errors[rank - 1])
+
+
+def conformal_interval(
+    forecast: Forecast, log_errors, width: float, *, category_half: float | None = None, weight: float = 0.5
+) -> Forecast:
+    """The forecast with its interval replaced by the conformal one (when there are enough errors).
+
+    With ``category_half`` (the same model's half-width from every series' validation errors), the series'
+    own half-width is weighed with it by ``weight``: a model chosen because its few validation weeks went
+    well has, by that very choice, errors that look smaller than its next ones will be, and its interval
+    alone undercovers.
+    """
+    half = half_width(log_errors, width)
+    if half is None:
+        return forecast
+    if category_half is not None:
+        half = (1 - weight) * half + weight * category_half
     center = np.log1p(forecast.yhat)
     # min/max with yhat: expm1(log1p(x)) is not exactly x, and a zero-width interval must still hold yhat.
     forecast.yhat_lower = np.clip(np.minimum(np.expm1(center - half), forecast.yhat), 0.0, None)

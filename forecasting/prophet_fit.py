@@ -83,6 +83,7 @@ class ProphetFit:
     effects: dict[str, EffectEstimate]
     last_ds: pd.Timestamp
     fast_design: bool = False  # our feature builder reproduced Prophet's training matrix exactly
+    price_range: tuple[float, float] | None = None  # the price index seen in training
 
 
 def price_index(price: pd.Series, reference: float | None) -> np.ndarray:
@@ -149,7 +150,8 @@ def fit_prophet(
     residual_var = float((model.params["sigma_obs"][0, 0] * model.y_scale) ** 2)
     effects = _effects(model, used, residual_var, stan_model.design)
     fast = stan_model.design is not None and _same(design_matrix(model, frame), stan_model.design)
-    return ProphetFit(model, freq, used, reference, residual_var, effects, frame["ds"].iloc[-1], fast)
+    price_range = (float(frame["price_index"].min()), float(frame["price_index"].max()))
+    return ProphetFit(model, freq, used, reference, residual_var, effects, frame["ds"].iloc[-1], fast, price_range)
 
 
 def fast_regressor_column_matrix(self: Prophet, seasonal_features: pd.DataFrame, modes: dict):
@@ -299,6 +301,11 @@ def predict_prophet(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
     """Median forecast and interval in units (never negative), plus the regressor values used."""
     frame = regressor_frame(future, fit.reference_price, holiday_days if fit.freq == "W" else None)
+    if fit.price_range is not None:
+        # A price effect fitted on prices that barely moved (a store at 2.69-2.72 for months) is a noisy
+        # slope; a planned cut to 2.01 far outside that range turned it into a forecast of 800,000 packs.
+        # Prophet is trusted within the prices it saw; deeper cuts are the pooled and global models' job.
+        frame["price_index"] = frame["price_index"].clip(*fit.price_range)
     model = fit.model
     features = design_matrix(model, frame) if fit.fast_design else None
     if features is not None:

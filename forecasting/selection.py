@@ -2,8 +2,9 @@
 between them, and conformal intervals. Pure (no Django).
 
 Candidates: ShelfAI's Prophet (forecasting.model), the pooled-effects model (forecasting.pooled), the
-global gradient-boosted model (forecasting.global_model), their ensemble (the mean on log1p(units), i.e.
-the geometric mean of the forecasts), seasonal naive and the last value carried forward. Why each is
+global gradient-boosted model (forecasting.global_model), the ensemble of the last two (the mean on
+log1p(units), i.e. the geometric mean of the two forecasts), seasonal naive and the last value carried
+forward. Why each is
 there: Prophet is the explainable model and wins on long, seasonal series; the pooled model wins on short
 series where one store's own effects are noise; the global model learns from every series how sales move
 after a jump and under a display or a price cut; the ensemble averages away what each gets wrong on its
@@ -46,7 +47,10 @@ from forecasting.references import LAST_VALUE, last_value
 POOLED = "pooled"
 ENSEMBLE = "ensemble"
 CANDIDATES = (PROPHET, POOLED, GLOBAL, ENSEMBLE, SEASONAL_NAIVE, LAST_VALUE)
-ENSEMBLE_MEMBERS = (PROPHET, POOLED, GLOBAL)
+# Prophet is left out of the ensemble: on the training parts of both real sets (rolling validation
+# origins, never the reported holdout) pooled x global beat prophet x pooled x global (cheese 0.203 vs
+# 0.207 WAPE, tuna 0.394 vs 0.402). Prophet stays a candidate of its own, and the model planners see.
+ENSEMBLE_MEMBERS = (POOLED, GLOBAL)
 MAX_ORIGINS = 3
 MAX_LOOKBACK = 8  # validation windows tried, latest first, to find MAX_ORIGINS with sales data
 CATEGORY_WEIGHT = 0.5  # how much the category's validation score counts in a series' choice (choose)
@@ -80,7 +84,7 @@ def candidate_forecasts(
     history = _in_stock_y(train)
     learned = learned or Learned()
     pooled = learned.pooled
-    if PROPHET in include or ENSEMBLE in include:
+    if PROPHET in include:
         try:
             out[PROPHET] = prophet_forecast(train, future, settings)
         except (RuntimeError, ValueError, NotEnoughHistory, np.linalg.LinAlgError) as exc:
@@ -122,7 +126,7 @@ def candidate_forecasts(
             missing[name] = reason
             rejected[name] = out.pop(name)
     members = [name for name in ENSEMBLE_MEMBERS if name in out]
-    if ENSEMBLE in include and len(members) >= 2:
+    if ENSEMBLE in include and len(members) == len(ENSEMBLE_MEMBERS):
         yhat = np.expm1(np.mean([np.log1p(out[name].yhat) for name in members], axis=0))
         out[ENSEMBLE] = Forecast(
             ENSEMBLE, pd.DatetimeIndex(future["ds"]), yhat, yhat.copy(), yhat.copy(), history_periods=len(history)
@@ -137,7 +141,7 @@ def candidate_forecasts(
         rejected[ENSEMBLE] = out.pop(ENSEMBLE)
     for name in include:
         if name not in out and name not in missing:
-            missing[name] = "needs two of Prophet, the pooled and the global model"
+            missing[name] = "needs both the pooled and the global model"
     return {name: out[name] for name in include if name in out}, missing, rejected
 
 
