@@ -4,11 +4,10 @@ between them, and conformal intervals. Pure (no Django).
 Candidates: ShelfAI's Prophet (forecasting.model), the pooled-effects model (forecasting.pooled), the
 global gradient-boosted model (forecasting.global_model), the ensemble of the last two (the mean on
 log1p(units), i.e. the geometric mean of the two forecasts), seasonal naive and the last value carried
-forward. Why each is
-there: Prophet is the explainable model and wins on long, seasonal series; the pooled model wins on short
-series where one store's own effects are noise; the global model learns from every series how sales move
-after a jump and under a display or a price cut; the ensemble averages away what each gets wrong on its
-own; the two naive ones keep the others honest.
+forward. Why each is there: Prophet is the explainable model and wins on long, seasonal series; the pooled
+model wins on short series where one store's own effects are noise; the global model learns from every
+series how sales move after a jump and under a display or a price cut; the ensemble averages away what
+each gets wrong on its own; the two naive ones keep the others honest.
 
 Validation: origins ``horizon`` periods apart at the end of the training part (up to MAX_ORIGINS), each
 candidate trained on what came before and scored on the next ``horizon`` periods. The model with the lowest
