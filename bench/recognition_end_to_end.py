@@ -18,6 +18,7 @@ Printed:
 
 * boxes per true pack (median, p90): each detector box is given to the true pack that holds most of it
   (at least half of the box); a pack cut into panels gets several;
+* boxes on out-of-stock voids (at least half of the box inside a planted empty stretch): each hides a gap;
 * true packs matched by a box at IoU >= 0.5 (one-to-one, greedy by IoU);
 * planned facings named correctly end to end: a facing whose truth is a catalog SKU counts when its
   matched box carries that SKU; a missed pack, a box on half a pack, "unknown" or another SKU all count
@@ -155,6 +156,8 @@ def run_shelf(seed: int, detector: ProductDetector, tally: Counter, per_pack: li
     truth = [f.box for f in scene.facings]
     pairs = match(truth, found)
     counts, strays = boxes_per_pack(truth, found)
+    voids = [g.box for g in scene.gaps]
+    on_voids = sum(1 for box in found if any(inside_share(box, void) >= 0.5 for void in voids))
     per_pack.extend(counts)
     on_truth = recogniser.identify(scene.image, truth)
     if save is not None:
@@ -169,6 +172,8 @@ def run_shelf(seed: int, detector: ProductDetector, tally: Counter, per_pack: li
     tally["packs"] += len(truth)
     tally["boxes"] += len(found)
     tally["stray_boxes"] += strays
+    tally["voids"] += len(voids)
+    tally["boxes_on_voids"] += on_voids
     tally["matched"] += len(pairs)
     for i, (facing, kind) in enumerate(zip(scene.facings, scene.facing_kinds, strict=True)):
         said = names[pairs[i]] if i in pairs else None
@@ -228,6 +233,8 @@ def main() -> None:
         "boxes_per_true_pack_mean": round(float(np.mean(per_pack)), 3) if per_pack else 0.0,
         "packs_with_one_box_pct": round(100 * float(np.mean(np.array(per_pack) == 1)), 1) if per_pack else 0.0,
         "stray_boxes": tally["stray_boxes"],
+        "out_of_stock_voids": tally["voids"],
+        "boxes_on_voids": tally["boxes_on_voids"],
         "packs_matched_iou50_pct": pct("matched", "packs"),
         "planned_facings": tally["planned"],
         "planned_named_correctly_pct": pct("planned_ok", "planned"),
@@ -248,6 +255,7 @@ def main() -> None:
     print(f"boxes per true pack:                median {result['boxes_per_true_pack_median']:.0f}, "
           f"p90 {result['boxes_per_true_pack_p90']:.0f}, mean {result['boxes_per_true_pack_mean']:.2f} "
           f"({result['packs_with_one_box_pct']}% of packs exactly one; {result['stray_boxes']} boxes on no pack)")
+    print(f"boxes on out-of-stock voids:        {result['boxes_on_voids']} on {result['out_of_stock_voids']} voids")
     print(f"true packs matched at IoU >= 0.5:   {result['packs_matched_iou50_pct']}%")
     print(f"planned facings named correctly:    {result['planned_named_correctly_pct']}% of "
           f"{result['planned_facings']} end to end (confused {result['planned_confused_pct']}%, "

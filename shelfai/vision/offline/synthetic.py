@@ -269,6 +269,29 @@ def _shadow_behind_packs(canvas: np.ndarray, items: list[_Placed], bay_top: floa
     canvas[top:bottom] = (canvas[top:bottom] * depth).astype(np.uint8)
 
 
+def _draw_voids(canvas: np.ndarray, items: list[_Placed], bay_top: float, board_top: float, board: tuple) -> None:
+    """An out-of-stock stretch as a photo shows it: the empty back of the bay, darker still where no
+    pack throws light back, and the shelf floor in front of it, seen from slightly above. A void drawn
+    as plain back panel between two dark seams had the shape of a pack, and the detector boxed it."""
+    H, W = canvas.shape[:2]
+    top, bottom = int(max(0, bay_top)), int(min(H, board_top))
+    for item in items:
+        if item.art is not None or bottom - top < 4:
+            continue
+        x1, x2 = int(max(0, item.x1)), int(min(W, item.x2))
+        if x2 - x1 < 2:
+            continue
+        ramp = np.ones(x2 - x1, np.float32)
+        edge = max(1, (x2 - x1) // 6)  # soft sides: light still spills in from the neighbours
+        ramp[:edge] = np.linspace(0.0, 1.0, edge)
+        ramp[-edge:] = np.minimum(ramp[-edge:], np.linspace(1.0, 0.0, edge))
+        region = canvas[top:bottom, x1:x2].astype(np.float32)
+        canvas[top:bottom, x1:x2] = (region * (1 - 0.45 * ramp)[None, :, None]).astype(np.uint8)
+        floor = max(2, int((bottom - top) * 0.08))
+        strip = np.linspace(0.55, 0.95, floor, dtype=np.float32)[:, None, None] * np.float32(board)
+        canvas[bottom - floor : bottom, x1:x2] = strip.astype(np.uint8)
+
+
 def _draw_price_tag(canvas: np.ndarray, x: float, top: float, bottom: float, rng: np.random.Generator) -> None:
     h = (bottom - top) * 0.55
     w = h * 2.2
@@ -391,7 +414,9 @@ def render_shelf(
         board_top = boards[level - 1][0]
         items = _lay_out_row(chosen, level, w * 0.01, w * 0.99, board_top, bay_h * 0.86, rng)
         placed.extend(items)
-        _shadow_behind_packs(canvas, items, boards[level - 2][1] if level > 1 else 0.0, board_top)
+        bay_top = boards[level - 2][1] if level > 1 else 0.0
+        _shadow_behind_packs(canvas, items, bay_top, board_top)
+        _draw_voids(canvas, items, bay_top, board_top, _PALETTES[options.palette or palette][1])
         if options.price_tags:
             for item in items:
                 if item.sku is not None and rng.random() < 0.35:
