@@ -1,17 +1,17 @@
 """Planning API: sales import, forecast runs, forecasts with history (chart data), inventory, campaigns.
 
-For marketing, planning and admin users (``can_plan``). One view per operation, thin: validate, call a
-service or selector, serialize.
+Reads for marketing, planning and admin users; writes (imports, runs, plans) for planning and admin only
+(``shelfai.accounts.roles``). One view per operation, thin: validate, call a service or selector, serialize.
 """
 
 from __future__ import annotations
 
 from django.db import transaction
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -23,35 +23,32 @@ from forecasting.plan_services import (
     inventory_plan_create,
 )
 from forecasting.reports import forecast_report
-from forecasting.runs import ALL_LEVELS, forecast_run_create
+from forecasting.runs import ALL_LEVELS, RunAlreadyActive, forecast_run_create
 from forecasting.services import sales_import
 from forecasting.tasks import run_forecast
+from shelfai.accounts.roles import Action, Allows, may
 from shelfai.claims.models import Campaign
 from shelfai.stores.models import Product, Region, Store
 
-PLANNING_ROLES = ("marketing", "admin", "planning")
 MAX_IMPORT_BYTES = 200 * 1024 * 1024
+ANY_JSON = OpenApiResponse(description="JSON; see the README for its fields")
+ERROR = OpenApiResponse(description='{"detail": "sentence", "errors": ...}')
 
 
 def can_plan(user) -> bool:
-    """Marketing, planning and admin users (and superusers) see forecasts and make plans."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return bool(user.is_superuser or getattr(user, "role", None) in PLANNING_ROLES)
-
-
-class CanPlan(BasePermission):
-    message = "Forecasts and plans are for marketing, planning and admin users."
-
-    def has_permission(self, request, view) -> bool:
-        return can_plan(request.user)
+    """Who reads forecasts and plans: the roles table's planning.read."""
+    return may(user, Action.PLANNING_READ)
 
 
 class PlanningView(APIView):
-    permission_classes = [CanPlan]
+    permission_classes = [Allows(Action.PLANNING_READ)]
 
 
-class SalesImportView(PlanningView):
+class PlanningWriteView(APIView):
+    permission_classes = [Allows(Action.PLANNING_WRITE)]
+
+
+class SalesImportView(PlanningWriteView):
     parser_classes = [MultiPartParser, FormParser]
 
     class InputSerializer(serializers.Serializer):
@@ -59,6 +56,11 @@ class SalesImportView(PlanningView):
         create_missing = serializers.BooleanField(default=False)
         encoding = serializers.CharField(required=False, allow_blank=True)
 
+        class Meta:
+            ref_name = "SalesImportInput"
+
+    @extend_schema(request=InputSerializer, responses={201: ANY_JSON, 400: ERROR, 403: ERROR},
+                   summary="Import sales history (CSV): every row or none")
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -106,7 +108,7 @@ class RunOutput(serializers.ModelSerializer):
         ]
 
 
-class ForecastRunCreateView(PlanningView):
+class ForecastRunCreateView(PlanningWriteView):
     class InputSerializer(serializers.Serializer):
         freq = serializers.ChoiceField(choices=Freq.choices, default=Freq.DAILY)
         horizon = serializers.IntegerField(min_value=1, max_value=730, required=False)
@@ -114,24 +116,35 @@ class ForecastRunCreateView(PlanningView):
         skus = serializers.ListField(child=serializers.CharField(), required=False)
         levels = serializers.MultipleChoiceField(choices=Level.choices, required=False)
 
+        class Meta:
+            ref_name = "ForecastRunInput"
+
+    @extend_schema(request=InputSerializer, responses={202: RunOutput, 400: ERROR, 403: ERROR, 409: ERROR},
+                   summary="Queue a forecast run; refused (409) while another one is queued or running")
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        with transaction.atomic():
-            run = forecast_run_create(
-                user=request.user,
-                freq=values["freq"],
-                horizon=values.get("horizon"),
-                store_ids=_ids(Store, "code", values.get("stores")),
-                product_ids=_ids(Product, "sku", values.get("skus")),
-                levels=tuple(sorted(values.get("levels") or ALL_LEVELS)),
-                dispatch=run_forecast.delay,
-            )
+        try:
+            with transaction.atomic():
+                run = forecast_run_create(
+                    user=request.user,
+                    freq=values["freq"],
+                    horizon=values.get("horizon"),
+                    store_ids=_ids(Store, "code", values.get("stores")),
+                    product_ids=_ids(Product, "sku", values.get("skus")),
+                    levels=tuple(sorted(values.get("levels") or ALL_LEVELS)),
+                    dispatch=run_forecast.delay,
+                    # One run at a time, as on the page: runs share the queue photo scoring uses.
+                    exclusive=True,
+                )
+        except RunAlreadyActive as exc:
+            return Response({"detail": str(exc), "run": exc.run.pk}, status=status.HTTP_409_CONFLICT)
         return Response(RunOutput(run).data, status=status.HTTP_202_ACCEPTED)
 
 
 class ForecastRunDetailView(PlanningView):
+    @extend_schema(responses={200: RunOutput, 404: ERROR}, summary="A forecast run's progress")
     def get(self, request, run_id: int):
         return Response(RunOutput(get_object_or_404(ForecastRun, pk=run_id)).data)
 
@@ -157,6 +170,11 @@ class ForecastView(PlanningView):
         run = serializers.IntegerField(required=False)
         history_days = serializers.IntegerField(min_value=0, max_value=1500, default=180)
 
+        class Meta:
+            ref_name = "ForecastQuery"
+
+    @extend_schema(parameters=[InputSerializer], responses={200: ANY_JSON, 400: ERROR, 404: ERROR},
+                   summary="History and forecast of one SKU at a store, a region or everywhere")
     def get(self, request):
         data = self.InputSerializer(data=request.query_params)
         data.is_valid(raise_exception=True)
@@ -182,7 +200,7 @@ class ForecastView(PlanningView):
         return Response(report)
 
 
-class InventoryPlanView(PlanningView):
+class InventoryPlanView(PlanningWriteView):
     class InputSerializer(serializers.Serializer):
         store = serializers.CharField()
         sku = serializers.CharField()
@@ -194,6 +212,11 @@ class InventoryPlanView(PlanningView):
         case_size = serializers.IntegerField(min_value=1, default=1)
         run = serializers.IntegerField(required=False)
 
+        class Meta:
+            ref_name = "InventoryPlanInput"
+
+    @extend_schema(request=InputSerializer, responses={201: ANY_JSON, 400: ERROR, 403: ERROR, 404: ERROR},
+                   summary="Reorder point and order quantity for one SKU at one store")
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -253,6 +276,8 @@ def _estimate_body(estimate) -> dict:
 class CampaignUpliftView(PlanningView):
     """GET ?comparison=baseline|execution: the campaign's uplift, or full execution vs what was verified."""
 
+    @extend_schema(parameters=[OpenApiParameter("comparison", str, enum=["baseline", "execution"])],
+                   responses={200: ANY_JSON, 400: ERROR, 404: ERROR}, summary="A campaign's uplift and ROI")
     def get(self, request, campaign_id: int):
         campaign = get_object_or_404(Campaign, pk=campaign_id)
         comparison = request.query_params.get("comparison", "baseline")
@@ -266,6 +291,8 @@ class CampaignUpliftView(PlanningView):
 class CampaignCompareView(PlanningView):
     """GET ?ids=1,2,3: planned campaigns side by side, best ROI first."""
 
+    @extend_schema(parameters=[OpenApiParameter("ids", str, required=True, description="e.g. 1,2,3")],
+                   responses={200: ANY_JSON, 400: ERROR}, summary="Planned campaigns side by side")
     def get(self, request):
         raw = request.query_params.get("ids", "")
         try:

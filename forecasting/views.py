@@ -2,8 +2,9 @@
 campaign uplift and ROI.
 
 Server-rendered and thin: reads come from ``forecasting.reports`` and the selectors, writes go through the
-services (``forecast_run_create``, ``inventory_plan_create``). Only ``can_plan`` users see them; anyone else
-who is signed in gets a 404, so the pages do not admit to existing, and anonymous users are sent to sign in.
+services (``forecast_run_create``, ``inventory_plan_create``). Who may read and who may write is the roles
+table (``shelfai.accounts.roles``): anyone else who is signed in gets a 404, so the pages do not admit to
+existing, and anonymous users are sent to sign in. Marketing reads; saving (runs, plans) is a 403 for them.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from functools import wraps
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
@@ -39,6 +41,7 @@ from forecasting.plan_services import (
 from forecasting.reports import forecast_report
 from forecasting.runs import RunAlreadyActive, active_run, forecast_run_create
 from forecasting.tasks import run_forecast
+from shelfai.accounts.roles import Action, may
 from shelfai.claims.models import Campaign
 from shelfai.stores.models import Product, Region, Store
 
@@ -61,6 +64,8 @@ def planning_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
             return redirect_to_login(request.get_full_path())
         if not can_plan(request.user):
             raise Http404("Planning is for marketing, planning and admin users.")
+        if request.method == "POST" and not may(request.user, Action.PLANNING_WRITE):
+            raise PermissionDenied("Marketing reads forecasts and plans; planners start runs and save plans.")
         response = view(request, *args, **kwargs)
         add_never_cache_headers(response)
         return response

@@ -43,7 +43,7 @@ def test_a_bad_upload_lists_its_problems_and_imports_nothing(catalog, api_for):
     upload = SimpleUploadedFile(
         "sales.csv", sales_csv(["2025-03-01,s1,chips-150,1,abc,0,0", "2025-03-02,s7,x,1,,,"])
     )
-    response = api_for(catalog.users["marketing"]).post("/api/forecasting/sales/import/", {"file": upload})
+    response = api_for(catalog.users["admin"]).post("/api/forecasting/sales/import/", {"file": upload})
     assert response.status_code == 400
     assert response.json()["errors"] == ["line 2: price 'abc' is not a number."]
     assert SalesRecord.objects.count() == 0
@@ -53,7 +53,7 @@ def test_a_good_upload_is_imported(catalog, api_for):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     upload = SimpleUploadedFile("sales.csv", sales_csv(["2025-03-01,s1,chips-150,4,2.5,0,0"]))
-    response = api_for(catalog.users["marketing"]).post("/api/forecasting/sales/import/", {"file": upload})
+    response = api_for(catalog.users["admin"]).post("/api/forecasting/sales/import/", {"file": upload})
     assert response.status_code == 201 and response.json()["rows"] == 1
 
 
@@ -83,7 +83,7 @@ def test_an_inventory_plan_is_explained(fitted, api_for):
         "on_hand": 10,
         "case_size": 12,
     }
-    response = api_for(fitted.users["marketing"]).post(
+    response = api_for(fitted.users["admin"]).post(
         "/api/forecasting/inventory-plans/", payload, format="json"
     )
     assert response.status_code == 201
@@ -94,7 +94,7 @@ def test_an_inventory_plan_is_explained(fitted, api_for):
 
 def test_an_inventory_plan_without_a_forecast_says_why(catalog, api_for):
     payload = {"store": "s1", "sku": "nuts-200", "lead_time_days": 3}
-    response = api_for(catalog.users["marketing"]).post(
+    response = api_for(catalog.users["admin"]).post(
         "/api/forecasting/inventory-plans/", payload, format="json"
     )
     assert response.status_code == 400 and "fit_forecasts" in response.json()["detail"]
@@ -134,7 +134,7 @@ def test_campaigns_compare_best_roi_first_and_say_why_one_cannot_be_estimated(fi
 
 
 def test_starting_a_run_from_the_api(sales_history, api_for, django_capture_on_commit_callbacks):
-    client = api_for(sales_history.users["marketing"])
+    client = api_for(sales_history.users["admin"])
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             "/api/forecasting/runs/", {"horizon": 7, "skus": ["nuts-200"], "levels": ["sku"]}, format="json"
