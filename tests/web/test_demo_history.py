@@ -103,8 +103,8 @@ def test_a_missing_sku_is_really_missing_from_the_drawn_shelf(history_plan):
                 if blocks == 1:
                     assert drawn[sku] == 0 and sku in missing
             assert report.score < 100
-        if shot.kind == "compliant":
-            assert set(planned) - missing == set(planned) or report.score >= 85
+        if shot.kind == "compliant":  # every planned SKU is on the shelf; at most a pack cut off by the frame
+            assert not missing and report.score >= 85
 
 
 def test_the_truth_labels_match_the_pixels(history_plan):
