@@ -184,3 +184,15 @@ def test_validation_passes_over_weeks_missing_from_the_file():
     train = weekly(np.where(oos, 0.0, values), oos=oos)
     cuts = validation_cuts(train, 12, "W")
     assert cuts == [(1, 88), (4, 52), (5, 40)]  # windows 2 and 3 hold no sales data
+
+
+def test_a_live_forecast_carries_the_conformal_interval_from_its_validation_weeks():
+    rng = np.random.default_rng(21)
+    values = rng.lognormal(np.log(300), 0.35, 60)  # noisier than Poisson: Prophet's own band would be off
+    history = weekly(values, price=2.0)
+    forecast = forecast_series(history, future_after(history), WEEKLY)
+    assert forecast.note.endswith("80% interval calibrated on its errors over the last 12 validation periods.")
+    ratio = forecast.yhat_upper / forecast.yhat
+    # A band in ratio terms, the same width every week, and wide enough for noise of sd 0.35 on the log.
+    assert np.allclose(ratio, ratio[0], rtol=1e-3) and 1.2 < ratio[0] < 3.0
+    assert (forecast.yhat_lower <= forecast.yhat).all()
