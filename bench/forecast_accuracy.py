@@ -109,12 +109,13 @@ def real_data(path: Path, *, freq: str, holdout: int, origins: int, processes: i
     models = summary["models"]
     references = [models[n]["wape"] for n in ("last_value", "prophet_plain", "prophet_regressors")]
     best = min(w for w in references if w is not None)
-    chosen = models["chosen"]
-    print(
-        f"chosen WAPE {chosen['wape']:.3f} = {chosen['wape'] / best:.2f} x the best reference ({best:.3f}); "
-        f"Prophet + regressors {models['prophet_regressors']['wape']:.3f} "
-        f"(ratio {chosen['wape'] / models['prophet_regressors']['wape']:.2f})"
+    chosen, regressors = models["chosen"], models["prophet_regressors"]["wape"]
+    versus = (
+        f"Prophet + regressors {regressors:.3f} (ratio {chosen['wape'] / regressors:.2f})"
+        if regressors is not None
+        else "Prophet + regressors refused (see above), so not among the references"
     )
+    print(f"chosen WAPE {chosen['wape']:.3f} = {chosen['wape'] / best:.2f} x the best reference ({best:.3f}); {versus}")
 
 
 def print_pooled_display(path: Path, *, freq: str, holdout: int, origins: int) -> None:
