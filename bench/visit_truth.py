@@ -47,6 +47,7 @@ import http.client
 import io
 import json
 import os
+import secrets
 import shutil
 import socket
 import statistics
@@ -116,7 +117,8 @@ class Services:
         (shim / "sitecustomize.py").write_text(CLOCK_SHIM)
         self.env = {
             **os.environ, "DJANGO_SETTINGS_MODULE": "shelfai.settings", "MEDIA_ROOT": str(folder / "media"),
-            "SHELFAI_VAR_DIR": str(folder), "SECRET_KEY": "bench-only", "DEBUG": "0", "LOG_LEVEL": "WARNING",
+            "SHELFAI_VAR_DIR": str(folder), "SECRET_KEY": secrets.token_urlsafe(50), "DEBUG": "0",
+            "LOG_LEVEL": "WARNING", "INSECURE_HTTP": "1",  # plain HTTP on 127.0.0.1 only
             "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver", "SHELFAI_BENCH_CLOCK": str(self.clock_file),
             "PYTHONPATH": os.pathsep.join([str(shim), str(ROOT), os.environ.get("PYTHONPATH", "")]),
             "PHOTO_STALE_AFTER_SECONDS": "600", "PYTHONUNBUFFERED": "1",
