@@ -1,7 +1,9 @@
 """ShelfAI settings: one module, driven by environment variables (see README "Configuration").
 
 Defaults give the embedded setup of `make run`: SQLite, local files, a filesystem broker.
-Anything that would be unsafe in production (no SECRET_KEY, DEBUG) refuses to start there.
+Anything that would be unsafe in production (no or a weak SECRET_KEY, DEBUG) refuses to start there, and
+with DEBUG off the site is HTTPS-only (secure cookies, HSTS, redirect, CSP) unless INSECURE_HTTP=1 says
+it runs on plain HTTP on purpose (a laptop or a closed network with no TLS in front).
 """
 
 from __future__ import annotations
@@ -21,13 +23,25 @@ VAR_DIR = Path(env_str("SHELFAI_VAR_DIR", str(BASE_DIR / "var")))
 DEBUG = env_bool("DEBUG", False)
 # The test runner gets a throwaway key; it never serves real users.
 TESTING = env_bool("SHELFAI_TESTING", False) or "pytest" in sys.modules
+# Plain HTTP on purpose: no secure-only cookies, HSTS or redirect to https. Never on a public address.
+INSECURE_HTTP = env_bool("INSECURE_HTTP", False)
+# The test client speaks plain HTTP to "testserver"; tests of the HTTPS-only settings start a process of
+# their own without the test runner (tests/api/test_deploy_settings.py).
+HTTPS_ONLY = not (DEBUG or INSECURE_HTTP or TESTING)
 SECRET_KEY = env_str("SECRET_KEY")
-if not SECRET_KEY:
-    if not (DEBUG or TESTING):
+if not (DEBUG or TESTING):
+    # Django's own bar (check --deploy, security.W009): a key anyone can guess signs anyone's session.
+    if not SECRET_KEY:
         raise ImproperlyConfigured(
             "SECRET_KEY is required when DEBUG is off. Set SECRET_KEY to a long random string, "
             "or DEBUG=1 for local development."
         )
+    if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure-"):
+        raise ImproperlyConfigured(
+            "SECRET_KEY is too weak: use at least 50 random characters, e.g. "
+            "python -c 'import secrets; print(secrets.token_urlsafe(50))'."
+        )
+if not SECRET_KEY:
     SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
@@ -59,11 +73,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "shelfai.accounts.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "shelfai.accounts.security.SignInThrottleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -103,8 +119,10 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
 LANGUAGE_CODE = "en-us"
@@ -179,6 +197,31 @@ FORECAST_OOS_CARRY_DAYS = env_int("FORECAST_OOS_CARRY_DAYS", 3, minimum=0)
 CLAIMS_CSV_MAX_BYTES = env_int("CLAIMS_CSV_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
 CLAIMS_CSV_MAX_LINES = env_int("CLAIMS_CSV_MAX_LINES", 5000, minimum=1)
 
+# --- Caches and throttling ---------------------------------------------------------------------
+# Throttle counters must be shared by every web process to mean anything: point CACHE_URL at Redis in
+# production (redis://host:6379/2). The default, one process's memory, suits `make run`.
+CACHE_URL = env_str("CACHE_URL", "locmem://")
+if CACHE_URL.startswith(("redis://", "rediss://")):
+    _cache = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+elif CACHE_URL == "locmem://":
+    _cache = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+else:
+    raise ImproperlyConfigured(f"CACHE_URL={CACHE_URL!r} is not supported: use locmem:// or redis://host:6379/2.")
+CACHES = {
+    "default": _cache,
+    # The suite shares one process's memory across hundreds of tests whose users reuse ids, so counts
+    # would leak between tests: there the counters are off, and the throttling tests turn them on.
+    "throttle": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"} if TESTING else _cache,
+}
+# Sign-in (the pages, the admin and the token API): after this many failures in the window, per user
+# name and per client address, even the right password is refused with 429 and Retry-After.
+SIGNIN_MAX_FAILURES_PER_USER = env_int("SIGNIN_MAX_FAILURES_PER_USER", 5, minimum=1)
+SIGNIN_MAX_FAILURES_PER_ADDRESS = env_int("SIGNIN_MAX_FAILURES_PER_ADDRESS", 20, minimum=1)
+SIGNIN_WINDOW_SECONDS = env_int("SIGNIN_WINDOW_SECONDS", 900, minimum=1)
+# Proxies in front of the web nodes that append to X-Forwarded-For (the client address is the entry
+# that many from the right); 0 reads REMOTE_ADDR.
+NUM_PROXIES = env_int("NUM_PROXIES", 0, minimum=0)
+
 # --- REST framework ----------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -190,6 +233,16 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "shelfai.api_errors.exception_handler",
+    # API use per token (per signed-in user) and, before sign-in, per address; 429 with Retry-After.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "shelfai.accounts.throttling.PerUserApiThrottle",
+        "shelfai.accounts.throttling.AnonymousApiThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env_str("API_THROTTLE_RATE", "1200/minute"),
+        "anon": env_str("API_ANON_THROTTLE_RATE", "60/minute"),
+    },
+    "NUM_PROXIES": NUM_PROXIES or None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ShelfAI API",
@@ -201,6 +254,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets that share a field name ("status", "source") get names of their own.
+    "ENUM_NAME_OVERRIDES": {
+        "ClaimSourceEnum": "shelfai.claims.models.ExpenseClaim.Source",
+        "ClaimStatusEnum": "shelfai.claims.models.ExpenseClaim.Status",
+        "ForecastRunStatusEnum": "forecasting.models.ForecastRun.Status",
+    },
+    # Every operation documents the JSON errors it may answer (shelfai.api_errors.document_errors).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "shelfai.api_errors.document_errors"],
 }
 
 # --- Celery ------------------------------------------------------------------------------------
@@ -258,9 +319,28 @@ LOGGING = {
     "loggers": {"cmdstanpy": {"level": "WARNING"}, "prophet": {"level": "WARNING"}},
 }
 
-if not DEBUG:
-    SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
-    CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+# --- Transport security (check --deploy clean when HTTPS_ONLY) ---------------------------------
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS_ONLY
+SECURE_SSL_REDIRECT = HTTPS_ONLY and env_bool("SECURE_SSL_REDIRECT", True)
+# The /healthz probe of a load balancer speaks plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000, minimum=0) if HTTPS_ONLY else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+# Only a hint to browsers' preload lists; nothing is enrolled until someone submits the domain.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+# Behind the reverse proxy of README "Production", which terminates TLS and sets X-Forwarded-Proto.
+# Turn it off (BEHIND_TLS_PROXY=0) when gunicorn faces clients itself: they could claim https.
+if HTTPS_ONLY and env_bool("BEHIND_TLS_PROXY", True):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+# Everything is served from this site (no CDN); styles may be inline (Redoc, a few style attributes),
+# scripts may not. Photo previews on the phone are blob: URLs; Redoc runs its search in a blob: worker.
+CONTENT_SECURITY_POLICY = env_str(
+    "CONTENT_SECURITY_POLICY",
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+    "font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; manifest-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+)

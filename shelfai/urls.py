@@ -1,20 +1,34 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.authtoken.views import obtain_auth_token
 
 import forecasting.urls as forecasting_urls
+from shelfai.claims import api as claims_api
 from shelfai.claims import urls as claims_urls
+from shelfai.compliance import api as compliance_api
 from shelfai.pipeline import api as photos_api
+from shelfai.stores import api as stores_api
 from shelfai.visits import api as visits_api
+
+# JSON, not an HTML page, for an /api/ path no route matches and for an unhandled error under /api/.
+handler404 = "shelfai.api_errors.not_found"
+handler500 = "shelfai.api_errors.server_error"
 
 api_patterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("claims/", include(claims_urls.api_patterns)),
+    path("campaigns/", claims_api.CampaignListApi.as_view(), name="api-campaigns"),
+    path("placements/", claims_api.PlacementListApi.as_view(), name="api-placements"),
+    path("placements/<int:pk>/checks/", claims_api.PlacementChecksApi.as_view(), name="api-placement-checks"),
+    path("skus/", stores_api.ProductListApi.as_view(), name="api-skus"),
+    path("planograms/", stores_api.PlanogramListApi.as_view(), name="api-planograms"),
+    path("planograms/<int:pk>/", stores_api.PlanogramDetailApi.as_view(), name="api-planogram-detail"),
     path("stores/", visits_api.StoreListApi.as_view(), name="api-stores"),
     path("visits/", visits_api.VisitListCreateApi.as_view(), name="api-visits"),
     path("visits/<uuid:public_id>/", visits_api.VisitDetailApi.as_view(), name="api-visit-detail"),
     path("visits/<uuid:public_id>/photos/", photos_api.PhotoUploadApi.as_view(), name="api-photo-upload"),
+    path("visits/<uuid:public_id>/results/", compliance_api.VisitResultsApi.as_view(), name="api-visit-results"),
     path("photos/<uuid:public_id>/", photos_api.PhotoDetailApi.as_view(), name="api-photo-detail"),
     path(
         "photos/<uuid:public_id>/original/",
@@ -39,7 +53,9 @@ urlpatterns = [
     path("planning/", include(forecasting_urls.page_patterns)),
     path("claims/", include(claims_urls.page_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    # The split view serves Swagger UI's start-up script as a file: the CSP allows no inline scripts.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema", template_name="api/redoc.html"),
+         name="api-redoc"),
     path("", include("shelfai.web.urls")),
 ]

@@ -2,24 +2,38 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from shelfai.accounts.roles import Action, Allows, deny_unless, may
+from shelfai.api_errors import ID_MAX, BoundedPagination
 from shelfai.claims import selectors, services
 from shelfai.claims.csv_import import claims_import_csv
 from shelfai.claims.models import AuditEvent, ClaimDecision, ExpenseClaim
-from shelfai.claims.serializers import ClaimDecisionOutput, ClaimListOutput, ClaimOutput, claim_output
+from shelfai.claims.serializers import (
+    CLAIM_EITHER,
+    CLAIM_LIST_EITHER,
+    CampaignOutput,
+    ClaimDecisionOutput,
+    ClaimOutput,
+    PlacementCheckOutput,
+    PlacementOutput,
+    claim_list_output,
+    claim_output,
+)
 
 FORBIDDEN = status.HTTP_403_FORBIDDEN
+# services' words for a clash name the other claim; a rep must not learn another rep's claim from them.
+_CLASH = re.compile(r" in claim (?P<reference>.+?) \((?P<status>[^()]*)\)\. A second claim")
 
 
 def _claim_for(request: Request, pk: int) -> ExpenseClaim:
@@ -27,7 +41,15 @@ def _claim_for(request: Request, pk: int) -> ExpenseClaim:
 
 
 def _sees_evidence(user) -> bool:
-    return user.has_role("finance", "marketing")
+    return may(user, Action.CLAIM_ASSESSMENT_READ)
+
+
+def _without_other_claims(user, problems: list[str]) -> list[str]:
+    """A clash with the user's own claim names it (they can look it up); with anyone else's it does not."""
+    own = set(selectors.claims_visible_to(user).values_list("reference", flat=True))
+    def scrub(match: re.Match) -> str:
+        return match.group(0) if match.group("reference") in own else " in another claim. A second claim"
+    return [_CLASH.sub(scrub, problem) for problem in problems]
 
 
 class ClaimListCreateApi(APIView):
@@ -35,15 +57,17 @@ class ClaimListCreateApi(APIView):
         status = serializers.ChoiceField(
             choices=["", "decided", *ExpenseClaim.Status.values], required=False, default="")
         source = serializers.ChoiceField(choices=["", *ExpenseClaim.Source.values], required=False, default="")
-        store = serializers.CharField(required=False, default="")
-        campaign = serializers.IntegerField(required=False, allow_null=True, default=None)
+        store = serializers.CharField(required=False, default="", max_length=32)
+        campaign = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1,
+                                            max_value=ID_MAX)
+
         class Meta:
             ref_name = "ClaimFilter"
 
 
     class InputSerializer(serializers.Serializer):
         class LineInput(serializers.Serializer):
-            placement = serializers.IntegerField(min_value=1)
+            placement = serializers.IntegerField(min_value=1, max_value=ID_MAX)
             period_start = serializers.DateField()
             period_end = serializers.DateField()
             amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
@@ -51,35 +75,45 @@ class ClaimListCreateApi(APIView):
                 ref_name = "ClaimLineInput"
 
 
-        reference = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
-        lines = LineInput(many=True, allow_empty=False)
+        reference = serializers.CharField(
+            max_length=64, required=False, allow_blank=True, default="",
+            help_text="Leave empty: a field rep's claim gets its reference from ShelfAI (references are unique "
+                      "across everyone's claims, so choosing one would tell you whether another claim has it).")
+        lines = LineInput(many=True, allow_empty=False, min_length=1)
         class Meta:
             ref_name = "ClaimSubmitInput"
 
 
+    pagination_class = BoundedPagination
+
     @extend_schema(
-        parameters=[OpenApiParameter("status", str), OpenApiParameter("source", str),
-                    OpenApiParameter("store", str), OpenApiParameter("campaign", int)],
-        responses=ClaimListOutput(many=True),
-        summary="Claims you may see: riskiest and largest first",
+        operation_id="claims_list",
+        parameters=[FilterSerializer],
+        responses=CLAIM_LIST_EITHER,
+        summary="Claims you may see: riskiest and largest first (reps: their own, without the assessment)",
     )
     def get(self, request: Request) -> Response:
+        deny_unless(request.user, Action.CLAIMS_READ, "Your role reads no claims.")
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         f = filters.validated_data
         claims = selectors.claim_queue(user=request.user, status=f["status"], source=f["source"],
                                        store_code=f["store"], campaign_id=f["campaign"])
-        paginator = LimitOffsetPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(claims, request, view=self)
-        return paginator.get_paginated_response(ClaimListOutput(page, many=True).data)
+        body = claim_list_output(page, with_assessment=_sees_evidence(request.user))
+        return paginator.get_paginated_response(body)
 
-    @extend_schema(request=InputSerializer, responses={201: ClaimOutput}, summary="Submit a claim (field reps)")
+    @extend_schema(request=InputSerializer, responses={201: ClaimOutput, 409: None},
+                   summary="Submit a claim (field reps)")
     def post(self, request: Request) -> Response:
-        if not (request.user.is_rep or request.user.has_role()):
-            return Response({"detail": "Claims are submitted by field reps; retailer files are imported by "
-                                       "finance at /api/claims/import/."}, status=FORBIDDEN)
+        deny_unless(request.user, Action.CLAIM_SUBMIT, "Claims are submitted by field reps; retailer files are "
+                                                       "imported by finance at /api/claims/import/.")
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        if data.validated_data["reference"].strip():
+            return Response({"detail": "Leave 'reference' empty: a field rep's claim gets its reference from "
+                                       "ShelfAI.", "errors": {"reference": ["Leave it empty."]}}, status=400)
         placements = selectors.placements_claimable_by(request.user)
         lines, unknown = [], {}
         for number, line in enumerate(data.validated_data["lines"], start=1):
@@ -95,8 +129,10 @@ class ClaimListCreateApi(APIView):
             claim = services.claim_submit(submitted_by=request.user, lines=lines,
                                           reference=data.validated_data["reference"])
         except services.ClaimLinesRefused as exc:
-            return Response({"detail": str(exc), "lines": [{"line": k, "errors": v} for k, v in
-                                                           sorted(exc.problems.items())]}, status=400)
+            lines = [{"line": k, "errors": _without_other_claims(request.user, v)}
+                     for k, v in sorted(exc.problems.items())]
+            return Response({"detail": _without_other_claims(request.user, [str(exc)])[0], "lines": lines},
+                            status=400)
         return Response(claim_output(claim, with_evidence=False), status=status.HTTP_201_CREATED)
 
 
@@ -110,11 +146,12 @@ class ClaimImportApi(APIView):
             ref_name = "ClaimImportInput"
 
 
-    @extend_schema(request=InputSerializer, responses={201: dict, 400: dict},
+    @extend_schema(request={"multipart/form-data": InputSerializer},
+                   responses={201: OpenApiResponse(description="The import report"),
+                              400: OpenApiResponse(description="The import report: nothing was imported")},
                    summary="Import a retailer's or distributor's claims CSV: all lines or none")
     def post(self, request: Request) -> Response:
-        if not selectors.user_imports_claims(request.user):
-            return Response({"detail": "Only finance imports claim files."}, status=FORBIDDEN)
+        deny_unless(request.user, Action.CLAIMS_DECIDE, "Only finance imports claim files.")
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         report = claims_import_csv(file=data.validated_data["file"], submitted_by=request.user,
@@ -123,7 +160,8 @@ class ClaimImportApi(APIView):
 
 
 class ClaimDetailApi(APIView):
-    @extend_schema(responses=ClaimOutput, summary="A claim; finance also gets its evidence packet")
+    @extend_schema(responses=CLAIM_EITHER,
+                   summary="A claim; the desk (finance, marketing) also gets the assessment and evidence packet")
     def get(self, request: Request, pk: int) -> Response:
         claim = _claim_for(request, pk)
         return Response(claim_output(claim, with_evidence=_sees_evidence(request.user)))
@@ -141,12 +179,11 @@ class ClaimDecideApi(APIView):
             ref_name = "ClaimDecisionInput"
 
 
-    @extend_schema(request=InputSerializer, responses={201: ClaimDecisionOutput},
+    @extend_schema(request=InputSerializer, responses={201: ClaimDecisionOutput, 409: None},
                    summary="Approve, partially approve or reject a claim (finance)")
     def post(self, request: Request, pk: int) -> Response:
         claim = _claim_for(request, pk)
-        if not selectors.user_decides_claims(request.user):
-            return Response({"detail": "Only finance decides claims."}, status=FORBIDDEN)
+        deny_unless(request.user, Action.CLAIMS_DECIDE, "Only finance decides claims.")
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
@@ -165,12 +202,11 @@ class ClaimReopenApi(APIView):
             ref_name = "ClaimReopenInput"
 
 
-    @extend_schema(request=InputSerializer, responses={201: ClaimDecisionOutput},
+    @extend_schema(request=InputSerializer, responses={201: ClaimDecisionOutput, 409: None},
                    summary="Reopen a decided claim (finance; audited)")
     def post(self, request: Request, pk: int) -> Response:
         claim = _claim_for(request, pk)
-        if not selectors.user_decides_claims(request.user):
-            return Response({"detail": "Only finance reopens claims."}, status=FORBIDDEN)
+        deny_unless(request.user, Action.CLAIMS_DECIDE, "Only finance reopens claims.")
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
@@ -193,8 +229,7 @@ class ClaimAuditApi(APIView):
     @extend_schema(responses=OutputSerializer(many=True), summary="A claim's audit trail (finance)")
     def get(self, request: Request, pk: int) -> Response:
         claim = _claim_for(request, pk)
-        if not selectors.user_decides_claims(request.user):
-            return Response({"detail": "Only finance reads the audit trail."}, status=FORBIDDEN)
+        deny_unless(request.user, Action.CLAIMS_DECIDE, "Only finance reads the audit trail.")
         return Response(self.OutputSerializer(selectors.claim_audit_trail(claim), many=True).data)
 
 
@@ -219,8 +254,7 @@ class ClaimExportApi(APIView):
         return self._export(request, request.data, mark=True)
 
     def _export(self, request: Request, params, *, mark: bool) -> HttpResponse:
-        if not selectors.user_decides_claims(request.user):
-            return Response({"detail": "Only finance exports claims."}, status=FORBIDDEN)
+        deny_unless(request.user, Action.CLAIMS_DECIDE, "Only finance exports claims.")
         filters = self.FilterSerializer(data=params)
         filters.is_valid(raise_exception=True)
         return export_response(request.user, filters.validated_data, mark=mark)
@@ -234,3 +268,57 @@ def export_response(user, filters: dict, *, mark: bool) -> HttpResponse:
     response["Content-Disposition"] = 'attachment; filename="claims-export.csv"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+# --- master data: campaigns and paid placements -------------------------------------------------------
+
+
+class CampaignListApi(APIView):
+    permission_classes = [Allows(Action.MASTER_DATA_READ)]
+    pagination_class = BoundedPagination
+
+    @extend_schema(responses=CampaignOutput(many=True), summary="Campaigns, newest first")
+    def get(self, request: Request) -> Response:
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(selectors.campaigns_list(), request, view=self)
+        return paginator.get_paginated_response(CampaignOutput(page, many=True).data)
+
+
+class PlacementListApi(APIView):
+    """Paid displays: a rep sees those at the stores assigned to them (what they may claim)."""
+
+    permission_classes = [Allows(Action.MASTER_DATA_READ)]
+    pagination_class = BoundedPagination
+
+    class FilterSerializer(serializers.Serializer):
+        campaign = serializers.IntegerField(required=False, min_value=1, max_value=ID_MAX)
+        store = serializers.CharField(required=False, max_length=32)
+        active_on = serializers.DateField(required=False, help_text="Only placements in force on this day.")
+
+        class Meta:
+            ref_name = "PlacementFilter"
+
+    @extend_schema(parameters=[FilterSerializer], responses=PlacementOutput(many=True),
+                   summary="Paid placements (displays a campaign pays a store for)")
+    def get(self, request: Request) -> Response:
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        placements = selectors.placements_visible_to(request.user, **filters.validated_data)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(placements, request, view=self)
+        return paginator.get_paginated_response(PlacementOutput(page, many=True).data)
+
+
+class PlacementChecksApi(APIView):
+    """What visits' photos showed about one placement; a rep sees the checks of their own visits."""
+
+    permission_classes = [Allows(Action.COMPLIANCE_READ)]
+    pagination_class = BoundedPagination
+
+    @extend_schema(responses=PlacementCheckOutput(many=True), summary="A placement's checks, newest first")
+    def get(self, request: Request, pk: int) -> Response:
+        placement = get_object_or_404(selectors.placements_visible_to(request.user), pk=pk)
+        checks = selectors.placement_checks_visible_to(request.user, placement=placement)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(checks, request, view=self)
+        return paginator.get_paginated_response(PlacementCheckOutput(page, many=True).data)

@@ -1,8 +1,9 @@
 """Reads for claims and placements, scoped to what each role may see.
 
-Finance and admins see every claim and decide; marketing reads every claim (never decides); a rep
-sees only the claims they submitted. Anyone else (planning) sees none. A claim outside a user's
-scope is a 404 — its existence is not leaked with a 403.
+Who reads and decides is the roles table (``shelfai.accounts.roles``): finance and admins see every
+claim and decide; marketing reads every claim (never decides); a rep sees only the claims they submitted.
+Anyone else (planning) sees none. A claim outside a user's scope is a 404 — its existence is not leaked
+with a 403.
 """
 
 from __future__ import annotations
@@ -11,14 +12,15 @@ from datetime import date
 
 from django.db.models import Q, QuerySet
 
-from shelfai.accounts.models import Role, User
-from shelfai.claims.models import ClaimDecision, ExpenseClaim, PaidPlacement, PlacementCheck
+from shelfai.accounts.models import User
+from shelfai.accounts.roles import Action, may, own_only
+from shelfai.claims.models import Campaign, ClaimDecision, ExpenseClaim, PaidPlacement, PlacementCheck
 from shelfai.stores.selectors import stores_visible_to
 from shelfai.visits.models import Visit
 
 
 def user_decides_claims(user: User) -> bool:
-    return bool(user.is_authenticated and user.has_role(Role.FINANCE))
+    return may(user, Action.CLAIMS_DECIDE)
 
 
 def user_imports_claims(user: User) -> bool:
@@ -28,13 +30,9 @@ def user_imports_claims(user: User) -> bool:
 
 def claims_visible_to(user: User) -> QuerySet[ExpenseClaim]:
     claims = ExpenseClaim.objects.select_related("submitted_by")
-    if not user.is_authenticated:
+    if not may(user, Action.CLAIMS_READ):
         return claims.none()
-    if user.has_role(Role.FINANCE, Role.MARKETING):
-        return claims
-    if user.is_rep:
-        return claims.filter(submitted_by=user)
-    return claims.none()
+    return claims.filter(submitted_by=user) if own_only(user, Action.CLAIMS_READ) else claims
 
 
 def claim_queue(
@@ -85,11 +83,41 @@ def claim_decisions(claim: ExpenseClaim) -> QuerySet[ClaimDecision]:
 def placements_claimable_by(user: User) -> QuerySet[PaidPlacement]:
     """A rep claims only placements at the stores assigned to them; finance and admins any."""
     placements = PaidPlacement.objects.select_related("store", "campaign")
-    if user.has_role(Role.FINANCE):
-        return placements
+    if not may(user, Action.CLAIM_SUBMIT):
+        return placements.none()
+    return placements.filter(store__in=stores_visible_to(user)) if own_only(user, Action.CLAIM_SUBMIT) \
+        else placements
+
+
+def campaigns_list() -> QuerySet[Campaign]:
+    return Campaign.objects.select_related("brand").prefetch_related("products").order_by("-starts_on", "-pk")
+
+
+def placements_visible_to(
+    user: User, *, campaign: int | None = None, store: str = "", active_on: date | None = None,
+) -> QuerySet[PaidPlacement]:
+    """Master data: every placement for the desk and planners; a rep, those at their assigned stores."""
+    placements = PaidPlacement.objects.select_related("store", "campaign").order_by("-starts_on", "pk")
+    if not may(user, Action.MASTER_DATA_READ):
+        return placements.none()
     if user.is_rep:
-        return placements.filter(store__in=stores_visible_to(user))
-    return placements.none()
+        placements = placements.filter(store__in=stores_visible_to(user))
+    if campaign:
+        placements = placements.filter(campaign_id=campaign)
+    if store:
+        placements = placements.filter(store__code=store)
+    if active_on:
+        placements = placements.filter(starts_on__lte=active_on, ends_on__gte=active_on)
+    return placements
+
+
+def placement_checks_visible_to(user: User, *, placement: PaidPlacement) -> QuerySet[PlacementCheck]:
+    """The current checks of a placement; a rep's right covers their own visits' checks only."""
+    checks = PlacementCheck.objects.filter(placement=placement, is_current=True).select_related(
+        "visit", "placement__store").order_by("-checked_on", "-pk")
+    if not may(user, Action.COMPLIANCE_READ):
+        return checks.none()
+    return checks.filter(visit__rep=user) if own_only(user, Action.COMPLIANCE_READ) else checks
 
 
 def placements_active_for_visit(visit: Visit) -> QuerySet[PaidPlacement]:

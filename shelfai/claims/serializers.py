@@ -1,10 +1,18 @@
-"""Output shapes of the claims API. Inputs are nested in the views that take them."""
+"""Output shapes of the claims API. Inputs are nested in the views that take them.
+
+Two readers, two shapes: the rep who submitted a claim sees what they claimed, its status and the
+decisions; the desk (finance, marketing read-only, admin: ``claims.assessment`` in the roles table) also
+sees ShelfAI's assessment: risk score, recommendation, recommended amounts and the evidence packet.
+"""
 
 from __future__ import annotations
 
+from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 
-from shelfai.claims.models import ClaimDecision, ClaimLine, ExpenseClaim
+from shelfai.claims.models import Campaign, ClaimDecision, ClaimLine, ExpenseClaim, PaidPlacement, PlacementCheck
+
+ASSESSMENT = ["recommendation", "recommended_amount", "risk_score"]
 
 
 class ClaimDecisionOutput(serializers.ModelSerializer):
@@ -24,25 +32,34 @@ class ClaimLineOutput(serializers.ModelSerializer):
     class Meta:
         model = ClaimLine
         fields = ["id", "placement", "store", "campaign", "display_type", "fee", "period_start", "period_end",
-                  "amount", "recommended_amount", "approved_amount"]
+                  "amount", "approved_amount"]
 
 
 class ClaimLineWithEvidenceOutput(ClaimLineOutput):
     class Meta(ClaimLineOutput.Meta):
-        fields = [*ClaimLineOutput.Meta.fields, "evidence"]
+        fields = [*ClaimLineOutput.Meta.fields, "recommended_amount", "evidence"]
 
 
 class ClaimListOutput(serializers.ModelSerializer):
+    """A claim in a list, as its submitter sees it."""
+
     submitted_by = serializers.CharField(source="submitted_by.username")
 
     class Meta:
         model = ExpenseClaim
         fields = ["id", "reference", "source", "claimant_name", "submitted_by", "submitted_at", "status",
-                  "total_amount", "recommendation", "recommended_amount", "risk_score"]
+                  "total_amount"]
+
+
+class ClaimAssessedListOutput(ClaimListOutput):
+    """A claim in the desk's queue: with ShelfAI's assessment."""
+
+    class Meta(ClaimListOutput.Meta):
+        fields = [*ClaimListOutput.Meta.fields, *ASSESSMENT]
 
 
 class ClaimOutput(ClaimListOutput):
-    """A claim as its submitter sees it: lines, status and the decisions, without the evidence packet."""
+    """A claim as its submitter sees it: lines, status and the decisions, without the assessment."""
 
     lines = ClaimLineOutput(many=True)
     decisions = ClaimDecisionOutput(many=True)
@@ -51,15 +68,59 @@ class ClaimOutput(ClaimListOutput):
         fields = [*ClaimListOutput.Meta.fields, "lines", "decisions"]
 
 
-class ClaimWithEvidenceOutput(ClaimOutput):
-    """What finance (and marketing, read-only) sees: the evidence packet and the reasons."""
+class ClaimWithEvidenceOutput(ClaimAssessedListOutput):
+    """What finance (and marketing, read-only) sees: the assessment, the evidence packet and the reasons."""
 
     lines = ClaimLineWithEvidenceOutput(many=True)
+    decisions = ClaimDecisionOutput(many=True)
 
-    class Meta(ClaimOutput.Meta):
-        fields = [*ClaimOutput.Meta.fields, "recommendation_reasons"]
+    class Meta(ClaimAssessedListOutput.Meta):
+        fields = [*ClaimAssessedListOutput.Meta.fields, "lines", "decisions", "recommendation_reasons"]
+
+
+# What the schema says a claim read returns: one shape or the other, by the reader's role.
+CLAIM_EITHER = PolymorphicProxySerializer(
+    component_name="ClaimForReader", serializers=[ClaimOutput, ClaimWithEvidenceOutput], resource_type_field_name=None)
+CLAIM_LIST_EITHER = PolymorphicProxySerializer(
+    component_name="ClaimListItemForReader", serializers=[ClaimListOutput, ClaimAssessedListOutput],
+    resource_type_field_name=None, many=True)
 
 
 def claim_output(claim: ExpenseClaim, *, with_evidence: bool) -> dict:
     serializer = ClaimWithEvidenceOutput if with_evidence else ClaimOutput
     return serializer(claim).data
+
+
+def claim_list_output(claims, *, with_assessment: bool) -> list[dict]:
+    serializer = ClaimAssessedListOutput if with_assessment else ClaimListOutput
+    return serializer(claims, many=True).data
+
+
+class CampaignOutput(serializers.ModelSerializer):
+    brand = serializers.CharField(source="brand.name")
+    products = serializers.SlugRelatedField(slug_field="sku", many=True, read_only=True)
+
+    class Meta:
+        model = Campaign
+        # Not the budget: what a campaign costs is the desk's business, and reps read this list too.
+        fields = ["id", "name", "brand", "kind", "starts_on", "ends_on", "products", "planned_price_discount_pct"]
+
+
+class PlacementOutput(serializers.ModelSerializer):
+    store = serializers.CharField(source="store.code")
+    campaign_name = serializers.CharField(source="campaign.name")
+
+    class Meta:
+        model = PaidPlacement
+        fields = ["id", "campaign", "campaign_name", "store", "display_type", "starts_on", "ends_on", "fee",
+                  "requirements_note"]
+
+
+class PlacementCheckOutput(serializers.ModelSerializer):
+    visit = serializers.UUIDField(source="visit.public_id")
+    store = serializers.CharField(source="placement.store.code")
+
+    class Meta:
+        model = PlacementCheck
+        fields = ["id", "placement", "visit", "store", "checked_on", "verdict", "reasons", "evidence_weight",
+                  "detector_sha256", "created_at"]

@@ -9,13 +9,14 @@ from django.conf import settings
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from shelfai.accounts.roles import Action, hide_unless
 from shelfai.pipeline import checklist
 from shelfai.pipeline.serializers import PhotoOutput
 from shelfai.pipeline.stages import photos_submitted
@@ -24,12 +25,18 @@ from shelfai.visits.selectors import photos_visible_to, visits_visible_to
 
 
 class PhotoUploadApi(APIView):
+    """GET lists a visit's photos; POST uploads more (the visit's ``photos_url``)."""
+
     parser_classes = [MultiPartParser, FormParser]
 
     class InputSerializer(serializers.Serializer):
-        photos = serializers.ListField(child=serializers.FileField(allow_empty_file=True), min_length=1)
+        photos = serializers.ListField(
+            child=serializers.FileField(allow_empty_file=True), min_length=1,
+            max_length=settings.PHOTO_MAX_FILES_PER_REQUEST,
+            help_text="One or more JPEG, PNG, WebP or HEIC photos, each its own 'photos' part.")
         client_upload_ids = serializers.ListField(
             child=serializers.CharField(max_length=64), min_length=1,
+            max_length=settings.PHOTO_MAX_FILES_PER_REQUEST,
             help_text="One id per photo, made by the phone; re-sending the same id never makes a second photo.",
         )
         task = serializers.IntegerField(
@@ -37,8 +44,21 @@ class PhotoUploadApi(APIView):
             help_text="The checklist task (from the visit's tasks) the photos were taken for. Without it, "
                       "each photo is matched to the planogram whose products it shows most of.")
 
-    @extend_schema(request=InputSerializer, responses={202: PhotoOutput(many=True)}, summary="Upload photos")
+        class Meta:
+            ref_name = "PhotoUploadInput"
+
+    @extend_schema(responses=PhotoOutput(many=True), summary="A visit's photos, in the order they were sent")
+    def get(self, request: Request, public_id) -> Response:
+        hide_unless(request.user, Action.VISITS_READ)
+        visit = get_object_or_404(visits_visible_to(request.user), public_id=public_id)
+        photos = photos_visible_to(request.user).filter(visit=visit).order_by("uploaded_at", "pk")
+        return Response(PhotoOutput(photos, many=True, context={"request": request}).data)
+
+    @extend_schema(request={"multipart/form-data": InputSerializer},
+                   responses={202: PhotoOutput(many=True), 413: OpenApiResponse(description="A photo is too large")},
+                   summary="Upload photos")
     def post(self, request: Request, public_id) -> Response:
+        hide_unless(request.user, Action.PHOTO_UPLOAD)
         # Only the rep who owns the visit may add photos to it; anyone else gets a 404.
         visit = get_object_or_404(visits_visible_to(request.user).filter(rep=request.user), public_id=public_id)
         files = request.FILES.getlist("photos")
@@ -99,6 +119,7 @@ def _task_id(value) -> int | None:
 class PhotoDetailApi(APIView):
     @extend_schema(responses=PhotoOutput, summary="A photo's status and, once scored, its result")
     def get(self, request: Request, public_id) -> Response:
+        hide_unless(request.user, Action.VISITS_READ)
         photo = get_object_or_404(photos_visible_to(request.user), public_id=public_id)
         return Response(PhotoOutput(photo, context={"request": request}).data)
 
@@ -108,6 +129,7 @@ class PhotoFileApi(APIView):
 
     @extend_schema(responses={(200, "image/*"): bytes})
     def get(self, request: Request, public_id, kind: str) -> FileResponse:
+        hide_unless(request.user, Action.VISITS_READ)
         photo = get_object_or_404(photos_visible_to(request.user), public_id=public_id)
         if kind == "original":
             field, content_type = photo.original, photo.content_type

@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from shelfai.accounts.roles import Action, deny_unless, hide_unless
 from shelfai.authenticity.checks import haversine_m
 from shelfai.stores.selectors import stores_visible_to
 from shelfai.visits import services
@@ -23,12 +24,16 @@ class StoreListApi(APIView):
         lat = serializers.FloatField(required=False, min_value=-90, max_value=90)
         lon = serializers.FloatField(required=False, min_value=-180, max_value=180)
 
+        class Meta:
+            ref_name = "StoreNearFilter"
+
     @extend_schema(
-        parameters=[OpenApiParameter("lat", float), OpenApiParameter("lon", float)],
+        parameters=[FilterSerializer],
         responses=StoreOutput(many=True),
         summary="Stores you may visit today, nearest first when lat/lon are given",
     )
     def get(self, request: Request) -> Response:
+        deny_unless(request.user, Action.STORES_READ, "Your role reads no stores.")
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         stores = list(stores_visible_to(request.user)[:500])
@@ -51,17 +56,21 @@ class VisitListCreateApi(APIView):
         accuracy_m = serializers.FloatField(required=False, allow_null=True, min_value=0)
         client_visit_id = serializers.CharField(required=False, allow_blank=True, max_length=64, default="")
 
+        class Meta:
+            ref_name = "CheckInInput"
+
     @extend_schema(responses=VisitOutput(many=True), summary="Your visits, newest first")
     def get(self, request: Request) -> Response:
+        deny_unless(request.user, Action.VISITS_READ, "Your role reads no visits.")
         visits = visits_visible_to(request.user)[:100]
         return Response(VisitOutput(visits, many=True, context={"request": request}).data)
 
-    @extend_schema(request=InputSerializer, responses={201: VisitOutput}, summary="Check in at a store")
+    @extend_schema(request=InputSerializer, responses={201: VisitOutput, 200: VisitOutput},
+                   summary="Check in at a store (200 with the same visit when client_visit_id was sent before)")
     def post(self, request: Request) -> Response:
+        deny_unless(request.user, Action.VISIT_CHECK_IN, "Only field reps start visits.")
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        if not request.user.is_rep and not request.user.has_role():
-            return Response({"detail": "Only field reps start visits."}, status=status.HTTP_403_FORBIDDEN)
         store = stores_visible_to(request.user).filter(code=data.validated_data["store"]).first()
         if store is None:
             raise Http404("No store with that code is assigned to you today.")
@@ -82,6 +91,7 @@ class VisitListCreateApi(APIView):
 class VisitDetailApi(APIView):
     @extend_schema(responses=VisitOutput)
     def get(self, request: Request, public_id) -> Response:
+        hide_unless(request.user, Action.VISITS_READ)
         visit = get_object_or_404(visits_visible_to(request.user), public_id=public_id)
         if visit.checklist:
             checklist_open(visit)  # a placement that came into force since gets its task

@@ -1,0 +1,80 @@
+"""Middleware of the safe-by-default deployment: the Content-Security-Policy header, and the sign-in
+throttle that covers every way in (the sign-in page, the admin's and the token API) in one place."""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.http import HttpResponse, JsonResponse
+from django.urls import reverse
+
+from shelfai.accounts.throttling import SignInThrottle, client_address
+
+
+class ContentSecurityPolicyMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if settings.CONTENT_SECURITY_POLICY and "Content-Security-Policy" not in response:
+            response["Content-Security-Policy"] = settings.CONTENT_SECURITY_POLICY
+        return response
+
+
+class SignInThrottleMiddleware:
+    """Counts failed sign-ins per user name and per address; past the limit, 429 with Retry-After.
+
+    A failure is what each view answers to a wrong password: the sign-in pages re-render the form (200),
+    the token API answers 400. Success is the pages' redirect (302) and the token API's 200.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self._paths: dict[str, int] | None = None
+
+    def sign_in_paths(self) -> dict[str, int]:
+        """Path -> the status code that means the password was wrong."""
+        if self._paths is None:
+            self._paths = {reverse("login"): 200, reverse("admin:login"): 200, reverse("api-token"): 400}
+        return self._paths
+
+    def __call__(self, request):
+        failure_status = self.sign_in_paths().get(request.path) if request.method == "POST" else None
+        if failure_status is None:
+            return self.get_response(request)
+        throttle = SignInThrottle(username=_username(request), address=client_address(request))
+        wait = throttle.wait_seconds()
+        if wait:
+            return _too_many(request, wait)
+        response = self.get_response(request)
+        if response.status_code == failure_status:
+            throttle.failed()
+        elif response.status_code < 400:
+            throttle.succeeded()
+        return response
+
+
+def _username(request) -> str:
+    if request.content_type == "application/json":
+        try:
+            body = json.loads(request.body or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            return ""
+        value = body.get("username", "") if isinstance(body, dict) else ""
+        return value if isinstance(value, str) else ""
+    return request.POST.get("username", "")
+
+
+def _too_many(request, wait: int) -> HttpResponse:
+    minutes = max(1, round(wait / 60))
+    sentence = (f"Too many failed sign-ins for this user or from this address. Try again in about "
+                f"{minutes} minute{'s' if minutes != 1 else ''}.")
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"detail": sentence}, status=429)
+    else:
+        response = HttpResponse(f"<!doctype html><title>Too many sign-ins</title><p>{sentence}</p>",
+                                status=429)
+    response["Retry-After"] = str(wait)
+    return response
