@@ -60,6 +60,7 @@ class LevelView:
     maybe: Counter = field(default_factory=Counter)  # sku -> unrecognised facings next to a block of it
     sequence: list[str] = field(default_factory=list)  # recognised SKUs, one per facing, left to right
     gaps: list[GapNote] = field(default_factory=list)
+    unknown: int = 0  # facings on this level that were not recognised: any of them may be a "missing" SKU
 
     @property
     def gap_facings(self) -> float:
@@ -148,7 +149,9 @@ def photo_view(photo: PhotoObservation, min_confidence: float) -> VisitView:
         level_view.counts = Counter(level_view.sequence)
     for level, facings in all_by_level.items():
         facings.sort(key=lambda f: f.box.cx)
-        view.levels.setdefault(level, LevelView()).maybe = _neighbour_skus(facings, min_confidence)
+        level_view = view.levels.setdefault(level, LevelView())
+        level_view.maybe = _neighbour_skus(facings, min_confidence)
+        level_view.unknown = sum(1 for f in facings if not is_recognised(f, min_confidence))
     for gap in photo.gaps:
         level = _level(gap.row, photo.first_level)
         view.levels.setdefault(level, LevelView()).gaps.append(_gap_note(gap, by_level.get(level, []), photo))
@@ -169,6 +172,7 @@ def _overlap(views: list[VisitView]) -> VisitView:
             into = merged.levels.setdefault(level, LevelView())
             into.counts |= level_view.counts
             into.maybe |= level_view.maybe
+            into.unknown = max(into.unknown, level_view.unknown)
             if len(level_view.sequence) > len(into.sequence):
                 into.sequence = list(level_view.sequence)
             if level_view.gap_facings > into.gap_facings:
@@ -188,6 +192,7 @@ def _side_by_side(views: list[VisitView]) -> VisitView:
             into = merged.levels.setdefault(level, LevelView())
             into.counts.update(level_view.counts)
             into.maybe.update(level_view.maybe)
+            into.unknown += level_view.unknown
             into.sequence.extend(level_view.sequence)
             into.gaps.extend(level_view.gaps)
     return merged

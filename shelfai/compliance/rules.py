@@ -67,6 +67,14 @@ def _levels_only(levels) -> str:
     return _shelves(levels).split(" ", 1)[1]
 
 
+def unverified_absence(view: VisitView, planned: dict[int, int]) -> bool:
+    """A planned SKU none of whose facings was recognised is stated missing (the out-of-stock signal
+    planners order stock on) only when its shelves hold fewer unrecognised packs than its planned
+    facings: otherwise it may well stand there unrecognised, and "missing" would be a guess."""
+    unknown = sum(view.levels[lvl].unknown for lvl in planned if lvl in view.levels)
+    return unknown >= sum(planned.values())
+
+
 def sku_deductions(
     plan: Plan, view: VisitView, assessed: list[str], weights: ScoringWeights
 ) -> list[Deduction]:
@@ -83,6 +91,8 @@ def sku_deductions(
         expected = sum(planned.values())
         name, where = plan.name(sku), _shelves(planned)
         observed = totals.get(sku, 0)
+        if observed == 0 and unverified_absence(view, planned):
+            continue  # enough unrecognised packs where it belongs to be it: its absence is not shown
         if observed == 0:
             out.append(
                 Deduction(

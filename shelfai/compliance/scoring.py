@@ -47,6 +47,7 @@ from shelfai.compliance.rules import (
     order_deductions,
     share_deductions,
     sku_deductions,
+    unverified_absence,
 )
 from shelfai.compliance.types import BrandShare, CatalogEntry, ScoringWeights
 from shelfai.vision.types import UNKNOWN_SKU
@@ -293,6 +294,9 @@ def _sku_lines(plan: Plan, view: VisitView, assessed: list[str]) -> list[SkuLine
             status = "not_in_planogram"
         elif sku not in assessed_set:
             status = "not_assessed"
+        elif observed == 0 and unverified_absence(
+                view, {lvl: n for lvl, n in planned.items() if lvl in view.levels}):
+            status = "not_verified"  # its shelf holds enough unrecognised packs to be it
         elif observed == 0:
             status = "missing"
         elif observed + maybe.get(sku, 0) < sum(n for lvl, n in planned.items() if lvl in view.levels):

@@ -27,10 +27,21 @@ def test_a_shelf_of_products_the_catalog_does_not_know_is_not_verified_and_says_
 
 
 def test_a_shelf_mostly_recognised_states_what_is_missing():
-    rows = [[("A", 2), ("B", 2), (UNKNOWN_SKU, 2)], [("G900", 4), ("G400", 2)], [("S1", 3), ("S2", 3)]]
+    # C's two facings are gone and only one unrecognised pack stands on its shelf: C is missing.
+    rows = [[("A", 2), ("B", 2), (UNKNOWN_SKU, 1)], [("G900", 4), ("G400", 2)], [("S1", 3), ("S2", 3)]]
     report = score_photo(planogram(), CATALOG, shelf_photo(rows))
     assert report.verified and report.score is not None
     assert [line.status for line in report.skus if line.sku == "C"] == ["missing"]
+    assert any(d.code == "missing_sku" and d.sku == "C" for d in report.deductions)
+
+
+def test_a_sku_whose_shelf_holds_enough_unrecognised_packs_is_not_called_missing():
+    # Two unrecognised packs stand where C's two facings belong: they may be C, so no out-of-stock.
+    rows = [[("A", 2), ("B", 2), (UNKNOWN_SKU, 2)], [("G900", 4), ("G400", 2)], [("S1", 3), ("S2", 3)]]
+    report = score_photo(planogram(), CATALOG, shelf_photo(rows))
+    assert report.verified and report.score is not None
+    assert [line.status for line in report.skus if line.sku == "C"] == ["not_verified"]
+    assert not any(d.sku == "C" for d in report.deductions)
 
 
 def test_the_gate_sits_at_the_configured_share():
