@@ -33,6 +33,7 @@ MIN_ORIGIN_PERIODS = 4  # an origin needs this many periods of history behind it
 MAX_ROWS = 120_000
 SEASON = {"D": 7, "W": 52}
 HORIZON = {"D": 84, "W": 12}
+ANCHOR = {"D": 28, "W": 4}  # periods the level is the mean of: four weeks either way
 PARAMS = {
     "objective": "l1",
     "learning_rate": 0.05,
@@ -68,10 +69,13 @@ TARGET_FEATURES = (
     "price",
     "price_change",
     "seasonal_lag",
-    "season_sin",
-    "season_cos",
 )
-FEATURES = (*ORIGIN_FEATURES, *TARGET_FEATURES)
+# Weekly series: the time of year; daily ones: the weekday as well.
+CALENDAR = {"W": ("season_sin", "season_cos"), "D": ("weekday_sin", "weekday_cos", "year_sin", "year_cos")}
+
+
+def feature_names(freq: str) -> tuple[str, ...]:
+    return (*ORIGIN_FEATURES, *TARGET_FEATURES, *CALENDAR[freq])
 
 
 @dataclass
@@ -101,7 +105,7 @@ def _reference_price(frame: pd.DataFrame) -> float | None:
     return float(prices.median()) if len(prices) else None
 
 
-def _prepare(frame: pd.DataFrame, reference: float | None = None) -> _Series:
+def _prepare(frame: pd.DataFrame, freq: str, reference: float | None = None) -> _Series:
     oos = frame["oos"].astype(bool).to_numpy()
     z = np.log1p(frame["y"].astype(float).clip(lower=0).to_numpy())
     z = np.where(oos, np.nan, z)
@@ -111,13 +115,13 @@ def _prepare(frame: pd.DataFrame, reference: float | None = None) -> _Series:
     series = pd.Series(z)
     known = np.isfinite(z)
     count = np.cumsum(known)
-    # The level an origin stands on: the mean of its last 4 periods with sales data, however far back
+    # The level an origin stands on: the mean of its last four weeks with sales data, however far back
     # (a chain's weeks can be missing for months); how far back is a feature of its own.
     positions = np.flatnonzero(known)
     anchor = np.full(len(z), np.nan)
     since = np.full(len(z), np.nan)
     if positions.size:
-        level = pd.Series(z[positions]).rolling(4, min_periods=1).mean().to_numpy()
+        level = pd.Series(z[positions]).rolling(ANCHOR[freq], min_periods=1).mean().to_numpy()
         latest = count - 1  # index into positions of the last known period at or before each t
         has = latest >= 0
         anchor[has] = level[latest[has]]
@@ -146,10 +150,12 @@ def _prepare(frame: pd.DataFrame, reference: float | None = None) -> _Series:
     )
 
 
-def _season_angle(ds: pd.DatetimeIndex, freq: str) -> np.ndarray:
-    if freq == "D":
-        return 2 * np.pi * ds.day_of_week.to_numpy() / 7
-    return 2 * np.pi * ds.day_of_year.to_numpy() / 365.25
+def _calendar(ds: pd.DatetimeIndex, freq: str) -> list[np.ndarray]:
+    year = 2 * np.pi * ds.day_of_year.to_numpy() / 365.25
+    if freq == "W":
+        return [np.sin(year), np.cos(year)]
+    weekday = 2 * np.pi * ds.day_of_week.to_numpy() / 7
+    return [np.sin(weekday), np.cos(weekday), np.sin(year), np.cos(year)]
 
 
 def _rows(
@@ -166,11 +172,10 @@ def _rows(
     """Feature rows for origins ``t`` and horizons ``h``; target-period values given per row."""
     origin = series.origin[t]
     season = SEASON[freq]
-    back = t + h - season
+    back = t + h - season * np.ceil(h / season).astype(int)  # the same weekday (or week) last seen
     usable = (back >= 0) & (back <= t)
     seasonal = np.full(len(t), np.nan)
     seasonal[usable] = series.z[back[usable]] - series.anchor[t[usable]]
-    angle = _season_angle(ds, freq)
     target = np.column_stack(
         [
             h.astype(float),
@@ -180,8 +185,7 @@ def _rows(
             price,
             price - origin[:, ORIGIN_FEATURES.index("price_now")],
             seasonal,
-            np.sin(angle),
-            np.cos(angle),
+            *_calendar(ds, freq),
         ]
     )
     return np.column_stack([origin, target])
@@ -192,7 +196,7 @@ def training_rows(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(features, target) for every usable (origin, horizon) pair inside each frame, sampled to ``max_rows``."""
     horizon = HORIZON[freq]
-    prepared = [_prepare(frame) for frame in frames if len(frame) > MIN_ORIGIN_PERIODS]
+    prepared = [_prepare(frame, freq) for frame in frames if len(frame) > MIN_ORIGIN_PERIODS]
     pairs = []
     for index, series in enumerate(prepared):
         n = len(series.z)
@@ -204,7 +208,7 @@ def training_rows(
         pairs.append((index, t[keep], h[keep]))
     total = sum(len(t) for _, t, _ in pairs)
     if total == 0:
-        return np.empty((0, len(FEATURES))), np.empty(0)
+        return np.empty((0, len(feature_names(freq)))), np.empty(0)
     share = min(1.0, max_rows / total)
     rng = np.random.default_rng(seed)
     features, targets = [], []
@@ -244,7 +248,7 @@ class GlobalModel:
         if len(train) <= MIN_ORIGIN_PERIODS or not len(future):
             return None
         reference = _reference_price(train)
-        series = _prepare(train, reference)
+        series = _prepare(train, self.freq, reference)
         last = len(train) - 1
         if not np.isfinite(series.anchor[last]):
             return None
@@ -269,6 +273,6 @@ def fit_global(frames: Iterable[pd.DataFrame], freq: str, *, max_rows: int = MAX
     x, y = training_rows(frames, freq, max_rows=max_rows)
     if len(y) < MIN_TRAIN_ROWS:
         return None
-    data = lgb.Dataset(x, y, feature_name=list(FEATURES), free_raw_data=True)
+    data = lgb.Dataset(x, y, feature_name=list(feature_names(freq)), free_raw_data=True)
     booster = lgb.train(PARAMS, data, num_boost_round=ROUNDS)
     return GlobalModel(booster, freq, len(y))
