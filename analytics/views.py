@@ -19,18 +19,18 @@ from analytics import figures, report, selectors, summaries
 from analytics.exports import FORMATS, table_response
 from analytics.filters import FilterForm, Filters, filters_from
 from analytics.tables import Table
-from shelfai.accounts.models import Role
+from shelfai.accounts.roles import Action, may
 from shelfai.claims.models import Campaign, PlacementCheck
 from shelfai.visits.selectors import photos_visible_to, visits_visible_to
 
-ANALYTICS_ROLES = (Role.MARKETING, Role.PLANNING)  # admins and superusers are let in by has_role
 PAGE_SIZE = 50
 EXPORT_MAX_ROWS = 100_000
 TableBuilders = dict[str, Callable[[bool], Table]]
 
 
 def analytics_page(view):
-    """Signed-in marketing, planning and admin users only; reps go back to their own page.
+    """Signed-in marketing and admin users only (``analytics.read`` in the roles table: the drill-downs
+    show every rep's visits and photos); reps go back to their own page, anyone else gets a 404.
 
     Pages are never cached: they are per user and the data changes with every scored visit.
     """
@@ -40,10 +40,10 @@ def analytics_page(view):
         user = request.user
         if not user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if not user.has_role(*ANALYTICS_ROLES):
+        if not may(user, Action.ANALYTICS_READ):
             if user.is_rep:
                 return redirect("rep-capture")
-            raise Http404("Compliance analytics are for marketing and planning.")
+            raise Http404("Compliance analytics are for marketing.")
         response = view(request, *args, **kwargs)
         add_never_cache_headers(response)
         return response
@@ -112,7 +112,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @analytics_page
 def visit_list(request: HttpRequest) -> HttpResponse:
     form, f = _filters(request)
-    oos_sku = request.GET.get("oos") or None
+    # A SKU code never holds a NUL; PostgreSQL refuses one in a query (that was a 500).
+    oos_sku = request.GET.get("oos", "").replace("\x00", "").strip()[:64] or None
     verdict = request.GET.get("verdict") or None
     if verdict not in PlacementCheck.Verdict.values:
         verdict = None

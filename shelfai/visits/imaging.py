@@ -7,6 +7,7 @@ milliseconds; the worker decodes the pixels. Nothing here trusts the client's fi
 from __future__ import annotations
 
 import io
+import struct
 import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
@@ -21,6 +22,9 @@ pillow_heif.register_heif_opener()
 
 FORMATS = {
     "JPEG": ("image/jpeg", "jpg"),
+    # A JPEG carrying a second image after the first (MPF: phones' gain-map HDR and portrait shots). It is
+    # a JPEG to everyone; the worker analyses the primary image, the first frame.
+    "MPO": ("image/jpeg", "jpg"),
     "PNG": ("image/png", "png"),
     "WEBP": ("image/webp", "webp"),
     "HEIF": ("image/heic", "heic"),
@@ -67,6 +71,10 @@ def inspect_image(data: bytes, *, max_pixels: int, max_bytes: int) -> ImageFacts
         raise ImageRejected(
             "The image has far too many pixels to be a phone photo.", reason="too_many_pixels"
         ) from None
+    except ValueError:
+        # Pillow's own limit on text and colour-profile chunks (zTXt, iTXt, iCCP) that decompress to
+        # megabytes: a metadata bomb, never a camera's file.
+        raise _metadata_bomb() from None
     if fmt not in FORMATS:
         raise ImageRejected(
             f"{fmt} images are not supported. Send a JPEG, PNG, WebP or HEIC photo.", reason="unsupported_type"
@@ -101,15 +109,51 @@ def _check_complete(data: bytes, image: Image.Image, fmt: str) -> None:
     """Refuse files cut short in transit, which would otherwise fail later in the worker."""
     truncated = ImageRejected("The photo arrived incomplete (the file is cut short). Upload it again.",
                               reason="truncated")
-    if fmt == "JPEG":
-        # A complete JPEG ends with the EOI marker; phones may pad a few bytes after it.
+    if fmt in ("JPEG", "MPO"):
+        # A complete JPEG ends with the EOI marker; phones may pad a few bytes after it. In an MPO the
+        # last image's EOI ends the file.
         if b"\xff\xd9" not in data[-1024:]:
+            raise truncated
+        return
+    if fmt == "HEIF":
+        # pillow-heif reads the header boxes only, so a cut-off file opens fine and fails in the worker.
+        # The file is a run of boxes, each with its length: they must add up to the file.
+        if not _boxes_complete(data):
             raise truncated
         return
     try:
         image.verify()
+    except ValueError:
+        raise _metadata_bomb() from None
     except Exception:
         raise truncated from None
+
+
+def _metadata_bomb() -> ImageRejected:
+    return ImageRejected("The file carries metadata (text or a colour profile) that unpacks to far more than "
+                         "any photo's: it is refused. Send the photo as the camera saved it.",
+                         reason="metadata_bomb")
+
+
+def _boxes_complete(data: bytes) -> bool:
+    """True when the ISO base media file's top-level boxes (ftyp, meta, mdat, ...) end where the file does."""
+    offset, end = 0, len(data)
+    while offset < end:
+        if end - offset < 8:
+            return False
+        size, = struct.unpack(">I", data[offset:offset + 4])
+        header = 8
+        if size == 1:  # a 64-bit size follows the type
+            if end - offset < 16:
+                return False
+            size, = struct.unpack(">Q", data[offset + 8:offset + 16])
+            header = 16
+        elif size == 0:  # the last box runs to the end of the file
+            return True
+        if size < header or offset + size > end:
+            return False
+        offset += size
+    return True
 
 
 def _read_exif(image: Image.Image) -> dict:
