@@ -321,8 +321,7 @@ def run_visits(args, services: Services, port: int):
         lines = dh.weekly_claim_lines(need, first_day=first_day, weeks=args.weeks)
         if lines:
             rep = world.reps[need.store_id]
-            response = clients[rep].post("/api/claims/", {"reference": dh.claim_reference("truth", need),
-                                                          "lines": lines})
+            response = clients[rep].post("/api/claims/", {"lines": lines})
             if response.status_code != 201:
                 raise SystemExit(f"claim refused: {response.status_code} {response.content[:300]!r}")
             claims[need.placement_id] = response.json()["id"]
@@ -379,6 +378,27 @@ def named_right(photo, truth) -> tuple[int, int]:
     return right, len(packs)
 
 
+def catalog_recogniser():
+    """The SKU recogniser as the worker builds it from the pack shots, to tell detector from recogniser."""
+    from shelfai.detection import engine
+
+    return engine.get_catalog()[1]
+
+
+def named_on_true_boxes(recogniser, truth) -> int:
+    import cv2
+    import numpy as np
+
+    from shelfai.vision.types import UNKNOWN_SKU
+
+    packs = [f for f in truth.facings if f.sku != UNKNOWN_SKU]
+    if recogniser is None or not packs:
+        return 0
+    image = cv2.imdecode(np.frombuffer(truth.data, np.uint8), cv2.IMREAD_COLOR)
+    answers = recogniser.identify(image, [f.box for f in packs])
+    return sum(sku == f.sku for (sku, _), f in zip(answers, packs, strict=True))
+
+
 def measure(sent, claims: dict, first_day) -> tuple[dict, dict]:
     from shelfai.claims.models import PlacementCheck
     from shelfai.compliance.models import ComplianceResult, SkuObservation
@@ -388,17 +408,21 @@ def measure(sent, claims: dict, first_day) -> tuple[dict, dict]:
 
     shelves, displays, examples = [], [], {"score": [], "oos_fp": [], "oos_fn": [], "placement": [], "money": []}
     truth_oos, stated_oos = set(), set()
-    right = drawn = 0
-    statuses = Counter()
+    right = drawn = on_true_boxes = 0
+    statuses, flags = Counter(), Counter()
+    recogniser = catalog_recogniser()
     planograms = {p.pk: p for p in Planogram.objects.all()}
     for visit in sent:
         row = Visit.objects.get(public_id=visit.visit_id)
         for truth, uid in visit.photos:
             photo = Photo.objects.get(public_id=uid)
             statuses[photo.status] += 1
+            codes = sorted(photo.flags.values_list("code", flat=True))
+            flags[visit.plan.honesty, truth.target, ", ".join(codes) or "no flag"] += 1
             if truth.scene_is_truth:
                 r, n = named_right(photo, truth)
                 right, drawn = right + r, drawn + n
+                on_true_boxes += named_on_true_boxes(recogniser, truth)
             if truth.target != "shelf":
                 continue
             planogram = planograms[truth.planogram_id]
@@ -449,6 +473,7 @@ def measure(sent, claims: dict, first_day) -> tuple[dict, dict]:
     }
     details = {"shelves": shelves, "displays": displays, "statuses": statuses, "examples": examples,
                "oos": (len(tp), len(stated_oos), len(truth_oos)), "money": money, "packs": (right, drawn),
+               "true_boxes": on_true_boxes, "flags": flags,
                "tasks": sum(v.used_tasks for v in sent)}
     return figures, details
 
@@ -532,7 +557,11 @@ def report(args, figures: dict, details: dict) -> None:
         print(f"    not verified x{n}: {reason}")
     tp, stated, truth = details["oos"]
     print(f"\nout of stock (SKU x visit): {tp} right of {stated} stated, {truth} true")
-    print(f"packs named right end to end: {details['packs'][0]} of {details['packs'][1]}")
+    print(f"packs named right end to end: {details['packs'][0]} of {details['packs'][1]}; the same recogniser "
+          f"on the true boxes: {details['true_boxes']} (detector vs recogniser)")
+    print("authenticity flags by behaviour and photo:")
+    for (way, target, codes), n in sorted(details["flags"].items()):
+        print(f"  {way:12} {target:8} x{n:<3} {codes}")
     print("placement verdicts by behaviour / display:")
     for key, n in sorted(Counter((d["honesty"], d["state"], d["verdict"]) for d in displays).items()):
         print(f"  {key[0]:12} {key[1]:9} -> {key[2]:22} x{n}")

@@ -26,7 +26,6 @@ brands the catalog does not know. The truth of a photo is the renderer's: every 
 
 from __future__ import annotations
 
-import hashlib
 import io
 import logging
 from collections import Counter
@@ -567,10 +566,6 @@ def weekly_claim_lines(need: DisplayNeed, *, first_day: date, weeks: int) -> lis
     return lines
 
 
-def claim_reference(prefix: str, need: DisplayNeed) -> str:
-    return f"{prefix}-{need.placement_id}-{hashlib.sha1(str(need.starts_on).encode()).hexdigest()[:6]}"
-
-
 # --- The demo world's history (seed_demo): the same journey, tasks run in this process ------------------
 
 HISTORY_PREFIX = "demo"
@@ -614,19 +609,19 @@ def history_create(*, weeks: int, stores: list[Store], seed: int, log: Callable[
             summary.kinds.update([plan.honesty, *kinds])
             log(f"  visit {number}/{len(plans)}: {plan.store.code} {plan.at:%d %b}, {plan.honesty}, "
                 f"{len(photos)} photos ({', '.join(kinds)})")
-        summary.claims = _claims_submit(world, first_day=first_day, weeks=weeks, prefix=HISTORY_PREFIX)
+        summary.claims = _claims_submit(world, first_day=first_day, weeks=weeks)
     return summary
 
 
-def _claims_submit(world: World, *, first_day: date, weeks: int, prefix: str) -> int:
+def _claims_submit(world: World, *, first_day: date, weeks: int) -> int:
     count = 0
     rep_of = {store.pk: world.reps[store.pk] for store in world.stores}
     for need in world.placements:
         lines = weekly_claim_lines(need, first_day=first_day, weeks=weeks)
         if not lines:
             continue
-        response = api_client_for(rep_of[need.store_id]).post(
-            "/api/claims/", {"reference": claim_reference(prefix, need), "lines": lines}, format="json")
+        # No reference: a rep's claim gets its reference from ShelfAI.
+        response = api_client_for(rep_of[need.store_id]).post("/api/claims/", {"lines": lines}, format="json")
         if response.status_code != 201:
             raise RuntimeError(f"claim for placement {need.placement_id} refused: {response.content[:300]!r}")
         count += 1
