@@ -81,7 +81,7 @@ def main() -> None:
 
     setup_test_environment()  # "testserver" is an allowed host
     call_command("migrate", verbosity=0)
-    call_command("seed_demo", stores=2, sales_days=1, verbosity=0, stdout=io.StringIO())
+    call_command("seed_demo", stores=2, sales_days=1, no_history=True, verbosity=0, stdout=io.StringIO())
     rep = User.objects.get(username="rep1")
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=rep)[0].key}")
