@@ -165,14 +165,29 @@ def _shade(colour: tuple[int, int, int], factor: float) -> tuple[int, int, int]:
 
 
 def _text_lines(art: np.ndarray, design: FamilyDesign, top: float, colour: tuple[int, int, int]) -> None:
-    """Two or three lines of small print: fine, low-contrast detail, as on every real pack front."""
+    """Three or four lines of small print (ingredients, claims): the fine detail every real pack front
+    has. Without it a generated shelf photo measured 35-40 % less sharp than the same photo with
+    the old, harder-edged art, and mildly blurred ones failed the quality gate that real photos pass."""
     h, w = art.shape[:2]
     rng = stable_rng("small print", design.brand)
-    thickness = max(1, h // 100)
-    for i in range(int(rng.integers(2, 4))):
-        y = int(h * (top + 0.035 * i))
-        half = int(w * rng.uniform(0.18, 0.34))
-        cv2.line(art, (w // 2 - half, y), (w // 2 + half, y), colour, thickness, cv2.LINE_AA)
+    scale = max(0.25, h * 0.022 / 10)  # FONT_HERSHEY_PLAIN is ~10 px tall at scale 1: letters ~2 % of h
+    for i in range(int(rng.integers(3, 5))):
+        y = int(h * (top + 0.04 * i))
+        words = " ".join("".join(rng.choice(list("ABCDEFGHIKLMNOPRSTUVZ"), int(rng.integers(2, 7))))
+                         for _ in range(8))
+        (tw, _), _ = cv2.getTextSize(words, cv2.FONT_HERSHEY_PLAIN, scale, 1)
+        span = int(w * rng.uniform(0.55, 0.75))
+        line = np.zeros((int(h * 0.04) + 4, tw + 4, 3), np.uint8)
+        cv2.putText(line, words, (2, line.shape[0] - 3), cv2.FONT_HERSHEY_PLAIN, scale, (255, 255, 255), 1,
+                    cv2.LINE_AA)
+        line = cv2.resize(line[:, : min(tw + 4, int(span * tw / max(tw, 1)) + 4)], (span, line.shape[0]),
+                          interpolation=cv2.INTER_AREA)
+        x0, y0 = (w - span) // 2, max(0, y - line.shape[0] // 2)
+        region = art[y0 : y0 + line.shape[0], x0 : x0 + span]
+        alpha = line[: region.shape[0], : region.shape[1], :1].astype(np.float32) / 255.0
+        art[y0 : y0 + region.shape[0], x0 : x0 + region.shape[1]] = (
+            region * (1 - alpha) + np.float32(colour) * alpha
+        ).astype(np.uint8)
 
 
 def make_pack_art(
@@ -202,7 +217,7 @@ def make_pack_art(
     patterned = art.copy()
     _draw_pattern(patterned, design)
     art = cv2.addWeighted(art, 0.72, patterned, 0.28, 0)  # a tint, not panels
-    margin = max(2, round(w * 0.1))
+    margin = max(2, round(w * 0.15))
     lid = max(2, int(h * 0.05))
     flavour_text, flavour_colour = FLAVOURS[_flavour_index(design, variant)]
     # The lid / top fold is colour-coded by flavour, as real ranges do: part of the silhouette, not a
@@ -210,7 +225,7 @@ def make_pack_art(
     art[:lid] = _shade(flavour_colour, 0.85)
     _draw_logo(art, design)
     ink = _contrast_colour(design.base)
-    _text_lines(art, design, 0.82, tuple(int(0.6 * c + 0.4 * b) for c, b in zip(ink, design.base, strict=True)))
+    _text_lines(art, design, 0.8, tuple(int(0.6 * c + 0.4 * b) for c, b in zip(ink, design.base, strict=True)))
 
     band_top, band_bottom = int(h * (design.band_y - 0.1)), int(h * (design.band_y + 0.1))
     # Below the label the field shades smoothly into the flavour colour (no edge for a detector to cut
