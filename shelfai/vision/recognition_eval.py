@@ -175,7 +175,7 @@ def build_catalog(
     crops = reference_crops(photos, shots)
     if not crops:
         raise RecognitionDataError("the references hold no box of a class >= 1 (class 0 is 'not in the catalog')")
-    return SkuCatalog.build(crops, settings), {code: len(images) for code, images in crops.items()}
+    return SkuCatalog.build(crops, settings, trim=False), {code: len(images) for code, images in crops.items()}
 
 
 # ---------------------------------------------------------------------------------------- measuring

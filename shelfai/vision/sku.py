@@ -41,6 +41,8 @@ class RecognitionSettings:
     augmentations: int = 24  # augmented copies per reference image in the catalog
     calibration_queries: int = 6  # held-out augmentations per reference image, for the thresholds
     known_quantile: float = 0.92  # share of held-out views of a known SKU the distance threshold accepts
+    # share of views of one reference image that the threshold accepts against the SKU's other images
+    other_image_quantile: float = 0.5
     # Best/second-best squared-distance ratio above which the match is ambiguous. Calibrating it per
     # catalog was tried: with a few calibration views it swung from 0.66 to 0.98 between catalogs, so
     # it is fixed at the value that worked best on the tuning seeds of bench/sku_recognition.py.
@@ -216,12 +218,12 @@ def _best_two(per_sku: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return best, np.minimum(d[:, 0], d[:, 1]), np.maximum(d[:, 0], d[:, 1])
 
 
-def _prepare(images: list[np.ndarray]) -> list[np.ndarray]:
+def _prepare(images: list[np.ndarray], trim: bool = True) -> list[np.ndarray]:
     packs = []
     for image in images:
         if image is None or image.ndim != 3 or image.shape[2] != 3 or min(image.shape[:2]) < 4:
             raise ValueError("A reference image must be a BGR colour image (H, W, 3) of at least 4x4 pixels")
-        pack = trim_background(image)
+        pack = trim_background(image) if trim else image
         height = max(8, round(pack.shape[0] * _WORK_W / pack.shape[1]))
         packs.append(cv2.resize(pack, (_WORK_W, height), interpolation=cv2.INTER_AREA))
     return packs
@@ -259,32 +261,68 @@ class SkuCatalog:
         self.norms = (self.embeddings * self.embeddings).sum(axis=1)
 
     @classmethod
-    def build(cls, references: dict[str, list[np.ndarray]], settings: RecognitionSettings | None = None) -> SkuCatalog:
-        """Embed augmented references of every SKU and calibrate when to answer unknown."""
+    def build(
+        cls, references: dict[str, list[np.ndarray]], settings: RecognitionSettings | None = None, *,
+        trim: bool = True,
+    ) -> SkuCatalog:
+        """Embed augmented references of every SKU and calibrate when to answer unknown.
+
+        ``trim=False`` for references that are already cut to the pack (boxes cropped from shelf photos):
+        trimming takes a pack's plain body colour for a background and keeps only its logo.
+        """
         settings = settings or RecognitionSettings()
         if not references or any(len(images) == 0 for images in references.values()):
             raise ValueError("Every SKU needs at least one reference image; upload a pack shot first")
         rng = np.random.default_rng(settings.seed)
         codes = sorted(references)
-        packs = {code: _prepare(references[code]) for code in codes}
+        packs = {code: _prepare(references[code], trim) for code in codes}
         blocks = [_embed_augmented(packs[code], settings.augmentations, rng) for code in codes]
         starts = np.cumsum([0] + [len(b) for b in blocks[:-1]])
         raw = np.concatenate(blocks)
         whitening = _nuisance_whitening(raw, starts, settings.shrinkage)
         catalog = cls(codes, raw @ whitening, starts, whitening, threshold=np.inf, max_ratio=1.0)
-        catalog._calibrate(packs, settings, rng)
+        # Which reference image each embedding row was made from (_embed_augmented goes pack by pack).
+        row_image = np.concatenate(
+            [np.repeat(np.arange(len(packs[code])), settings.augmentations) for code in codes]
+        )
+        catalog._calibrate(packs, settings, rng, row_image)
         return catalog
 
     def _calibrate(
-        self, packs: dict[str, list[np.ndarray]], settings: RecognitionSettings, rng: np.random.Generator
+        self, packs: dict[str, list[np.ndarray]], settings: RecognitionSettings, rng: np.random.Generator,
+        row_image: np.ndarray,
     ) -> None:
-        """Distance threshold: the ``known_quantile`` of held-out views' distances to their own SKU."""
+        """Distance threshold: the larger of two measures of how far a known pack's photo can land.
+
+        * the ``known_quantile`` of held-out augmented views' distances to their own SKU;
+        * where a SKU has two or more reference images, the ``other_image_quantile`` of a view's distance
+          to the SKU's *other* images only (leave one image out): a new photo of a known pack.
+
+        On real shelf crops (bench/brand_recognition.py) the first alone was so tight that 97% of known
+        packs were called unknown; on generated pack shots the second is the smaller, so it changes nothing.
+        """
         queries = [_embed_augmented(packs[code], settings.calibration_queries, rng) for code in self.codes]
-        owner = np.concatenate([np.full(len(q), i) for i, q in enumerate(queries)])
         per_sku = self._per_sku(np.concatenate(queries) @ self.whitening)
-        own = per_sku[np.arange(len(owner)), owner]
-        self.threshold = float(np.quantile(own, settings.known_quantile))
+        owner = np.concatenate([np.full(len(q), i) for i, q in enumerate(queries)])
+        self.threshold = float(np.quantile(per_sku[np.arange(len(owner)), owner], settings.known_quantile))
         self.max_ratio = settings.max_ratio
+        other_image: list[np.ndarray] = []
+        ends = self._ends()
+        for index, (code, views) in enumerate(zip(self.codes, queries, strict=True)):
+            if len(packs[code]) < 2:
+                continue
+            start, end = self.starts[index], ends[index]
+            # _embed_augmented makes a pack's views one after another, so view v is of image v // count
+            view_image = np.arange(len(views)) // settings.calibration_queries
+            d = _squared_distances(views @ self.whitening, self.embeddings[start:end], self.norms[start:end])
+            d[view_image[:, None] == row_image[None, start:end]] = np.inf
+            other_image.append(d.min(axis=1))
+        if other_image:
+            loo = float(np.quantile(np.concatenate(other_image), settings.other_image_quantile))
+            self.threshold = max(self.threshold, loo)
+
+    def _ends(self) -> np.ndarray:
+        return np.append(self.starts[1:], len(self.embeddings))
 
     def _per_sku(self, queries: np.ndarray) -> np.ndarray:
         return _per_sku_min(_squared_distances(queries, self.embeddings, self.norms), self.starts)
@@ -328,8 +366,6 @@ class SkuCatalog:
             codes, np.concatenate([blocks[c] for c in codes]), starts, self.whitening, self.threshold, self.max_ratio
         )
 
-    def _ends(self) -> np.ndarray:
-        return np.append(self.starts[1:], len(self.embeddings))
 
     def to_bytes(self) -> bytes:
         meta = {

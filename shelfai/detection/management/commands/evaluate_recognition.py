@@ -19,6 +19,7 @@ from django.db import DatabaseError
 from shelfai.detection.engine import DEFAULT_WEIGHTS, resolve_weights
 from shelfai.vision.detector import DetectorUnavailable, ProductDetector
 from shelfai.vision.recognition_eval import RecognitionDataError, RecognitionReport, evaluate_recognition
+from shelfai.vision.sku import RecognitionSettings
 
 
 class Command(BaseCommand):
@@ -29,6 +30,16 @@ class Command(BaseCommand):
                             help="folder with images/ and labels/ whose first K boxes per class make the catalog")
         parser.add_argument("--data", required=True, type=Path, help="folder with images/ and labels/ to recognise")
         parser.add_argument("--shots", type=int, default=5, help="reference boxes per class (default 5)")
+        defaults = RecognitionSettings()
+        parser.add_argument("--known-quantile", type=float, default=defaults.known_quantile,
+                            help="operating point: share of a known pack's held-out views accepted "
+                                 "(default %(default)s, as the pipeline runs)")
+        parser.add_argument("--other-image-quantile", type=float, default=defaults.other_image_quantile,
+                            help="operating point: share of a known pack's views accepted against its other "
+                                 "reference images (default %(default)s, as the pipeline runs)")
+        parser.add_argument("--max-ratio", type=float, default=defaults.max_ratio,
+                            help="operating point: best/runner-up distance ratio above which a match is "
+                                 "ambiguous (default %(default)s, as the pipeline runs)")
         parser.add_argument("--weights", type=Path, help="detector weights (default: the active model)")
         parser.add_argument("--device", default="cpu", help="detector device: cpu, cuda or cuda:N (default cpu)")
         parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
@@ -36,6 +47,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         if options["shots"] < 1:
             raise CommandError("--shots must be at least 1")
+        knobs = ("known_quantile", "other_image_quantile", "max_ratio")
+        if not all(0 < options[k] <= 1 for k in knobs):
+            raise CommandError("--known-quantile, --other-image-quantile and --max-ratio must lie in (0, 1]")
+        settings = RecognitionSettings(**{k: options[k] for k in knobs})
         for name in ("references", "data"):
             if not options[name].is_dir():
                 raise CommandError(f"--{name} {options[name]}: no such folder")
@@ -47,7 +62,7 @@ class Command(BaseCommand):
         try:
             report = evaluate_recognition(
                 options["references"], options["data"], shots=options["shots"], detect=detector.detect,
-                progress=None if options["json"] else self._progress,
+                settings=settings, progress=None if options["json"] else self._progress,
             )
         except RecognitionDataError as exc:
             raise CommandError(str(exc)) from exc
