@@ -79,7 +79,7 @@ class ClaimListCreateApi(APIView):
             max_length=64, required=False, allow_blank=True, default="",
             help_text="Leave empty: a field rep's claim gets its reference from ShelfAI (references are unique "
                       "across everyone's claims, so choosing one would tell you whether another claim has it).")
-        lines = LineInput(many=True, allow_empty=False, min_length=1)
+        lines = serializers.ListField(child=LineInput(), min_length=1)
         class Meta:
             ref_name = "ClaimSubmitInput"
 
