@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
 
-from shelfai.vision.recognition_eval import RecognitionDataError, evaluate_recognition, match_boxes
+from shelfai.vision.offline.recognition import RecognitionDataError, evaluate_recognition, match_boxes
 from shelfai.vision.types import Box
 
 WEIGHTS = Path(__file__).resolve().parents[2] / "shelfai" / "vision" / "weights" / "shelf-detector.pt"

@@ -4,7 +4,7 @@ Both DIRs hold ``images/`` and ``labels/`` in YOLO format; class 0 is "a product
 each class >= 1 one catalog item. The catalog is built from the first K boxes of every class >= 1 in
 ``--references`` (file-name order); every labelled box of ``--data`` is then recognised from its true box
 and end to end from the detector's boxes (the model the workers use, as for ``evaluate_detector``).
-The measuring itself is ``shelfai.vision.recognition_eval``.
+The measuring itself is ``shelfai.vision.offline.recognition``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from django.db import DatabaseError
 
 from shelfai.detection.engine import DEFAULT_WEIGHTS, resolve_weights
 from shelfai.vision.detector import DetectorUnavailable, ProductDetector
-from shelfai.vision.recognition_eval import RecognitionDataError, RecognitionReport, evaluate_recognition
+from shelfai.vision.offline.recognition import RecognitionDataError, RecognitionReport, evaluate_recognition
 from shelfai.vision.sku import RecognitionSettings
 
 
