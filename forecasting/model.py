@@ -405,22 +405,32 @@ def forecast_series(
     With ``select``, the model is chosen on a validation window of ``validation_horizon`` (default: the
     forecast horizon) at the end of the history, the same rule the backtest reports as "chosen".
     """
+    history, future, cleaned, early = prepare(history, future, settings)
+    forecast = early or _forecast_clean(
+        history, future, settings, select=select, validation_horizon=validation_horizon
+    )
+    forecast.note = cleaned + forecast.note
+    return forecast
+
+
+def prepare(
+    history: pd.DataFrame, future: pd.DataFrame, settings: ModelSettings
+) -> tuple[pd.DataFrame, pd.DataFrame, str, Forecast | None]:
+    """What every forecasting path does first: the inputs checked, the history at ``settings.freq`` with its
+    outliers marked out (and a note naming them), and the forecast itself where the history decides it
+    (a value out of range, no sales, all zeros, too short for Prophet); None there means "go on and fit"."""
     future = future.reset_index(drop=True)
     for column, default in (("promo", 0.0), ("display", 0.0), ("price", np.nan)):
         if column not in future:
             future[column] = default
     problem = input_problem(history, "history") or input_problem(future, "future")
     if problem:
-        return _no_forecast(future, problem)
+        return history, future, "", _no_forecast(future, problem)
     history, cleaned = clean_history(regularize(history, settings.freq))
-    forecast = _forecast_clean(history, future, settings, select=select, validation_horizon=validation_horizon)
-    forecast.note = cleaned + forecast.note
-    return forecast
+    return history, future, cleaned, _early_forecast(history, future, settings)
 
 
-def _forecast_clean(
-    history: pd.DataFrame, future: pd.DataFrame, settings: ModelSettings, *, select: bool, validation_horizon
-) -> Forecast:
+def _early_forecast(history: pd.DataFrame, future: pd.DataFrame, settings: ModelSettings) -> Forecast | None:
     in_stock = history[~history["oos"]]
     if in_stock.empty:
         reason = "no sales rows" if history.empty else "every period was out of stock"
@@ -445,6 +455,13 @@ def _forecast_clean(
             "seasonal naive."
         )
         return forecast
+    return None
+
+
+def _forecast_clean(
+    history: pd.DataFrame, future: pd.DataFrame, settings: ModelSettings, *, select: bool, validation_horizon
+) -> Forecast:
+    in_stock = history[~history["oos"]]
     model_name, note, scores, errors = PROPHET, "", {}, {}
     if select:
         horizon = validation_horizon or len(future)

@@ -22,7 +22,11 @@ class Level(models.TextChoices):
 
 class ModelName(models.TextChoices):
     PROPHET = "prophet", "Prophet"
+    POOLED = "pooled", "Pooled effects"
+    GLOBAL = "global", "Global (LightGBM)"
+    ENSEMBLE = "ensemble", "Ensemble (pooled × global)"
     SEASONAL_NAIVE = "seasonal_naive", "Seasonal naive"
+    LAST_VALUE = "last_value", "Last value"
     NONE = "none", "Not enough history"
 
 
@@ -79,6 +83,9 @@ class ForecastRun(models.Model):
     error = models.TextField(blank=True)
     params = models.JSONField(default=dict, blank=True)
     metrics = models.JSONField(default=dict, blank=True)
+    # What the run learned from all its series before fitting any (forecasting.selection.RunLearning as
+    # JSON, the global model in LightGBM's text format): every chunk of the run reads the same.
+    learning = models.TextField(blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]

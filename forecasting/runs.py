@@ -20,8 +20,9 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from forecasting import selectors
-from forecasting.model import ModelSettings, forecast_series
+from forecasting.model import ModelSettings, forecast_series, regularize
 from forecasting.models import ForecastPoint, ForecastRun, Level, ModelName, SeriesFit
+from forecasting.selection import RunLearning, forecast_chosen, learn_run
 from shelfai.stores.models import Store
 from shelfai.tasks_common import TRANSIENT_ERRORS
 
@@ -125,8 +126,18 @@ def forecast_run_plan(run_id: int) -> list[list[list[int | str]]]:
     jobs = _jobs(keys, run.params.get("levels", ALL_LEVELS))
     run.params = {**run.params, "as_of": as_of.isoformat()}
     run.series_total = len(jobs)
-    run.save(update_fields=["params", "series_total"])
+    if run.params.get("select", True) and any(job[0] == Level.SERIES for job in jobs):
+        run.learning = _learn(run, keys, as_of).to_json()
+    run.save(update_fields=["params", "series_total", "learning"])
     return [jobs[i : i + CHUNK_SIZE] for i in range(0, len(jobs), CHUNK_SIZE)]
+
+
+def _learn(run: ForecastRun, keys: list[tuple[int, int]], as_of: date) -> RunLearning:
+    """The pooled effects and the global model from every store x SKU series of the run, once, before the
+    chunks (which each see only their own series) fit them."""
+    histories = selectors.daily_histories(keys, as_of=as_of).histories
+    frames = [regularize(selectors.at_frequency(frame, run.freq), run.freq) for frame in histories.values()]
+    return learn_run(frames, run.horizon, run.freq)
 
 
 def _jobs(keys: list[tuple[int, int]], levels) -> list[list[int | str]]:
@@ -163,17 +174,23 @@ def forecast_run_fit_chunk(*, run_id: int, jobs: list[list[int | str]]) -> None:
     days = run.horizon * (7 if run.freq == "W" else 1)
     futures = selectors.future_daily(keys, after=after, days=days, histories=data.histories)
     region_of = dict(Store.objects.filter(pk__in={s for s, _ in keys}).values_list("pk", "region_id"))
+    # Store x SKU series are chosen among every model, with what the run learned across all of them; the
+    # SKU and region totals (sums of series, not series of their own) between Prophet and the baseline.
+    learning = RunLearning.from_json(run.learning) if run.learning else None
     points, fits = [], []
     for job in jobs:
         try:
             history, future = _frames(job, data.histories, futures, region_of, run.freq)
-            forecast = forecast_series(
-                history,
-                future,
-                model_settings,
-                select=run.params.get("select", True),
-                validation_horizon=run.horizon,
-            )
+            if learning is not None and job[0] == Level.SERIES:
+                forecast = forecast_chosen(history, future, model_settings, learning)
+            else:
+                forecast = forecast_series(
+                    history,
+                    future,
+                    model_settings,
+                    select=run.params.get("select", True),
+                    validation_horizon=run.horizon,
+                )
         except TRANSIENT_ERRORS:
             raise
         except Exception as exc:  # one bad series must not sink the run; it is recorded with its reason

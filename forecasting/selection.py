@@ -20,14 +20,16 @@ origins give each candidate its own interval half-width.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
 from forecasting import pooled as pooled_model
-from forecasting.global_model import GLOBAL, GlobalModel
+from forecasting.global_model import GLOBAL, GlobalModel, fit_global
 from forecasting.guards import implausible
 from forecasting.intervals import conformal_interval, log_errors  # noqa: F401  (conformal_interval: re-exported)
 from forecasting.model import (
@@ -37,6 +39,8 @@ from forecasting.model import (
     Forecast,
     ModelSettings,
     NotEnoughHistory,
+    UnknownCountry,
+    prepare,
     prophet_forecast,
     seasonal_naive,
 )
@@ -86,6 +90,8 @@ def candidate_forecasts(
     if PROPHET in include:
         try:
             out[PROPHET] = prophet_forecast(train, future, settings)
+        except UnknownCountry:
+            raise
         except (RuntimeError, ValueError, NotEnoughHistory, np.linalg.LinAlgError) as exc:
             missing[PROPHET] = f"Prophet failed ({type(exc).__name__}: {str(exc)[:100]})"
     if POOLED in include or ENSEMBLE in include:
@@ -173,7 +179,9 @@ class Validation:
         }
 
 
-def validation_cuts(train: pd.DataFrame, horizon: int, freq: str) -> list[tuple[int, int]]:
+def validation_cuts(
+    train: pd.DataFrame, horizon: int, freq: str, origins: int = MAX_ORIGINS
+) -> list[tuple[int, int]]:
     """(j, cut) of up to MAX_ORIGINS validation origins, latest first: cut = len(train) - horizon x j.
 
     A window with no sales data after its cut (weeks missing from the file, a stock-out) is passed over
@@ -190,7 +198,7 @@ def validation_cuts(train: pd.DataFrame, horizon: int, freq: str) -> list[tuple[
         window = slice(cut, cut + horizon)
         if sales[window][~oos[window]].sum() > 0:
             cuts.append((j, cut))
-        if len(cuts) == MAX_ORIGINS:
+        if len(cuts) == origins:
             break
     return cuts
 
@@ -202,10 +210,11 @@ def validate(
     learned_at: Callable[[int], Learned | None],
     *,
     include: tuple[str, ...] = CANDIDATES,
+    origins: int = MAX_ORIGINS,
 ) -> Validation:
     """Rolling-origin validation inside ``train``; ``learned_at(j)`` is what was learned before origin j."""
     result = Validation(horizon)
-    for j, cut in validation_cuts(train, horizon, settings.freq):
+    for j, cut in validation_cuts(train, horizon, settings.freq, origins):
         before, after = train.iloc[:cut], train.iloc[cut : cut + horizon]
         in_stock = ~after["oos"].astype(bool).to_numpy()
         actual = after["y"].astype(float).to_numpy()[in_stock]
@@ -258,3 +267,103 @@ def choose(
         f"{best} chosen: lowest WAPE over {validation.origins} validation origin(s) of "
         f"{validation.horizon} periods in the training data (this series: {ranking}{weighed})."
     )
+
+
+# --- live forecasts ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunLearning:
+    """What a forecast run learns from all its series before fitting any one: at the run's last date
+    (``now``) and one validation window earlier (``before``, for the validation that the choice and the
+    conformal interval rest on)."""
+
+    now: Learned
+    before: Learned
+    horizon: int
+
+    def to_json(self) -> str:
+        now, before = _learned_dict(self.now), _learned_dict(self.before)
+        return json.dumps({"horizon": self.horizon, "now": now, "before": before})
+
+    @classmethod
+    def from_json(cls, text: str) -> RunLearning:
+        data = json.loads(text)
+        return cls(_learned_from(data["now"]), _learned_from(data["before"]), int(data["horizon"]))
+
+
+def learn_run(frames: list[pd.DataFrame], horizon: int, freq: str) -> RunLearning:
+    """The pooled effects and the global model from every series of a run, now and one window back."""
+
+    def learned(parts: list[pd.DataFrame]) -> Learned:
+        parts = [p for p in parts if len(p)]
+        effects = pooled_model.fit_pooled(parts)
+        return Learned(effects, fit_global(parts, freq))
+
+    return RunLearning(learned(frames), learned([f.iloc[: max(len(f) - horizon, 0)] for f in frames]), horizon)
+
+
+def _learned_dict(learned: Learned) -> dict:
+    pooled, model = learned.pooled, learned.global_model
+    return {
+        "pooled": None
+        if pooled is None
+        else {
+            "coef": pooled.coef.tolist(),
+            "se": pooled.se.tolist(),
+            "between_var": pooled.between_var.tolist(),
+            "residual_var": pooled.residual_var,
+            "series": pooled.series,
+        },
+        # LightGBM's own text format, not a pickle: a stored run must never be able to run code when read.
+        "global": None
+        if model is None
+        else {"booster": model.booster.model_to_string(), "freq": model.freq, "rows": model.rows},
+    }
+
+
+def _learned_from(data: dict) -> Learned:
+    pooled = data.get("pooled")
+    model = data.get("global")
+    return Learned(
+        None
+        if pooled is None
+        else PooledEffects(
+            np.asarray(pooled["coef"]),
+            np.asarray(pooled["se"]),
+            np.asarray(pooled["between_var"]),
+            float(pooled["residual_var"]),
+            int(pooled["series"]),
+        ),
+        None
+        if model is None
+        else GlobalModel(lgb.Booster(model_str=model["booster"]), model["freq"], int(model["rows"])),
+    )
+
+
+def forecast_chosen(
+    history: pd.DataFrame, future: pd.DataFrame, settings: ModelSettings, learning: RunLearning
+) -> Forecast:
+    """A live forecast by the backtest's rule: every candidate (with what the run learned across its series),
+    the one with the lowest WAPE on the validation window before the last date chosen and said so, its
+    interval the conformal one from its errors there. Bad input, no sales and short histories are decided as
+    in forecasting.model.forecast_series. The forecast keeps Prophet's effects (or the pooled model's, where
+    Prophet has none) and the regressor values, so campaign uplift reads them as before."""
+    history, future, cleaned, early = prepare(history, future, settings)
+    if early is not None:
+        early.note = cleaned + early.note
+        return early
+    validation = validate(history, learning.horizon, settings, lambda j: learning.before, origins=1)
+    forecasts, missing, _ = candidate_forecasts(history, future, settings, learning.now)
+    for name, forecast in forecasts.items():
+        conformal_interval(forecast, validation.log_errors.get(name, []), settings.interval_width)
+    name, note = choose(validation, forecasts)
+    chosen = forecasts[name]
+    explained = forecasts.get(PROPHET) or forecasts.get(POOLED)
+    if explained is not None:
+        chosen.effects = chosen.effects or explained.effects
+        chosen.regressors = {**explained.regressors, **chosen.regressors} if chosen.regressors else explained.regressors
+    chosen.validation = validation.scores()
+    left_out = "".join(f" {n} left out: {why}." for n, why in missing.items() if n in (PROPHET, POOLED, GLOBAL))
+    chosen.note = cleaned + note + left_out
+    return chosen
