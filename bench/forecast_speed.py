@@ -2,10 +2,10 @@
 
 Target: <= 90 s wall on a 2-core machine with every model on. Prints the wall time, the time per series as
 each worker saw it (the figure that does not depend on how busy a shared machine is), and the load average
-around the run. Every model on (the default): each series' Prophet-or-baseline choice on a validation
-window and its conformal interval (the live path), plus what is learned across all series at once, the
-pooled effects and the global LightGBM model, fitted on all 1,000 histories and forecasting each of them.
-``--prophet-only`` times the Prophet fit alone, as before.
+around the run. Every model on (the default) is a live run's path: the pooled effects and the global
+LightGBM model learned once from all 1,000 histories (now and one validation window back,
+selection.learn_run), then per series every candidate validated on that window, the best chosen, its
+conformal interval (selection.forecast_chosen). ``--prophet-only`` times the Prophet fit alone, as before.
 
     .venv/bin/python bench/forecast_speed.py [--series 1000] [--processes 2] [--prophet-only] [--defaults-sample 10]
 
@@ -23,6 +23,7 @@ for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "POL
     os.environ.setdefault(_name, "1")
 
 import argparse  # noqa: E402
+import multiprocessing  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from datetime import date  # noqa: E402
@@ -32,10 +33,8 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from forecasting.backtest import worker_pool  # noqa: E402
-from forecasting.global_model import fit_global  # noqa: E402
 from forecasting.model import ModelSettings, forecast_series, regularize  # noqa: E402
-from forecasting.pooled import fit_pooled  # noqa: E402
+from forecasting.selection import RunLearning, forecast_chosen, learn_run  # noqa: E402
 from forecasting.synthetic import DemandTruth, simulate_daily  # noqa: E402
 
 HISTORY_DAYS = 730
@@ -58,11 +57,21 @@ def cpu_seconds() -> float:
     return times.user + times.system + times.children_user + times.children_system
 
 
-def fit_one(job: tuple[int, bool]) -> tuple[float, float, str]:
-    index, select = job
+_LEARNING: RunLearning | None = None
+
+
+def _worker_start(learning_json: str | None) -> None:
+    global _LEARNING
+    _LEARNING = RunLearning.from_json(learning_json) if learning_json else None
+
+
+def fit_one(index: int) -> tuple[float, float, str]:
     history, future = make_series(index)
     started, cpu = time.perf_counter(), cpu_seconds()
-    forecast = forecast_series(history, future, SETTINGS, select=select)
+    if _LEARNING is None:
+        forecast = forecast_series(history, future, SETTINGS, select=False)
+    else:
+        forecast = forecast_chosen(history, future, SETTINGS, _LEARNING)
     assert len(forecast.yhat) == HORIZON_DAYS and (forecast.yhat >= 0).all()
     return time.perf_counter() - started, cpu_seconds() - cpu, forecast.model
 
@@ -95,23 +104,24 @@ def main() -> None:
     learned_cpu = 0.0
     load_before = os.getloadavg()[0]
     started = time.perf_counter()
-    with worker_pool(args.processes) as pool:  # process start-up is inside the timing
-        results = pool.map(fit_one, [(i, every) for i in range(args.series)], chunksize=10)
-    wall = time.perf_counter() - started
+    learning_json = None
     if every:
-        learned_started, learned_cpu = time.perf_counter(), cpu_seconds()
-        series = [make_series(i) for i in range(args.series)]
-        frames = [regularize(history, "D") for history, _ in series]
-        pooled = fit_pooled(frames)
-        model = fit_global(frames, "D")
-        forecasts = [model.forecast(frame, future) for frame, (_, future) in zip(frames, series, strict=True)]
-        assert all(f is not None and len(f) == HORIZON_DAYS for f in forecasts)
-        learned, learned_cpu = time.perf_counter() - learned_started, cpu_seconds() - learned_cpu
+        learned_cpu = cpu_seconds()
+        frames = [regularize(make_series(i)[0], "D") for i in range(args.series)]
+        learning = learn_run(frames, HORIZON_DAYS, "D")
+        learning_json = learning.to_json()
+        learned, learned_cpu = time.perf_counter() - started, cpu_seconds() - learned_cpu
         print(
-            f"pooled effects ({pooled.series} series) + global model ({model.rows:,} training rows) fitted and "
-            f"{len(forecasts)} global forecasts made in {learned:.1f} s wall, {learned_cpu:.1f} s CPU (one process)"
+            f"learned across {args.series} series (pooled effects and the global model, now and "
+            f"{HORIZON_DAYS} days back; {learning.now.global_model.rows:,} training rows each): "
+            f"{learned:.1f} s wall, {learned_cpu:.1f} s CPU (one process)"
         )
-        wall += learned
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["forecasting.model", "forecasting.prophet_fit", "forecasting.selection"])
+    # Process start-up and reading the learned models in each worker are inside the timing.
+    with context.Pool(args.processes, initializer=_worker_start, initargs=(learning_json,)) as pool:
+        results = pool.map(fit_one, range(args.series), chunksize=10)
+    wall = time.perf_counter() - started
     per_series = np.array([seconds for seconds, _, _ in results])
     cpu = np.array([seconds for _, seconds, _ in results])
     models = {name: sum(1 for *_, m in results if m == name) for name in {m for *_, m in results}}

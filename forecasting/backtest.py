@@ -5,9 +5,8 @@ before the origin and forecasts the next ``holdout`` periods with the regressors
 and displays are planned, so they are known in advance). "chosen" applies forecasting.selection's rule
 (rolling-origin validation inside the training data, weighed with the category's; conformal intervals from
 its errors), so its score is as honest as the others: the reported holdout is touched once, for the figure.
-Not yet the live rule: forecast runs (forecasting.runs) still choose per series between Prophet and
-seasonal naive on one validation window (with conformal intervals); the pooled and global models are not
-in them yet, because a run fits its series in independent chunks and they need every series at once.
+Live runs (forecasting.runs, selection.forecast_chosen) apply the same rule to store x SKU series with one
+validation window and without the category weighing (each chunk sees only its own series).
 The pooled effects and the global model are fitted across all series on each origin's training parts only
 (and again before each validation origin inside them).
 Stock-out periods (and weeks missing from a weekly file) are left out of the scores: they are not demand.

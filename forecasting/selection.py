@@ -344,26 +344,48 @@ def _learned_from(data: dict) -> Learned:
 def forecast_chosen(
     history: pd.DataFrame, future: pd.DataFrame, settings: ModelSettings, learning: RunLearning
 ) -> Forecast:
-    """A live forecast by the backtest's rule: every candidate (with what the run learned across its series),
-    the one with the lowest WAPE on the validation window before the last date chosen and said so, its
-    interval the conformal one from its errors there. Bad input, no sales and short histories are decided as
-    in forecasting.model.forecast_series. The forecast keeps Prophet's effects (or the pooled model's, where
-    Prophet has none) and the regressor values, so campaign uplift reads them as before."""
+    """A live forecast by the backtest's rule: every candidate validated on the window before the last date
+    (with what the run learned across its series), the one with the lowest WAPE there chosen and said so,
+    its interval the conformal one from its errors there. Bad input, no sales and short histories are
+    decided as in forecasting.model.forecast_series.
+
+    Only the chosen candidate is fitted again on the whole history (and the pooled model, which is cheap and
+    whose per-series effects campaign uplift reads when the chosen model has none of its own): refitting
+    Prophet for a series where the global model won doubled the time a run takes. If the chosen one fails
+    or is implausible now, the next best in validation is used, and the note says so.
+    """
     history, future, cleaned, early = prepare(history, future, settings)
     if early is not None:
         early.note = cleaned + early.note
         return early
     validation = validate(history, learning.horizon, settings, lambda j: learning.before, origins=1)
-    forecasts, missing, _ = candidate_forecasts(history, future, settings, learning.now)
-    for name, forecast in forecasts.items():
-        conformal_interval(forecast, validation.log_errors.get(name, []), settings.interval_width)
-    name, note = choose(validation, forecasts)
+    scores = validation.scores()
+    ranked = sorted(scores, key=scores.get) or [PROPHET]
+    passed_over: list[str] = []
+    for name in [*ranked, SEASONAL_NAIVE]:
+        members = ENSEMBLE_MEMBERS if name == ENSEMBLE else (name,)
+        forecasts, missing, _ = candidate_forecasts(
+            history, future, settings, learning.now, include=tuple(dict.fromkeys((*members, name, POOLED)))
+        )
+        if name in forecasts:
+            break
+        passed_over.append(f"{name} ({missing.get(name, 'not available')})")
     chosen = forecasts[name]
-    explained = forecasts.get(PROPHET) or forecasts.get(POOLED)
-    if explained is not None:
-        chosen.effects = chosen.effects or explained.effects
-        chosen.regressors = {**explained.regressors, **chosen.regressors} if chosen.regressors else explained.regressors
-    chosen.validation = validation.scores()
-    left_out = "".join(f" {n} left out: {why}." for n, why in missing.items() if n in (PROPHET, POOLED, GLOBAL))
-    chosen.note = cleaned + note + left_out
+    conformal_interval(chosen, validation.log_errors.get(name, []), settings.interval_width)
+    pooled = forecasts.get(POOLED)
+    if pooled is not None:
+        chosen.effects = chosen.effects or pooled.effects
+        chosen.regressors = {**pooled.regressors, **chosen.regressors}
+    chosen.validation = scores
+    if scores:
+        ranking = ", ".join(f"{n} {scores[n]:.3f}" for n in ranked)
+        note = (
+            f"{name} chosen: lowest WAPE over {validation.origins} validation origin(s) of {validation.horizon} "
+            f"periods in the training data ({ranking})."
+        )
+    else:
+        note = f"{name}: no validation origin in the training data to choose on."
+    if passed_over:
+        note += f" Passed over now: {'; '.join(passed_over)}."
+    chosen.note = cleaned + note
     return chosen
