@@ -61,6 +61,10 @@ class PhotoUploadApi(APIView):
         hide_unless(request.user, Action.PHOTO_UPLOAD)
         # Only the rep who owns the visit may add photos to it; anyone else gets a 404.
         visit = get_object_or_404(visits_visible_to(request.user).filter(rep=request.user), public_id=public_id)
+        if not hasattr(request.data, "getlist"):
+            # No body at all parses to a plain dict: nothing was sent (found by schemathesis: a 500).
+            return Response({"detail": "Send the photos as multipart/form-data in the 'photos' field."},
+                            status=400)
         files = request.FILES.getlist("photos")
         ids = request.data.getlist("client_upload_ids") or request.data.getlist("client_upload_id")
         if not files:
