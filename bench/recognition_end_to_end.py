@@ -1,8 +1,8 @@
 """SKU recognition end to end on generated planogram shelves: the shipped detector's boxes -> SKU.
 
-    python bench/recognition_end_to_end.py                    # report seeds 2000.. (the figure to quote)
-    python bench/recognition_end_to_end.py --seed 100         # the seeds the pack art was tuned on
-    python bench/recognition_end_to_end.py --shelves 4 --json
+    python bench/recognition_end_to_end.py                    # report seeds 2000-2019 (the figures to quote)
+    python bench/recognition_end_to_end.py --seed 100 --shelves 12  # seeds 100-111: the pack art was tuned on these
+    python bench/recognition_end_to_end.py --shelves 4 --json --save /tmp/shelves  # photos with their boxes
 
 Per shelf: a random catalog of 40 SKUs in 12 look-alike brands; the catalog built the way the product
 builds it from ProductImage rows (seed_demo uploads the clean art plus two pack shots per SKU as PNG;
@@ -27,7 +27,11 @@ Printed:
   recognition errors;
 * products not in the catalog (unlisted flavours, other brands) reported unknown end to end.
 
-Seeds: tuning used 100-111; quoted figures come from 2000 onwards, never tuned on.
+Planned facings are also counted apart by whether the photo's frame cuts the pack (a partly visible
+pack at the photo's edge is still a planned facing) and on the photos the quality gate accepted.
+
+Seeds: the pack art and renderer were tuned on 100-111; quoted figures come from 2000-2019, never tuned
+on. About 2.5 minutes for 20 shelves on the shared 2-core CPU.
 """
 
 from __future__ import annotations
@@ -167,6 +171,8 @@ def run_shelf(seed: int, detector: ProductDetector, tally: Counter, per_pack: li
     on_voids = sum(1 for box in found if any(inside_share(box, void) >= 0.5 for void in voids))
     if detected:  # boxes per pack describe the detector: only photos it was run on
         per_pack.extend(counts)
+        tally["packs_detected"] += len(truth)
+        tally["matched_detected"] += len(pairs)
     on_truth = recogniser.identify(scene.image, truth)
     if save is not None:
         drawn = scene.image.copy()
@@ -217,7 +223,7 @@ def _commit() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--shelves", type=int, default=12, help="shelf photos (one catalog each)")
+    parser.add_argument("--shelves", type=int, default=20, help="shelf photos (one catalog each)")
     parser.add_argument("--seed", type=int, default=REPORT_SEED, help="first seed; tuning used 100")
     parser.add_argument("--weights", type=Path, default=DEFAULT_WEIGHTS)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -252,6 +258,7 @@ def main() -> None:
         "out_of_stock_voids": tally["voids"],
         "boxes_on_voids": tally["boxes_on_voids"],
         "packs_matched_iou50_pct": pct("matched", "packs"),
+        "packs_matched_iou50_on_detected_photos_pct": pct("matched_detected", "packs_detected"),
         "planned_facings": tally["planned"],
         "planned_named_correctly_pct": pct("planned_ok", "planned"),
         "planned_confused_pct": pct("planned_confused", "planned"),
@@ -280,7 +287,8 @@ def main() -> None:
           f"p90 {result['boxes_per_true_pack_p90']:.0f}, mean {result['boxes_per_true_pack_mean']:.2f} "
           f"({result['packs_with_one_box_pct']}% of packs exactly one; {result['stray_boxes']} boxes on no pack)")
     print(f"boxes on out-of-stock voids:        {result['boxes_on_voids']} on {result['out_of_stock_voids']} voids")
-    print(f"true packs matched at IoU >= 0.5:   {result['packs_matched_iou50_pct']}%")
+    print(f"true packs matched at IoU >= 0.5:   {result['packs_matched_iou50_pct']}% "
+          f"({result['packs_matched_iou50_on_detected_photos_pct']}% on the photos the detector ran on)")
     print(f"planned facings named correctly:    {result['planned_named_correctly_pct']}% of "
           f"{result['planned_facings']} end to end (confused {result['planned_confused_pct']}%, "
           f"no matching box {result['planned_unmatched_pct']}%); on the true boxes "

@@ -4,6 +4,12 @@ A *family* is one brand design (base colour, pattern, logo shape, brand text); i
 look-alikes a real range has: the same design with another flavour colour band, or the same flavour
 in another pack size. The art is a pure function of (family, variant, size label, pixel size), so a
 SKU looks the same in every scene and in its reference images, without storing any image.
+
+The art is drawn to look like a product to the shipped detector, which only ever saw real shelf photos
+(issue 14): the first art's full-width bands made it return 2-3 boxes per pack, cutting each pack into
+panels at the bands. Now a pack is one colour field from side to side; brand block, label and flashes
+sit inside it; siblings differ in the lid, the label and a soft wash, never in a hard band.
+``bench/recognition_end_to_end.py`` measures the result end to end.
 """
 
 from __future__ import annotations

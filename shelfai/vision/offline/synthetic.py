@@ -1,6 +1,7 @@
 """Synthetic shelf photos with exact ground truth.
 
-A scene is drawn flat (shelf boards, products standing on them, price tags, gaps), then degraded
+A scene is drawn flat (shelf boards, the shadowed bay behind each row, products standing on them with
+dark seams between neighbours, price tags, empty voids showing the shelf floor), then degraded
 like a phone photo: occlusion, lighting gradient, perspective, blur and noise. Every facing box is
 pushed through the same perspective transform, so the truth (boxes, SKUs, rows, gaps) matches the
 pixels. Everything random comes from the caller's ``numpy`` Generator: same seed, same scene.
