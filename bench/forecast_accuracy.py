@@ -179,6 +179,17 @@ def main() -> None:
             f"(mean +{values.mean():.1%}) over {len(values)} series, {within:.0%} of series individually "
             "within 10%: " + (verdict if name == "promo" else "(display: reported, no target)")
         )
+    pooled = report.learned[(0, 0)].pooled
+    if pooled is not None:
+        # The pooled effect is what campaign uplift reads for a live series whose chosen model has no effects
+        # of its own (the global model, the ensemble, the naive ones).
+        for index, (name, truth) in enumerate((("promo", TRUTH.promo_lift), ("display", TRUTH.display_lift))):
+            lift = float(np.expm1(pooled.coef[index]))
+            verdict = "within 10%" if abs(lift - truth) <= 0.1 * truth else "NOT within 10%"
+            print(
+                f"pooled {name} effect over {pooled.series} series: exp({pooled.coef[index]:+.3f}) - 1 = "
+                f"{lift:+.1%} (se {pooled.se[index]:.3f} on log1p), truth +{truth:.0%}: {verdict}"
+            )
     if not args.no_ablation:
         with worker_pool(args.processes) as pool:
             scores = pool.map(unmasked_score, series)
