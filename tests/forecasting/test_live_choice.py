@@ -57,3 +57,54 @@ def test_what_a_run_learned_reads_back_the_same_from_its_stored_text():
     )
     assert first.model == again.model and first.note == again.note
     np.testing.assert_allclose(first.yhat, again.yhat, rtol=1e-9)
+
+
+def _panel_learning() -> RunLearning:
+    rng = np.random.default_rng(8)
+    frames = [
+        pd.DataFrame(
+            {
+                "ds": pd.date_range("2024-01-01", periods=60, freq="7D"),
+                "y": rng.poisson(150, 60).astype(float),
+                "promo": 0.0,
+                "display": 0.0,
+                "price": 2.0,
+                "oos": False,
+            }
+        )
+        for _ in range(8)
+    ]
+    return learn_run(frames, 12, "W")
+
+
+def _weekly(values, **columns) -> pd.DataFrame:
+    frame = pd.DataFrame({"ds": pd.date_range("2024-01-01", periods=len(values), freq="7D"), "y": values})
+    return frame.assign(**columns)
+
+
+def test_bad_input_on_the_live_path_gets_a_forecast_or_a_reason_never_a_crash():
+    settings, learning = ModelSettings(freq="W", country=None), _panel_learning()
+    rng = np.random.default_rng(2)
+    ordinary = rng.poisson(150, 60).astype(float)
+    outlier = ordinary.copy()
+    outlier[40] = 150_000
+    display = np.zeros(60)
+    display[30] = 1.7
+    price = np.full(60, 2.0)
+    price[::7] = 0.0
+    cases = {
+        "three rows": (_weekly([40.0, 55.0, 47.0]), "short history (3 periods"),
+        "all zeros": (_weekly(np.zeros(60)), "no sales in 60 periods"),
+        "outlier": (_weekly(outlier, price=2.0), "left out as outliers (over 50x the periods around them): 2024-10-07"),
+        "display 1.7": (_weekly(ordinary, display=display), "value out of range: history row 31 (2024-07-29)"),
+        "price 0": (_weekly(ordinary, price=price), ""),
+    }
+    for label, (history, note) in cases.items():
+        future = pd.DataFrame(
+            {"ds": history["ds"].iloc[-1] + pd.to_timedelta(np.arange(1, 13) * 7, unit="D"), "price": 2.0}
+        )
+        forecast = forecast_chosen(history, future, settings, learning)
+        assert forecast.note.startswith(note), label
+        if forecast.model != ModelName.NONE:
+            top = float(np.max(history["y"].where(history["y"] < 100_000)))
+            assert np.isfinite(forecast.yhat).all() and forecast.yhat.max() <= 3 * max(top, 1.0), label
