@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -12,10 +12,10 @@ from rest_framework.views import APIView
 
 from shelfai.accounts.roles import Action, deny_unless, hide_unless
 from shelfai.authenticity.checks import haversine_m
+from shelfai.pipeline.checklist import checklist_open
 from shelfai.stores.selectors import stores_visible_to
 from shelfai.visits import services
 from shelfai.visits.selectors import visits_visible_to
-from shelfai.pipeline.checklist import checklist_open
 from shelfai.visits.serializers import StoreOutput, VisitOutput
 
 
