@@ -47,6 +47,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import secrets
 import subprocess
 import sys
 import time
@@ -82,7 +83,8 @@ def parse_args() -> argparse.Namespace:
 
 def setup_django(url: str) -> None:
     os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret")
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))  # settings refuse a short key
+    os.environ.setdefault("INSECURE_HTTP", "1")  # loopback only, no TLS
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shelfai.settings")
     os.environ.setdefault("SHELFAI_VAR_DIR", "/tmp/shelfai-dupbench-var")
     import django

@@ -17,6 +17,7 @@ import hashlib
 import http.client
 import io
 import os
+import secrets
 import statistics
 import subprocess
 import sys
@@ -107,8 +108,9 @@ def main() -> None:
         "DATABASE_URL": os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/shelfai_bench"),
         "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/14"),
         "MEDIA_ROOT": media,
-        "SECRET_KEY": "bench-only",
+        "SECRET_KEY": secrets.token_urlsafe(50),
         "DEBUG": "0",
+        "INSECURE_HTTP": "1",  # plain HTTP on 127.0.0.1 only
         "LOG_LEVEL": "WARNING",
     }
     ensure_database(env["DATABASE_URL"])

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import statistics
 import sys
 import time
@@ -45,7 +46,8 @@ def create_database(server: str, name: str) -> None:
 
 def setup_django(server: str, name: str) -> None:
     os.environ["DATABASE_URL"] = f"{server}/{name}"
-    os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret")
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))  # settings refuse a short key
+    os.environ.setdefault("INSECURE_HTTP", "1")  # loopback only, no TLS
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shelfai.settings")
     os.environ.setdefault("SHELFAI_VAR_DIR", "/tmp/shelfai-bench-var")
     import django
