@@ -293,10 +293,10 @@ def main() -> None:
           f"{result['planned_facings']} end to end (confused {result['planned_confused_pct']}%, "
           f"no matching box {result['planned_unmatched_pct']}%); on the true boxes "
           f"{result['planned_named_correctly_on_true_boxes_pct']}%")
-    print(f"  packs whole in the frame:         {result['planned_whole_named_correctly_pct']}% of "
-          f"{result['planned_whole_in_frame']} (true boxes {result['planned_whole_named_correctly_on_true_boxes_pct']}%)")
-    print(f"  packs cut by the frame:           {result['planned_cut_named_correctly_pct']}% of "
-          f"{result['planned_cut_by_frame']} (true boxes {result['planned_cut_named_correctly_on_true_boxes_pct']}%)")
+    for where, label in (("whole", "packs whole in the frame:       "), ("cut", "packs cut by the frame:         ")):
+        count = result["planned_whole_in_frame" if where == "whole" else "planned_cut_by_frame"]
+        print(f"  {label}  {result[f'planned_{where}_named_correctly_pct']}% of {count} "
+              f"(true boxes {result[f'planned_{where}_named_correctly_on_true_boxes_pct']}%)")
     print(f"  on photos the quality gate took:  {result['planned_accepted_named_correctly_pct']}% of "
           f"{result['planned_on_accepted_photos']}")
     print(f"unknown products reported unknown:  {result['unknown_reported_unknown_pct']}% of "

@@ -71,7 +71,7 @@ def _seams(scene):
         by_row.setdefault(facing.row, []).append(facing.box)
     for row, boxes in by_row.items():
         boxes.sort(key=lambda b: b.x1)
-        for left, right in zip(boxes, boxes[1:]):
+        for left, right in zip(boxes, boxes[1:], strict=False):
             x1, x2 = int(np.ceil(left.x2)) + 1, int(np.floor(right.x1)) - 1
             if x2 < x1 or right.x1 - left.x2 > left.width * 0.5:  # a void, not a seam
                 continue
