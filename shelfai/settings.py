@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "shelfai.visits",
     "shelfai.detection",
     "shelfai.compliance",
+    "shelfai.review",
     "shelfai.claims",
     "shelfai.pipeline",
     "shelfai.web",

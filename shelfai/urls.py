@@ -52,6 +52,7 @@ urlpatterns = [
     path("analytics/", include("analytics.urls")),
     path("planning/", include(forecasting_urls.page_patterns)),
     path("claims/", include(claims_urls.page_patterns)),
+    path("review/", include("shelfai.review.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file: the CSP allows no inline scripts.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

@@ -25,6 +25,7 @@ LAYERS: list[set[str]] = [
     {"shelfai.visits"},                                            # intake; stage 1 (authenticity) rows
     {"shelfai.detection"},                                         # stage 2
     {"shelfai.compliance"},                                        # stage 3 (and the placement rules)
+    {"shelfai.review"},                                            # a reviewer's decisions, read by claims
     {"shelfai.claims"},                                            # stages 4 and 5
     {"shelfai.pipeline"},                                          # the journey: knows every stage
     {"analytics", "forecasting"},                                  # readers of the facts

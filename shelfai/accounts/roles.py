@@ -42,6 +42,7 @@ class Action(StrEnum):
     CLAIMS_DECIDE = "claims.decide"            # decide, reopen, audit trail, import, ERP export, the desk
     PLANNING_READ = "planning.read"            # forecasts, runs, uplift and ROI, the planning pages
     PLANNING_WRITE = "planning.write"          # sales import, forecast runs, inventory plans
+    REVIEW = "review.decide"                   # the review queue: confirm displays, name packs, "not a shelf"
 
 
 # One row per action: the roles that may, "own" for a rep limited to their own records.
@@ -61,6 +62,7 @@ ROLE_TABLE: dict[Action, dict[str, str]] = {
     Action.CLAIMS_DECIDE: {Role.FINANCE: ALL, Role.ADMIN: ALL},
     Action.PLANNING_READ: {Role.MARKETING: ALL, Role.PLANNING: ALL, Role.ADMIN: ALL},
     Action.PLANNING_WRITE: {Role.PLANNING: ALL, Role.ADMIN: ALL},
+    Action.REVIEW: {Role.MARKETING: ALL, Role.ADMIN: ALL},
 }
 
 

@@ -27,6 +27,7 @@ from shelfai.claims.models import PaidPlacement
 from shelfai.compliance import placements as rules
 from shelfai.compliance.types import ScoringWeights
 from shelfai.detection.models import DetectionRun
+from shelfai.review.models import PlacementConfirmation
 
 CENT = Decimal("0.01")
 MIN_SKU_CONFIDENCE = ScoringWeights().min_sku_confidence
@@ -110,9 +111,18 @@ def visit_facts(visit, *, on: date, placement: PaidPlacement | None = None) -> V
         visit_id=str(visit.public_id),
         facings_total=total,
         facings_recognised=named,
+        confirmed=reviewer_confirmed(visit, placement),
     )
     return VisitFacts(evidence=evidence, detector_sha256=shas.most_common(1)[0][0] if shas else "",
                       photo_weights=weights)
+
+
+def reviewer_confirmed(visit, placement: PaidPlacement | None) -> bool | None:
+    """A reviewer's yes/no on the display for this visit (the review queue), None while nobody looked."""
+    if placement is None:
+        return None
+    decision = PlacementConfirmation.objects.filter(placement=placement, visit=visit).first()
+    return None if decision is None else decision.confirmed
 
 
 def photo_weight(photo) -> float:

@@ -1,0 +1,169 @@
+"""The review queue's pages: the queue, one photo's screen, and its actions (POST, then back).
+
+An entry point: it reads the placement checks and claimed amounts from claims, and after every
+decision asks the pipeline to rescore, so the verdict a reviewer leaves on is already the new one.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Sum
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from shelfai.accounts.roles import Action, page
+from shelfai.claims.models import ClaimLine, ExpenseClaim, PaidPlacement, PlacementCheck
+from shelfai.claims.verification import evidence_photos
+from shelfai.compliance import services as scoring
+from shelfai.detection.models import Detection, DetectionRun
+from shelfai.pipeline import checklist, stages
+from shelfai.review import selectors, services
+from shelfai.stores.models import Product
+from shelfai.visits.models import Photo
+
+PAGE_SIZE = 50
+
+
+def _at_stake(placement_id: int, on) -> Decimal:
+    """Claimed and not yet decided: the money this check's evidence is about."""
+    return ClaimLine.objects.filter(
+        placement_id=placement_id, claim__status=ExpenseClaim.Status.SUBMITTED,
+        period_start__lte=on, period_end__gte=on).aggregate(s=Sum("amount"))["s"] or Decimal("0")
+
+
+def _undecided_checks() -> tuple[list[selectors.PlacementItem], dict[int, list[Photo]]]:
+    checks = (PlacementCheck.objects.filter(is_current=True, verdict=PlacementCheck.Verdict.INSUFFICIENT)
+              .select_related("placement__campaign", "visit"))
+    items, photos = [], {}
+    for check in checks:
+        shown = [p for p in evidence_photos(check.visit, check.placement)
+                 if p.status == Photo.Status.DONE and not hasattr(p, "dismissal")]
+        if not shown:
+            continue  # no photo of the display: nothing for a reviewer to look at, the rep must go back
+        photos.setdefault(check.visit_id, [])
+        photos[check.visit_id] += [p for p in shown if p not in photos[check.visit_id]]
+        items.append(selectors.PlacementItem(
+            visit_id=check.visit_id, label=_placement_label(check.placement),
+            reason=" ".join(check.reasons) or "Insufficient evidence.",
+            at_stake=_at_stake(check.placement_id, check.checked_on)))
+    return items, photos
+
+
+def _placement_label(placement: PaidPlacement) -> str:
+    return f"{placement.get_display_type_display()} — {placement.campaign.name}"
+
+
+@page(Action.REVIEW)
+def queue(request: HttpRequest) -> HttpResponse:
+    placements, photos = _undecided_checks()
+    items = selectors.ranked(selectors.photo_items(), placements, photos)
+    page_obj = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "review/queue.html", {"page": page_obj, "total": len(items)})
+
+
+def _displays(photo: Photo) -> list[dict]:
+    """The paid displays this photo is evidence for on its visit, with the current check and answer."""
+    visit = photo.visit
+    on = visit.started_at.date()
+    confirmations = selectors.confirmations_of(visit)
+    rows = []
+    placements = (PaidPlacement.objects.filter(store=visit.store, starts_on__lte=on, ends_on__gte=on)
+                  .select_related("campaign").prefetch_related("requirements").order_by("pk"))
+    for placement in placements:
+        if photo not in evidence_photos(visit, placement):
+            continue
+        check = PlacementCheck.objects.filter(placement=placement, visit=visit, is_current=True).first()
+        rows.append({"placement": placement, "label": _placement_label(placement), "check": check,
+                     "confirmation": confirmations.get(placement.pk),
+                     # The rules read a reviewer's answer only for displays without products to count.
+                     "needs_eyes": not placement.requirements.exists(),
+                     "at_stake": _at_stake(placement.pk, on)})
+    return rows
+
+
+@page(Action.REVIEW)
+def item(request: HttpRequest, public_id) -> HttpResponse:
+    photo = get_object_or_404(Photo.objects.select_related("visit__store", "visit__rep"), public_id=public_id)
+    run = DetectionRun.objects.filter(photo=photo, is_current=True).order_by("-created_at").first()
+    boxes = selectors.photo_boxes(run)
+    result = photo.compliance_results.filter(scope="photo", is_current=True).first()
+    context = {
+        "photo": photo, "visit": photo.visit, "run": run, "boxes": boxes, "result": result,
+        "unknown": [b for b in boxes if b["kind"] == "unknown"], "displays": _displays(photo),
+        "products": Product.objects.filter(is_active=True).select_related("brand").order_by("brand__name", "name"),
+        "actions": selectors.actions_on(photo), "dismissal": getattr(photo, "dismissal", None),
+    }
+    return render(request, "review/item.html", context)
+
+
+def _rescore(photo: Photo) -> None:
+    """The photo's own score from its (corrected) boxes, then everything downstream of its visit."""
+    photo.refresh_from_db()
+    planograms, best_match = checklist.scoring_plan(photo)
+    scoring.photo_result_store(scoring.photo_assess(photo, planograms=planograms, best_match=best_match))
+    stages.visit_refresh(photo.visit)
+
+
+def _photo_for(public_id) -> Photo:
+    return get_object_or_404(Photo.objects.select_related("visit__store"), public_id=public_id)
+
+
+@require_POST
+@page(Action.REVIEW)
+def display_decide(request: HttpRequest, public_id, placement_pk: int) -> HttpResponse:
+    photo = _photo_for(public_id)
+    placement = get_object_or_404(PaidPlacement, pk=placement_pk, store=photo.visit.store)
+    confirmed = request.POST.get("decision") == "confirm"
+    services.display_decide(reviewer=request.user, placement=placement, visit=photo.visit, confirmed=confirmed)
+    stages.visit_refresh(photo.visit)
+    check = PlacementCheck.objects.filter(placement=placement, visit=photo.visit, is_current=True).first()
+    verdict = check.get_verdict_display().lower() if check else "not checked"
+    messages.success(request, f"{_placement_label(placement)}: {'confirmed' if confirmed else 'rejected'} by "
+                              f"{request.user.username}; the display now reads {verdict}.")
+    return redirect("review-item", public_id=photo.public_id)
+
+
+@require_POST
+@page(Action.REVIEW)
+def pack_name(request: HttpRequest, public_id) -> HttpResponse:
+    photo = _photo_for(public_id)
+    detection = get_object_or_404(Detection.objects.select_related("run__photo", "product"),
+                                  pk=request.POST.get("detection") or 0, run__photo=photo, run__is_current=True)
+    product = get_object_or_404(Product, pk=request.POST.get("product") or 0)
+    try:
+        services.pack_name(reviewer=request.user, detection=detection, product=product)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("review-item", public_id=photo.public_id)
+    _rescore(photo)
+    messages.success(request, f"Named {product} by {request.user.username}: its crop is now a reference image, "
+                              "so the next photo of this pack is recognised.")
+    return redirect("review-item", public_id=photo.public_id)
+
+
+@require_POST
+@page(Action.REVIEW)
+def not_a_shelf(request: HttpRequest, public_id) -> HttpResponse:
+    photo = _photo_for(public_id)
+    services.photo_dismiss(reviewer=request.user, photo=photo)
+    _rescore(photo)
+    messages.success(request, f"Marked not a shelf by {request.user.username}: the photo no longer counts.")
+    return redirect("review-queue")
+
+
+@require_POST
+@page(Action.REVIEW)
+def recognise_again(request: HttpRequest, public_id) -> HttpResponse:
+    photo = _photo_for(public_id)
+    recent = list(services.recent_store_photos(photo.visit.store))
+    named = services.recognise_again(reviewer=request.user, photos=recent)
+    for changed in (p for p in recent if p.pk in named):
+        _rescore(changed)
+    messages.success(request, f"Recognition ran again on {len(recent)} recent photo(s) of {photo.visit.store.name}: "
+                              f"{sum(named.values())} pack(s) newly recognised on {len(named)} photo(s).")
+    return redirect("review-item", public_id=photo.public_id)
