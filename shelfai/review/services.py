@@ -60,10 +60,23 @@ def box_crop(image: np.ndarray, det: Detection) -> np.ndarray:
     return image[y1:y2, x1:x2]
 
 
+def as_pack_shot(crop: np.ndarray) -> np.ndarray:
+    """The crop on a plain backdrop, the way an admin's pack shot looks.
+
+    The catalog trims a reference to its pack by dropping borders of the backdrop colour. A bare crop
+    has no backdrop, so trimming would eat the pack's own body colour and keep only its logo; a plain
+    border (white or black, whichever is further from the pack's edge) is what gets trimmed instead.
+    """
+    edge = np.median(np.concatenate([crop[0], crop[-1], crop[:, 0], crop[:, -1]]), axis=0)
+    backdrop = (0, 0, 0) if edge.mean() > 127 else (255, 255, 255)
+    margin = max(4, round(0.08 * max(crop.shape[:2])))
+    return cv2.copyMakeBorder(crop, margin, margin, margin, margin, cv2.BORDER_CONSTANT, value=backdrop)
+
+
 def reference_from_crop(*, product: Product, crop: np.ndarray) -> tuple[ProductImage, bool]:
     """Store a crop as a reference pack shot of ``product``, as an admin upload is stored: PNG bytes,
     their sha256, the file named from the hash; the same crop twice is one image."""
-    ok, buf = cv2.imencode(".png", crop)
+    ok, buf = cv2.imencode(".png", as_pack_shot(crop))
     if not ok:
         raise ValidationError("The crop could not be encoded as an image.")
     data = buf.tobytes()

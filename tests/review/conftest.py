@@ -98,8 +98,10 @@ def pack_art(seed: int, size=(150, 100)) -> np.ndarray:
     return art
 
 
-def shelf_with(packs: list[np.ndarray], *, seed: int) -> tuple[bytes, list[tuple[int, int, int, int]], int, int]:
-    """A PNG shelf photo with the packs standing side by side; returns bytes, their boxes, width, height."""
+def shelf_with(packs: list[np.ndarray], *, seed: int, gain: float = 1.0
+               ) -> tuple[bytes, list[tuple[int, int, int, int]], int, int]:
+    """A PNG shelf photo with the packs standing side by side, lit by ``gain``; returns bytes, the packs'
+    boxes, width, height."""
     rng = np.random.default_rng(seed)
     height, width = 240, 40 + 130 * len(packs)
     scene = np.full((height, width, 3), 200, np.uint8)
@@ -110,5 +112,6 @@ def shelf_with(packs: list[np.ndarray], *, seed: int) -> tuple[bytes, list[tuple
         x, y = 20 + 130 * i, 60
         scene[y:y + h, x:x + w] = pack
         boxes.append((x, y, x + w, y + h))
+    scene = np.clip(scene.astype(np.float32) * gain, 0, 255).astype(np.uint8)
     ok, buf = cv2.imencode(".png", scene)
     return buf.tobytes(), boxes, width, height
