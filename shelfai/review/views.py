@@ -109,16 +109,28 @@ def _rescore(photo: Photo) -> None:
     stages.visit_refresh(photo.visit)
 
 
+def _int(value) -> int:
+    """A posted id, or 0 (which matches nothing) when it is missing or not a number."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
 def _photo_for(public_id) -> Photo:
     return get_object_or_404(Photo.objects.select_related("visit__store"), public_id=public_id)
 
 
 @require_POST
 @page(Action.REVIEW)
-def display_decide(request: HttpRequest, public_id, placement_pk: int) -> HttpResponse:
+def display_decide(request: HttpRequest, public_id) -> HttpResponse:
     photo = _photo_for(public_id)
-    placement = get_object_or_404(PaidPlacement, pk=placement_pk, store=photo.visit.store)
-    confirmed = request.POST.get("decision") == "confirm"
+    placement = PaidPlacement.objects.filter(pk=_int(request.POST.get("placement")), store=photo.visit.store).first()
+    decision = request.POST.get("decision")
+    if placement is None or decision not in ("confirm", "reject"):
+        messages.error(request, "Pick a display on this photo and confirm or reject it.")
+        return redirect("review-item", public_id=photo.public_id)
+    confirmed = decision == "confirm"
     services.display_decide(reviewer=request.user, placement=placement, visit=photo.visit, confirmed=confirmed)
     stages.visit_refresh(photo.visit)
     check = PlacementCheck.objects.filter(placement=placement, visit=photo.visit, is_current=True).first()
@@ -132,9 +144,12 @@ def display_decide(request: HttpRequest, public_id, placement_pk: int) -> HttpRe
 @page(Action.REVIEW)
 def pack_name(request: HttpRequest, public_id) -> HttpResponse:
     photo = _photo_for(public_id)
-    detection = get_object_or_404(Detection.objects.select_related("run__photo", "product"),
-                                  pk=request.POST.get("detection") or 0, run__photo=photo, run__is_current=True)
-    product = get_object_or_404(Product, pk=request.POST.get("product") or 0)
+    detection = Detection.objects.select_related("run__photo", "product").filter(
+        pk=_int(request.POST.get("detection")), run__photo=photo, run__is_current=True).first()
+    product = Product.objects.filter(pk=_int(request.POST.get("product"))).first()
+    if detection is None or product is None:
+        messages.error(request, "Pick a box on this photo and the SKU it shows.")
+        return redirect("review-item", public_id=photo.public_id)
     try:
         services.pack_name(reviewer=request.user, detection=detection, product=product)
     except ValidationError as exc:

@@ -25,8 +25,8 @@ def verdicts(strip) -> list[str]:
 
 
 def decide(client, photo, strip, decision: str):
-    return client.post(f"/review/photos/{photo.public_id}/displays/{strip.pk}/", {"decision": decision},
-                       follow=True)
+    return client.post(f"/review/photos/{photo.public_id}/displays/", {"placement": strip.pk,
+                                                                      "decision": decision}, follow=True)
 
 
 def test_nobody_looked_yet_so_every_week_is_insufficient_evidence_and_nothing_is_recommended(pos):
@@ -78,6 +78,17 @@ def test_the_queue_puts_the_claimed_strip_first_and_it_leaves_once_decided(pos, 
     decide(client, pos.photos[0], pos.strip, "confirm")
     page = client.get("/review/").content.decode()
     assert "Shelf strip — Spring strips: " not in page.split(f"/review/photos/{pos.photos[0].public_id}/")[1][:600]
+
+
+def test_a_display_of_another_store_or_no_decision_changes_nothing(pos):
+    client = signed_in(pos.users["marketing"])
+    page = client.post(f"/review/photos/{pos.photos[0].public_id}/displays/", {"placement": pos.strip.pk},
+                       follow=True).content.decode()
+    assert "Pick a display" in page
+    pos.strip.store = pos.other_store
+    pos.strip.save()
+    decide(client, pos.photos[0], pos.strip, "confirm")
+    assert not PlacementConfirmation.objects.exists() and not ReviewAction.objects.exists()
 
 
 @pytest.mark.parametrize("who", ["rep", "finance"])
