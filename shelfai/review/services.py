@@ -21,9 +21,9 @@ from shelfai.detection import engine
 from shelfai.detection.models import Detection, DetectionRun
 from shelfai.review.models import PhotoDismissal, PlacementConfirmation, ReviewAction
 from shelfai.stores.models import Product, ProductImage
-from shelfai.visits.models import Photo
 from shelfai.vision.pipeline import load_oriented_image
 from shelfai.vision.types import UNKNOWN_SKU, Box
+from shelfai.visits.models import Photo
 
 # A crop smaller than this is a sliver of a pack: as a reference it would teach the recogniser noise.
 MIN_CROP_SIDE = 16

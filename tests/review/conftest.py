@@ -14,6 +14,8 @@ import pytest
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from tests.browser.conftest import make_driver, sign_in  # noqa: F401  (the browser tests' fixtures)
+
 
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):

@@ -16,7 +16,7 @@ from selenium.webdriver.support.ui import Select
 from shelfai.detection import engine
 from shelfai.detection.models import Detection
 from shelfai.stores.models import Brand, Category, Product, ProductImage
-from tests.browser.conftest import make_driver, sign_in, wait  # noqa: F401  (fixtures)
+from tests.browser.conftest import wait
 from tests.review.conftest import detector_found, pack_art, photo_of, shelf_with, visit_on
 
 pytestmark = pytest.mark.browser
