@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.core.management.base import BaseCommand
 
+from shelfai.review.grocery_curve import grocery_curve
 from shelfai.review.learning import learning_curve
 
 
@@ -16,10 +19,16 @@ class Command(BaseCommand):
         parser.add_argument("--max-crops", type=int, default=3)
         parser.add_argument("--held-out", type=int, default=5, help="held-out shelf photos per trial")
         parser.add_argument("--bare-crops", action="store_true", help="store crops without the backdrop")
+        parser.add_argument("--grocery", type=Path, help="a grocery_shelves folder: real brands instead")
+        parser.add_argument("--known-refs", type=int, default=3, help="with --grocery: crops per known brand")
 
     def handle(self, *args, **opts):
-        points = learning_curve(trials=opts["trials"], first_seed=opts["first_seed"], max_crops=opts["max_crops"],
-                                held_out=opts["held_out"], backdrop=not opts["bare_crops"])
+        if opts["grocery"]:
+            points = grocery_curve(opts["grocery"], max_crops=opts["max_crops"], known_refs=opts["known_refs"])
+        else:
+            points = learning_curve(trials=opts["trials"], first_seed=opts["first_seed"],
+                                    max_crops=opts["max_crops"], held_out=opts["held_out"],
+                                    backdrop=not opts["bare_crops"])
         self.stdout.write("crops  new pack recognised   known packs right   known taken for the new one")
         for p in points:
             self.stdout.write(f"{p.crops:>5}  {p.new_found:>4}/{p.new_total:<4} {p.new_recall:6.1%}   "
