@@ -54,6 +54,13 @@ class DetectorSettings:
     # with merge-NMS at 1088 px) for a second forward pass, detect p50 +60-130 ms on 2 CPU cores (model card)
     max_det: int = 1000  # dense shelves: 400+ facings on one photo
     batch: int = 16  # images per forward pass on CUDA
+    # Close-up photos: the model learnt packs at SKU-110K's scale (median box 6 % of the photo's height,
+    # 99 % under 15 %) and cuts packs much taller than that into panels. When the first pass's median box
+    # is taller than ``zoom_out_above`` of the photo, the photo is detected again on a larger canvas (the
+    # photo at its top left, grey around it) so its packs come out near ``zoom_target``. 0 turns it off.
+    zoom_out_above: float = 0.09
+    zoom_target: float = 0.055
+    max_zoom: float = 3.0
 
 
 def file_sha256(path: Path) -> str:
@@ -222,7 +229,30 @@ class ProductDetector:
         results: list[list[Box]] = []
         for start in range(0, len(images), step):
             results.extend(self._detect_batch(images[start : start + step]))
+        for i, zoom in enumerate(self.zoom_for(image, boxes) for image, boxes in zip(images, results, strict=True)):
+            if zoom > 1:
+                results[i] = self._detect_zoomed_out(images[i], zoom)
         return results
+
+    def zoom_for(self, image: np.ndarray, boxes: list[Box]) -> float:
+        """How far to zoom out so the photo's packs look the size the model learnt (1 = as it is)."""
+        s = self.settings
+        if s.zoom_out_above <= 0 or len(boxes) < 3:
+            return 1.0
+        median = float(np.median([b.y2 - b.y1 for b in boxes])) / max(1, image.shape[0])
+        if median <= s.zoom_out_above:
+            return 1.0
+        return float(min(s.max_zoom, median / s.zoom_target))
+
+    def _detect_zoomed_out(self, image: np.ndarray, zoom: float) -> list[Box]:
+        h, w = image.shape[:2]
+        canvas = np.full((round(h * zoom), round(w * zoom), 3), PAD_VALUE, np.uint8)
+        canvas[:h, :w] = image[:, :, :3] if image.ndim == 3 else image[:, :, None]
+        boxes = self._detect_batch([canvas])[0]
+        # Only boxes on the photo itself; clipped to it, as the first pass's are.
+        return [Box(b.x1, b.y1, min(b.x2, w), min(b.y2, h), b.confidence) for b in boxes
+                if b.x1 < w - 2 and b.y1 < h - 2 and (min(b.x2, w) - b.x1) > 0.5 * (b.x2 - b.x1)
+                and (min(b.y2, h) - b.y1) > 0.5 * (b.y2 - b.y1)]
 
     def _detect_batch(self, images: list[np.ndarray]) -> list[list[Box]]:
         prepared = [letterbox(img, self.settings.imgsz) for img in images]

@@ -151,3 +151,35 @@ def test_the_shipped_detector_boxes_each_generated_pack_once(catalog):
     assert np.median(counts) == 1
     assert np.mean(np.array(counts) == 1) >= 0.75
     assert len(found) <= 1.3 * len(scene.facings)
+
+
+def test_a_close_up_shelf_is_zoomed_out_so_big_packs_are_not_cut_into_panels(catalog):
+    """Three shelves filling the photo: packs 3-4x taller than the model learnt. Without the zoom-out
+    pass the detector cuts them into panels; with it each pack gets one box again."""
+    import dataclasses
+
+    zooming = ProductDetector.load(SHIPPED, device="cpu")
+    plain = ProductDetector.load(SHIPPED, device="cpu",
+                                 settings=dataclasses.replace(zooming.settings, zoom_out_above=0))
+    rng = np.random.default_rng(47)
+    layout = random_layout(catalog.codes, rng, n_rows=3)
+    scene = render_shelf(layout, catalog.pack_images, options=RenderOptions(), rng=rng)
+    truth = [f.box for f in scene.facings]
+    first = plain.detect([scene.image])[0]
+    assert zooming.zoom_for(scene.image, first) > 1.5  # the photo is recognised as a close-up
+    cut = _boxes_per_pack(truth, first)
+    whole = _boxes_per_pack(truth, zooming.detect([scene.image])[0])
+    assert np.mean(np.array(whole) == 1) >= 0.75
+    assert np.mean(np.array(whole) == 1) > np.mean(np.array(cut) == 1) + 0.2
+
+
+def test_zoom_out_is_asked_only_for_tall_boxes():
+    from shelfai.vision.types import Box
+
+    detector = ProductDetector.load(SHIPPED, device="cpu")
+    image = np.zeros((1000, 1500, 3), np.uint8)
+    small = [Box(i * 30, 100, i * 30 + 25, 160, 0.9) for i in range(20)]  # 6 % of the height: as trained
+    tall = [Box(i * 90, 100, i * 90 + 80, 340, 0.9) for i in range(12)]  # 24 %: a close-up
+    assert detector.zoom_for(image, small) == 1.0
+    assert detector.zoom_for(image, tall) == pytest.approx(min(3.0, 0.24 / 0.055))
+    assert detector.zoom_for(image, tall[:2]) == 1.0  # two boxes say nothing about the photo's scale
