@@ -55,7 +55,7 @@ class DetectorSettings:
     max_det: int = 1000  # dense shelves: 400+ facings on one photo
     batch: int = 16  # images per forward pass on CUDA
     # Close-up photos: the model learnt packs at SKU-110K's scale (median box 6 % of the photo's height,
-    # 99 % under 15 %) and cuts packs much taller than that into panels. When the first pass's median box
+    # 99 % under 15 %) and cuts packs much taller than that into panels. When the first pass's upper-quartile box
     # is taller than ``zoom_out_above`` of the photo, the photo is detected again on a larger canvas (the
     # photo at its top left, grey around it) so its packs come out near ``zoom_target``. 0 turns it off.
     zoom_out_above: float = 0.09
@@ -239,10 +239,12 @@ class ProductDetector:
         s = self.settings
         if s.zoom_out_above <= 0 or len(boxes) < 3:
             return 1.0
-        median = float(np.median([b.y2 - b.y1 for b in boxes])) / max(1, image.shape[0])
-        if median <= s.zoom_out_above:
+        # The upper quartile, not the median: when most packs are cut into small panels, the whole packs
+        # that remain still say how big the packs are.
+        tall = float(np.percentile([b.y2 - b.y1 for b in boxes], 75)) / max(1, image.shape[0])
+        if tall <= s.zoom_out_above:
             return 1.0
-        return float(min(s.max_zoom, median / s.zoom_target))
+        return float(min(s.max_zoom, tall / s.zoom_target))
 
     def _detect_zoomed_out(self, image: np.ndarray, zoom: float) -> list[Box]:
         h, w = image.shape[:2]
