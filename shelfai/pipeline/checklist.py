@@ -60,8 +60,9 @@ def checklist_open(visit: Visit) -> list[CaptureTask]:
                 task.save()
         except IntegrityError:  # a second request made the same task at the same moment
             pass
-    tasks = list(CaptureTask.objects.filter(visit=visit).select_related("planogram__category", "placement"))
-    checklist_refresh(visit, tasks)
+    tasks = visit_tasks(visit)
+    if new or not visit.checklist:  # otherwise uploads and scoring keep the count current
+        checklist_refresh(visit, tasks)
     return tasks
 
 

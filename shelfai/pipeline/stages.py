@@ -169,15 +169,11 @@ def score(photo_id: int) -> str:
         return "skipped"  # already scored (a second delivery), or not analysed yet
     try:
         photo = Photo.objects.select_related("visit__store").get(pk=photo_id)
-        # The photo's task decides what it is scored against; without one, the best-matching planogram.
-        planograms, best_match = checklist.scoring_plan(photo)
-        assessment = scoring.photo_assess(photo, planograms=planograms, best_match=best_match)
+        assessment, best_match = _photo_assess(photo)
         with transaction.atomic():
             if not status.holds(SCORING, photo_id, token):
                 raise Superseded
-            scoring.photo_result_store(assessment)
-            if best_match:
-                checklist.photo_matched(photo, assessment.planogram, assessment.matched_by)
+            _photo_result_store(photo, assessment, best_match)
         visit_refresh(photo.visit)
     except Superseded:
         return "skipped"
@@ -189,6 +185,27 @@ def score(photo_id: int) -> str:
         status.fail(photo_id, unexpected_failure("Scoring", exc, photo_id), stage=SCORING, token=token)
         return Photo.Status.FAILED
     return Photo.Status.DONE if status.finish_scoring(photo_id, token) else "skipped"
+
+
+def photo_rescore(photo: Photo) -> None:
+    """A reviewer corrected a done photo's boxes: its score again, then everything downstream of its
+    visit. Its status does not change (it stays done)."""
+    assessment, best_match = _photo_assess(photo)
+    with transaction.atomic():
+        _photo_result_store(photo, assessment, best_match)
+    visit_refresh(photo.visit)
+
+
+def _photo_assess(photo: Photo):
+    # The photo's task decides what it is scored against; without one, the best-matching planogram.
+    planograms, best_match = checklist.scoring_plan(photo)
+    return scoring.photo_assess(photo, planograms=planograms, best_match=best_match), best_match
+
+
+def _photo_result_store(photo: Photo, assessment, best_match: bool) -> None:
+    scoring.photo_result_store(assessment)
+    if best_match:
+        checklist.photo_matched(photo, assessment.planogram, assessment.matched_by)
 
 
 def visit_refresh(visit: Visit) -> None:

@@ -19,9 +19,8 @@ from django.views.decorators.http import require_POST
 from shelfai.accounts.roles import Action, page
 from shelfai.claims.models import ClaimLine, ExpenseClaim, PaidPlacement, PlacementCheck
 from shelfai.claims.verification import evidence_photos
-from shelfai.compliance import services as scoring
 from shelfai.detection.models import Detection, DetectionRun
-from shelfai.pipeline import checklist, stages
+from shelfai.pipeline import stages
 from shelfai.review import selectors, services
 from shelfai.stores.models import Product
 from shelfai.visits.models import Photo
@@ -104,9 +103,7 @@ def item(request: HttpRequest, public_id) -> HttpResponse:
 def _rescore(photo: Photo) -> None:
     """The photo's own score from its (corrected) boxes, then everything downstream of its visit."""
     photo.refresh_from_db()
-    planograms, best_match = checklist.scoring_plan(photo)
-    scoring.photo_result_store(scoring.photo_assess(photo, planograms=planograms, best_match=best_match))
-    stages.visit_refresh(photo.visit)
+    stages.photo_rescore(photo)
 
 
 def _int(value) -> int:
