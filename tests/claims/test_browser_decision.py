@@ -16,12 +16,25 @@ pytestmark = pytest.mark.browser
 
 
 def wait(browser):
-    """Waits across a page load: elements of the page being left go stale, which is not a failure."""
-    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    """Waits across a page load: elements of the page being left go stale, which is not a failure.
+    Chromium sometimes says so as "Node with given id does not belong to the document" rather than as a
+    stale element; that is the same race and is waited through too."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(browser, WAIT_S, poll_frequency=0.1,
-                         ignored_exceptions=(NoSuchElementException, StaleElementReferenceException))
+    class AcrossPageLoads(WebDriverWait):
+        def until(self, method, message: str = ""):
+            def leaving_page_is_not_a_failure(browser_now):
+                try:
+                    return method(browser_now)
+                except WebDriverException as exc:
+                    if "does not belong to the document" in str(exc):
+                        return False
+                    raise
+            return super().until(leaving_page_is_not_a_failure, message)
+
+    return AcrossPageLoads(browser, WAIT_S, poll_frequency=0.1,
+                           ignored_exceptions=(NoSuchElementException, StaleElementReferenceException))
 
 
 def snapshot(browser, name: str) -> None:
