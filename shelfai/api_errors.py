@@ -144,4 +144,7 @@ def document_errors(result, generator, request, public):
             for code, response in responses.items():
                 if code not in codes and code.startswith(("4", "5")) and not response.get("content"):
                     response["content"] = error
+            # gunicorn itself refuses a request line over its 4 KB limit (plain HTML, before the API runs).
+            responses.setdefault("414", {"description": "The URL is longer than the server accepts (4 KB): "
+                                                        "send fewer or shorter query parameters"})
     return result
