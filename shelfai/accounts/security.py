@@ -7,6 +7,7 @@ import json
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
 
 from shelfai.accounts.throttling import SignInThrottle, client_address
@@ -64,7 +65,12 @@ def _username(request) -> str:
             return ""
         value = body.get("username", "") if isinstance(body, dict) else ""
         return value if isinstance(value, str) else ""
-    return request.POST.get("username", "")
+    try:
+        return request.POST.get("username", "")
+    except MultiPartParserError:
+        # A broken multipart body (no boundary, say): the view's own parser answers it with a 400;
+        # the throttle still counts the attempt against the address, under no user name.
+        return ""
 
 
 def _too_many(request, wait: int) -> HttpResponse:

@@ -93,3 +93,16 @@ def test_api_use_is_throttled_per_token_with_retry_after(world, settings):
     others = APIClient()
     others.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=other).key}")
     assert others.get("/api/visits/").status_code == 200  # one user's budget is theirs alone
+
+
+@pytest.mark.parametrize("path", list(SUCCESS))
+def test_a_broken_multipart_sign_in_is_a_clear_answer_not_a_traceback(world, staff, path, caplog):
+    # Schemathesis found this one: a multipart content type with no boundary raised inside the throttle,
+    # and the server logged a traceback for it.
+    response = Client(REMOTE_ADDR="10.0.0.9").generic("POST", path, b"username=admin",
+                                                      content_type="multipart/form-data")
+    assert not [r for r in caplog.records if r.exc_info]
+    if path.startswith("/api/"):
+        assert response.status_code == 400 and "detail" in response.json()
+    else:
+        assert response.status_code == 200 and b"password" in response.content.lower()  # the form again
