@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -142,8 +144,12 @@ class Product(models.Model):
 
 
 def product_image_path(instance: ProductImage, filename: str) -> str:
-    # Client file names are never used as paths.
-    return f"catalog/{instance.product.sku}/{instance.sha256[:16]}.img"
+    # Client file names are never used as paths: the name is the content's hash, and the extension the
+    # one our own code gave the normalised file (references are stored as PNG).
+    if not instance.sha256:
+        raise ValueError("A reference image is hashed before it is stored.")
+    suffix = Path(filename).suffix.lower()
+    return f"catalog/{instance.product.sku}/{instance.sha256[:16]}{suffix if suffix in ('.png', '.jpg') else '.img'}"
 
 
 class ProductImage(models.Model):
@@ -155,7 +161,11 @@ class ProductImage(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = "reference pack shot"
         constraints = [models.UniqueConstraint(fields=["product", "sha256"], name="uniq_product_image")]
+
+    def __str__(self) -> str:
+        return f"{self.product} — pack shot {self.sha256[:8]}"
 
 
 class Planogram(models.Model):
@@ -191,7 +201,12 @@ class PlanogramShelf(models.Model):
 
     class Meta:
         ordering = ["level"]
+        verbose_name = "planogram shelf"
+        verbose_name_plural = "planogram shelves"
         constraints = [models.UniqueConstraint(fields=["planogram", "level"], name="uniq_shelf_level")]
+
+    def __str__(self) -> str:
+        return f"{self.planogram} — shelf {self.level}"
 
 
 class PlanogramFacing(models.Model):
@@ -205,3 +220,6 @@ class PlanogramFacing(models.Model):
     class Meta:
         ordering = ["position"]
         constraints = [models.UniqueConstraint(fields=["shelf", "position"], name="uniq_facing_position")]
+
+    def __str__(self) -> str:
+        return f"{self.product} × {self.facings}"
