@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "shelfai.review",
     "shelfai.claims",
     "shelfai.pipeline",
+    "shelfai.alerts",
     "shelfai.web",
     "analytics",
     "forecasting",
@@ -309,7 +310,36 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=30),
         "kwargs": {"full": True},
     },
+    # Alerts (README "## Alerts"): rules every few minutes; the digest task runs hourly and sends each
+    # user's digest once a day, at the first run from ALERTS_DIGEST_HOUR on (a missed run catches up).
+    "evaluate-alerts": {"task": "shelfai.alerts.tasks.evaluate_alerts",
+                        "schedule": env_int("ALERTS_INTERVAL_SECONDS", 300, minimum=30)},
+    "send-alert-digests": {"task": "shelfai.alerts.tasks.send_digests", "schedule": crontab(minute=5)},
 }
+
+# --- E-mail and alerts -------------------------------------------------------------------------
+# `make run` (DEBUG) prints e-mails to the log; otherwise SMTP from the environment.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend" if DEBUG
+                        else "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1, maximum=65535)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL are both on: use one (STARTTLS on 587, or SSL on 465).")
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ShelfAI <alerts@localhost>")
+EMAIL_SUBJECT_PREFIX = env_str("EMAIL_SUBJECT_PREFIX", "[ShelfAI] ")
+ALERTS_LOOKBACK_DAYS = env_int("ALERTS_LOOKBACK_DAYS", 14, minimum=1)
+ALERTS_UNVISITED_GRACE_DAYS = env_int("ALERTS_UNVISITED_GRACE_DAYS", 2, minimum=0)
+ALERTS_QUEUE_MAX_DEPTH = env_int("ALERTS_QUEUE_MAX_DEPTH", 500, minimum=1)
+ALERTS_QUEUE_MAX_WAIT_MINUTES = env_int("ALERTS_QUEUE_MAX_WAIT_MINUTES", 30, minimum=1)
+ALERTS_DIGEST_HOUR = env_int("ALERTS_DIGEST_HOUR", 7, minimum=0, maximum=23)
+ALERTS_WEBHOOK_TIMEOUT_SECONDS = env_int("ALERTS_WEBHOOK_TIMEOUT_SECONDS", 5, minimum=1)
+ALERTS_WEBHOOK_BACKOFF_SECONDS = env_int("ALERTS_WEBHOOK_BACKOFF_SECONDS", 30, minimum=1)
+ALERTS_WEBHOOK_MAX_ATTEMPTS = env_int("ALERTS_WEBHOOK_MAX_ATTEMPTS", 6, minimum=1, maximum=20)
 
 LOGGING = {
     "version": 1,

@@ -53,6 +53,7 @@ urlpatterns = [
     path("planning/", include(forecasting_urls.page_patterns)),
     path("claims/", include(claims_urls.page_patterns)),
     path("review/", include("shelfai.review.urls")),
+    path("alerts/", include("shelfai.alerts.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file: the CSP allows no inline scripts.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

@@ -28,6 +28,7 @@ LAYERS: list[set[str]] = [
     {"shelfai.review"},                                            # a reviewer's decisions, read by claims
     {"shelfai.claims"},                                            # stages 4 and 5
     {"shelfai.pipeline"},                                          # the journey: knows every stage
+    {"shelfai.alerts"},                                            # reads every stage's facts; nobody calls it
     {"analytics", "forecasting"},                                  # readers of the facts
     {"shelfai.web", "shelfai.urls", "shelfai.wsgi", "shelfai.asgi"},
 ]

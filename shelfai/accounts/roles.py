@@ -43,6 +43,7 @@ class Action(StrEnum):
     PLANNING_READ = "planning.read"            # forecasts, runs, uplift and ROI, the planning pages
     PLANNING_WRITE = "planning.write"          # sales import, forecast runs, inventory plans
     REVIEW = "review.decide"                   # the review queue: confirm displays, name packs, "not a shelf"
+    ALERTS_SETTINGS = "alerts.settings"        # choose one's own alerts and how often (/alerts/)
 
 
 # One row per action: the roles that may, "own" for a rep limited to their own records.
@@ -63,6 +64,8 @@ ROLE_TABLE: dict[Action, dict[str, str]] = {
     Action.PLANNING_READ: {Role.MARKETING: ALL, Role.PLANNING: ALL, Role.ADMIN: ALL},
     Action.PLANNING_WRITE: {Role.PLANNING: ALL, Role.ADMIN: ALL},
     Action.REVIEW: {Role.MARKETING: ALL, Role.ADMIN: ALL},
+    Action.ALERTS_SETTINGS: {Role.REP: ALL, Role.MARKETING: ALL, Role.FINANCE: ALL, Role.PLANNING: ALL,
+                             Role.ADMIN: ALL},
 }
 
 

@@ -1,0 +1,225 @@
+"""Alerts: evaluate the rules, record each fact once, tell the people who want it, send digests.
+
+``alerts_evaluate`` runs from celery beat (``ALERTS_INTERVAL_SECONDS``): it asks ``selectors`` for the
+facts, ``rules`` for what deserves an alert, records each new key in one short transaction with a
+notification per recipient, then (after commit) e-mails the immediate ones and hands webhook
+deliveries to the worker. ``digests_send`` sends each user's unsent digest alerts in one e-mail, at
+most once per day. Every sending failure is recorded and tried again on a later run; none is raised.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from shelfai.accounts.models import Role, User
+from shelfai.alerts import delivery, rules, selectors
+from shelfai.alerts.models import (
+    Alert,
+    AlertPreference,
+    DigestSent,
+    Frequency,
+    Notification,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from shelfai.alerts.rules import Rule
+from shelfai.celery import app
+
+log = logging.getLogger(__name__)
+WEBHOOK_TASK = "shelfai.alerts.tasks.deliver_webhook"
+# A pending delivery whose message has not run for this long was lost (broker restart): send it again.
+LOST_DELIVERY_AFTER = timedelta(minutes=10)
+
+# Who each rule is for; admins may choose every rule.
+AUDIENCE = {
+    Rule.DISPLAY_MISSING: Role.MARKETING, Rule.CLAIM_CRITICAL: Role.FINANCE,
+    Rule.PHOTO_FAILED: Role.ADMIN, Rule.QUEUE_BACKLOG: Role.ADMIN,
+}
+
+
+# --- Preferences -----------------------------------------------------------------------------------
+
+def is_admin(user: User) -> bool:
+    return user.is_superuser or user.role == Role.ADMIN
+
+
+def rules_for(user: User) -> list[Rule]:
+    """The rules a user may hear about: their role's, a manager's, and all of them for admins."""
+    if is_admin(user):
+        return list(Rule)
+    chosen = [rule for rule, role in AUDIENCE.items() if role == user.role]
+    if selectors.is_manager(user):
+        chosen.append(Rule.STORE_UNVISITED)
+    return [rule for rule in Rule if rule in chosen]
+
+
+def default_frequency(user: User, rule: Rule) -> str:
+    """Marketing: displays; finance: claims; admins: system alerts; managers: their reps' stores (daily)."""
+    if rule == Rule.STORE_UNVISITED:
+        return Frequency.DIGEST  # a missed visit is a day's fact, read with the day's others
+    if rule in (Rule.PHOTO_FAILED, Rule.QUEUE_BACKLOG):
+        return Frequency.IMMEDIATE if is_admin(user) else Frequency.OFF
+    return Frequency.IMMEDIATE if AUDIENCE.get(rule) == user.role else Frequency.OFF
+
+
+def preferences_of(user: User) -> dict[Rule, str]:
+    stored = dict(AlertPreference.objects.filter(user=user).values_list("rule", "frequency"))
+    return {rule: stored.get(rule.value, default_frequency(user, rule)) for rule in rules_for(user)}
+
+
+def preferences_set(*, user: User, choices: dict[str, str]) -> dict[Rule, str]:
+    """Store a user's choices; a rule they may not hear about, or an unknown frequency, changes nothing."""
+    allowed = {rule.value for rule in rules_for(user)}
+    bad = [f"{rule}={freq}" for rule, freq in choices.items() if rule not in allowed or freq not in Frequency.values]
+    if bad:
+        raise ValueError(f"Not a choice you can make: {', '.join(bad)}.")
+    with transaction.atomic():
+        for rule, frequency in choices.items():
+            AlertPreference.objects.update_or_create(user=user, rule=rule, defaults={"frequency": frequency})
+    return preferences_of(user)
+
+
+# --- Evaluation ------------------------------------------------------------------------------------
+
+def facts_now(now: datetime) -> list[tuple[rules.AlertFact, list[User]]]:
+    """Every fact the rules see now, each with the users it concerns (before preferences)."""
+    today = timezone.localdate(now)
+    since = today - timedelta(days=settings.ALERTS_LOOKBACK_DAYS)
+    found: list[tuple[rules.AlertFact, list[User]]] = []
+    marketing, finance, admins = (selectors.users_with_role(Role.MARKETING), selectors.users_with_role(Role.FINANCE),
+                                  selectors.admins())
+    for placement, checks in selectors.placements_to_judge(today=today, since=since):
+        found += [(fact, marketing) for fact in rules.display_missing(placement, checks, today=today, since=since)]
+    for claim in selectors.claims_to_judge():
+        if fact := rules.claim_critical(claim):
+            found.append((fact, finance))
+    for assignment, rep_id in selectors.assignments_to_judge(today=today):
+        if fact := rules.store_unvisited(assignment, today=today, grace_days=settings.ALERTS_UNVISITED_GRACE_DAYS):
+            found.append((fact, selectors.manager_of(rep_id)))
+    for photo in selectors.failed_photos(since=now - timedelta(days=settings.ALERTS_LOOKBACK_DAYS)):
+        found.append((rules.photo_failed(photo), admins))
+    for queue in selectors.queues(now=now):
+        fact = rules.queue_backlog(queue, now=now, max_depth=settings.ALERTS_QUEUE_MAX_DEPTH,
+                                   max_wait=timedelta(minutes=settings.ALERTS_QUEUE_MAX_WAIT_MINUTES))
+        if fact:
+            found.append((fact, admins))
+    return found
+
+
+def alert_record(fact: rules.AlertFact, users: list[User]) -> Alert | None:
+    """Record a new fact with its notifications; None when its key was recorded before (by any worker)."""
+    if Alert.objects.filter(key=fact.key).exists():
+        return None
+    try:
+        with transaction.atomic():
+            alert = Alert.objects.create(key=fact.key, rule=fact.rule, subject=fact.subject[:255], body=fact.body,
+                                         link=fact.link, data=fact.data)
+            for user in users:
+                frequency = preferences_of(user).get(Rule(fact.rule), Frequency.OFF)
+                if frequency != Frequency.OFF:
+                    Notification.objects.create(alert=alert, user=user, frequency=frequency)
+            for endpoint in WebhookEndpoint.objects.filter(is_active=True):
+                if endpoint.wants(fact.rule):
+                    WebhookDelivery.objects.create(endpoint=endpoint, alert=alert, next_try_at=timezone.now())
+    except IntegrityError:
+        return None  # a concurrent sweep recorded the same key first
+    return alert
+
+
+def alerts_evaluate(now: datetime | None = None) -> dict[str, int]:
+    """The beat task's work: new alerts recorded and sent, failed sends tried again. Never raises on a send."""
+    now = now or timezone.now()
+    counts: Counter[str] = Counter()
+    for fact, users in facts_now(now):
+        if alert_record(fact, users) is not None:
+            counts[f"new_{fact.rule}"] += 1
+    counts["emailed"] = immediate_send(now)
+    counts["webhooks_sent"] = webhooks_enqueue_due(now)
+    log.info("Alerts: %s", {k: v for k, v in counts.items() if v})
+    return dict(counts)
+
+
+def immediate_send(now: datetime) -> int:
+    """E-mail every immediate notification not sent yet (a failed one again, for a day)."""
+    sent = 0
+    waiting = (Notification.objects.filter(frequency=Frequency.IMMEDIATE, sent_at__isnull=True,
+                                           created_at__gte=now - timedelta(days=1))
+               .exclude(error=delivery.NO_ADDRESS).select_related("alert", "user").order_by("pk"))
+    for note in waiting:
+        error = delivery.email_send(to=note.user.email, subject=note.alert.subject,
+                                    body=delivery.alert_text(note.alert))
+        if error:
+            Notification.objects.filter(pk=note.pk).update(error=error)
+        elif Notification.objects.filter(pk=note.pk, sent_at__isnull=True).update(sent_at=timezone.now(), error=""):
+            sent += 1
+    return sent
+
+
+# --- Webhooks --------------------------------------------------------------------------------------
+
+def webhook_enqueue(item: WebhookDelivery) -> bool:
+    """Hand one delivery to the worker, to run at its ``next_try_at``; a broker that is down is logged,
+    and the row waits for the next evaluation to send it again."""
+    countdown = max(0.0, (item.next_try_at - timezone.now()).total_seconds()) if item.next_try_at else 0.0
+    try:
+        app.tasks[WEBHOOK_TASK].apply_async(args=[item.pk], countdown=countdown)
+    except Exception as exc:  # noqa: BLE001 - broker down: the row stays pending and is sent again later
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            log.exception("Webhook delivery %s failed in process", item.pk)
+        else:
+            log.warning("Could not send webhook delivery %s to the worker (%s); the next sweep sends it.", item.pk, exc)
+        return False
+    return True
+
+
+def webhooks_enqueue_due(now: datetime) -> int:
+    """Pending deliveries never handed over (just recorded), or whose message was lost."""
+    due = WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING, attempted_at__isnull=True,
+                                         next_try_at__lte=now).order_by("pk")
+    fresh = [d for d in due if d.attempt == 1 and d.created_at >= now - LOST_DELIVERY_AFTER]
+    lost = [d for d in due if d not in fresh and d.next_try_at <= now - LOST_DELIVERY_AFTER]
+    return sum(webhook_enqueue(d) for d in fresh + lost)
+
+
+# --- Digests ---------------------------------------------------------------------------------------
+
+def digests_send(now: datetime | None = None) -> int:
+    """Each user's unsent digest alerts in one e-mail, once per (local) day, from ``ALERTS_DIGEST_HOUR`` on."""
+    now = now or timezone.now()
+    local = timezone.localtime(now)
+    if local.hour < settings.ALERTS_DIGEST_HOUR:
+        return 0
+    sent = 0
+    user_ids = (Notification.objects.filter(frequency=Frequency.DIGEST, sent_at__isnull=True, created_at__lte=now)
+                .values_list("user_id", flat=True).distinct())
+    for user in User.objects.filter(pk__in=list(user_ids)).order_by("pk"):
+        sent += digest_send(user, day=local.date(), now=now)
+    return sent
+
+
+def digest_send(user: User, *, day, now: datetime) -> int:
+    notes = list(Notification.objects.filter(user=user, frequency=Frequency.DIGEST, sent_at__isnull=True,
+                                             created_at__lte=now).select_related("alert").order_by("alert__created_at"))
+    if not notes:
+        return 0
+    with transaction.atomic():
+        _, created = DigestSent.objects.get_or_create(user=user, day=day, defaults={"alerts": len(notes)})
+        if not created:
+            return 0  # today's digest went out already; these wait for tomorrow's
+        subject = f"{len(notes)} alert{'s' if len(notes) != 1 else ''} for {day:%d %b %Y}"
+        body = "\n\n".join(f"* {n.alert.subject}\n{delivery.alert_text(n.alert)}" for n in notes)
+        error = delivery.email_send(to=user.email, subject=subject, body=body)
+        failed = bool(error) and error != delivery.NO_ADDRESS
+        if failed:
+            transaction.set_rollback(True)  # not sent: the next hourly run tries again today
+        else:
+            Notification.objects.filter(pk__in=[n.pk for n in notes]).update(sent_at=now, error=error)
+    if failed:
+        Notification.objects.filter(pk__in=[n.pk for n in notes]).update(error=error)
+    return 0 if error else 1
