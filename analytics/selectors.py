@@ -51,7 +51,9 @@ def _covers_products(f: Filters, visit_ref: str) -> tuple:
 
 
 def visits_in_scope(f: Filters) -> QuerySet[Visit]:
-    return Visit.objects.filter(visit_q(f)).filter(*_covers_products(f, "pk"))
+    # A visit without a photo (a tap on a store, then nothing) is no visit to report on.
+    return (Visit.objects.filter(visit_q(f)).filter(*_covers_products(f, "pk"))
+            .filter(Exists(Photo.objects.filter(visit_id=OuterRef("pk")))))
 
 
 def observations(f: Filters, *, limit_products: bool = True) -> QuerySet[SkuObservation]:

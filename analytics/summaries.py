@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Exists, Max, OuterRef
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -93,7 +93,8 @@ def rebuild_days(days: Iterable[date], *, replace: bool = True) -> None:
         first = timezone.make_aware(datetime.combine(batch[0], time.min))
         last = timezone.make_aware(datetime.combine(batch[-1] + timedelta(days=1), time.min))
         by_day: dict[date, list[tuple]] = defaultdict(list)
-        visits = Visit.objects.filter(started_at__gte=first, started_at__lt=last)
+        visits = Visit.objects.filter(started_at__gte=first, started_at__lt=last).filter(
+            Exists(Photo.objects.filter(visit_id=OuterRef("pk"))))  # an empty visit never counts
         for row in visits.values_list("pk", "store_id", "started_at", "store__region_id").iterator(chunk_size=5000):
             by_day[timezone.localtime(row[2]).date()].append(row)
         for day in batch:

@@ -14,6 +14,8 @@ from shelfai.visits import api as visits_api
 # JSON, not an HTML page, for an /api/ path no route matches and for an unhandled error under /api/.
 handler404 = "shelfai.api_errors.not_found"
 handler500 = "shelfai.api_errors.server_error"
+# Pages: one styled page that says what the user can do instead (JSON under /api/).
+handler403 = "shelfai.web.refusals.permission_denied"
 
 api_patterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),
@@ -27,6 +29,7 @@ api_patterns = [
     path("stores/", visits_api.StoreListApi.as_view(), name="api-stores"),
     path("visits/", visits_api.VisitListCreateApi.as_view(), name="api-visits"),
     path("visits/<uuid:public_id>/", visits_api.VisitDetailApi.as_view(), name="api-visit-detail"),
+    path("visits/<uuid:public_id>/end/", visits_api.VisitEndApi.as_view(), name="api-visit-end"),
     path("visits/<uuid:public_id>/photos/", photos_api.PhotoUploadApi.as_view(), name="api-photo-upload"),
     path("visits/<uuid:public_id>/results/", compliance_api.VisitResultsApi.as_view(), name="api-visit-results"),
     path("photos/<uuid:public_id>/", photos_api.PhotoDetailApi.as_view(), name="api-photo-detail"),
@@ -52,6 +55,7 @@ urlpatterns = [
     path("analytics/", include("analytics.urls")),
     path("planning/", include(forecasting_urls.page_patterns)),
     path("claims/", include(claims_urls.page_patterns)),
+    path("rep/claims/", include(claims_urls.rep_patterns)),
     path("review/", include("shelfai.review.urls")),
     path("alerts/", include("shelfai.alerts.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from shelfai.accounts.models import User
 from shelfai.accounts.roles import Action, may, own_only
 from shelfai.claims.models import Campaign, ClaimDecision, ExpenseClaim, PaidPlacement, PlacementCheck
 from shelfai.stores.selectors import stores_visible_to
-from shelfai.visits.models import Visit
+from shelfai.visits.models import Photo, Visit
 
 
 def user_decides_claims(user: User) -> bool:
@@ -134,6 +134,8 @@ def visits_for_placement(*, placement: PaidPlacement, start: date, end: date) ->
     start, end = max(start, placement.starts_on), min(end, placement.ends_on)
     return (
         Visit.objects.filter(store=placement.store, started_at__date__gte=start, started_at__date__lte=end)
+        # A visit without a photo (a tap on the store, then nothing) is no evidence either way.
+        .filter(Exists(Photo.objects.filter(visit_id=OuterRef("pk"))))
         .select_related("rep", "store")
         .order_by("started_at")
     )

@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from shelfai.claims import api, views
+from shelfai.claims import api, rep_views, views
 
 api_patterns = [
     path("", api.ClaimListCreateApi.as_view(), name="api-claims"),
@@ -22,6 +22,14 @@ page_patterns = [
     path("<int:pk>/", views.claim_detail, name="claim-detail"),
     path("<int:pk>/decide/", views.claim_decide, name="claim-decide"),
     path("<int:pk>/reopen/", views.claim_reopen, name="claim-reopen"),
+]
+
+# The rep's claims on the phone, under ``rep/claims/``.
+rep_patterns = [
+    path("", rep_views.rep_claims, name="rep-claims"),
+    path("new/", rep_views.rep_claim_new, name="rep-claim-new"),
+    path("new/<int:placement_id>/", rep_views.rep_claim_form, name="rep-claim-form"),
+    path("<int:pk>/", rep_views.rep_claim_detail, name="rep-claim"),
 ]
 
 urlpatterns = page_patterns

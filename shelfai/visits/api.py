@@ -96,3 +96,17 @@ class VisitDetailApi(APIView):
         if visit.checklist:
             checklist_open(visit)  # a placement that came into force since gets its task
         return Response(VisitOutput(visit, context={"request": request}).data)
+
+
+class VisitEndApi(APIView):
+    @extend_schema(request=None, responses={200: VisitOutput, 409: None},
+                   summary="End your visit (409 when it was already ended, e.g. on another phone)")
+    def post(self, request: Request, public_id) -> Response:
+        hide_unless(request.user, Action.VISIT_CHECK_IN)
+        # Only the rep who opened the visit ends it; anyone else gets the 404 a missing visit gets.
+        visit = get_object_or_404(visits_visible_to(request.user).filter(rep=request.user), public_id=public_id)
+        try:
+            visit = services.visit_end(visit=visit)
+        except services.VisitClosed as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        return Response(VisitOutput(visit, context={"request": request}).data)

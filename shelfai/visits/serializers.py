@@ -55,7 +55,8 @@ class VisitOutput(serializers.Serializer):
     store = serializers.CharField(source="store.code")
     store_name = serializers.CharField(source="store.name")
     started_at = serializers.DateTimeField()
-    status = serializers.CharField()
+    status = serializers.CharField(help_text="open, or closed once the rep ended it (or it was left open too long)")
+    ended_at = serializers.DateTimeField(allow_null=True)
     checkin_distance_m = serializers.FloatField(allow_null=True)
     location_warning = serializers.SerializerMethodField(
         help_text="Set when the check-in was outside the store's geofence: show it to the rep at once.")

@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from shelfai.accounts.models import User
@@ -40,11 +42,45 @@ def visit_start(
     accuracy_m: float | None = None,
     client_visit_id: str = "",
 ) -> tuple[Visit, bool]:
-    """Open a visit (or return the one this client already opened). Returns (visit, created)."""
+    """Open a visit, or resume the one already open: the one this client opened, else the rep's open visit
+    at this store today (from any phone or browser). Returns (visit, created).
+
+    Visits live on the server, not on one device: a second tap on the store, a second phone or an
+    offline check-in sent later all land in the same open visit instead of opening an empty one.
+    """
     if client_visit_id:
         existing = Visit.objects.filter(rep=rep, client_visit_id=client_visit_id).first()
         if existing:
             return existing, False
+    with transaction.atomic():
+        # One check-in at a time per rep, so two taps racing each other cannot both open a visit.
+        User.objects.select_for_update().filter(pk=rep.pk).first()
+        today = open_visit_today(rep=rep, store=store)
+        if today is not None:
+            if latitude is not None and longitude is not None and not today.photos.exists():
+                _checkin_move(today, latitude=latitude, longitude=longitude, accuracy_m=accuracy_m)
+            return today, False
+        return _visit_create(rep=rep, store=store, latitude=latitude, longitude=longitude,
+                             accuracy_m=accuracy_m, client_visit_id=client_visit_id)
+
+
+def open_visit_today(*, rep: User, store: Store) -> Visit | None:
+    """The rep's open visit at the store that started today (the newest, should there be several)."""
+    start = timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
+    return (Visit.objects.filter(rep=rep, store=store, status=Visit.Status.OPEN, started_at__gte=start)
+            .select_related("store").order_by("-started_at", "-pk").first())
+
+
+def _checkin_move(visit: Visit, *, latitude: float, longitude: float, accuracy_m: float | None) -> None:
+    """A rep warned to "check in again at the store" does so: before the first photo the new position
+    replaces the old one. Once photos were taken, the check-in they were taken from stays on record."""
+    visit.checkin_latitude, visit.checkin_longitude, visit.checkin_accuracy_m = latitude, longitude, accuracy_m
+    visit.checkin_distance_m = haversine_m(latitude, longitude, visit.store.latitude, visit.store.longitude)
+    visit.save(update_fields=["checkin_latitude", "checkin_longitude", "checkin_accuracy_m", "checkin_distance_m"])
+
+
+def _visit_create(*, rep: User, store: Store, latitude: float | None, longitude: float | None,
+                  accuracy_m: float | None, client_visit_id: str) -> tuple[Visit, bool]:
     distance = None
     if latitude is not None and longitude is not None:
         distance = haversine_m(latitude, longitude, store.latitude, store.longitude)
@@ -63,6 +99,42 @@ def visit_start(
     except IntegrityError:  # a double submit raced us; the first one wins
         return Visit.objects.get(rep=rep, client_visit_id=client_visit_id), False
     return visit, True
+
+
+class VisitClosed(Exception):
+    """The visit was already ended (by the rep on another phone, or closed as stale)."""
+
+
+def visit_end(*, visit: Visit) -> Visit:
+    """The rep ends the visit. Photos still on their way are accepted afterwards: they were taken
+    during it, and nothing a rep photographed is ever dropped."""
+    now = timezone.now()
+    # Conditional, so two phones ending the same visit record one end time.
+    if Visit.objects.filter(pk=visit.pk, status=Visit.Status.OPEN).update(
+            status=Visit.Status.CLOSED, ended_at=now) != 1:
+        visit.refresh_from_db()
+        raise VisitClosed(f"This visit was already ended at {timezone.localtime(visit.ended_at):%H:%M}."
+                          if visit.ended_at else "This visit was already ended.")
+    visit.refresh_from_db()
+    return visit
+
+
+def visits_close_stale(*, older_than: timedelta, now: datetime | None = None) -> int:
+    """Close open visits that started more than ``older_than`` ago (a rep who never tapped "End visit").
+
+    The end time is the last photo's upload, or the check-in for a visit without photos: the visit
+    really ended when the rep stopped working in it, not when this sweep noticed. Returns how many.
+    """
+    now = now or timezone.now()
+    stale = Visit.objects.filter(status=Visit.Status.OPEN, started_at__lt=now - older_than)
+    closed = 0
+    for visit in stale.annotate(last_photo=Max("photos__uploaded_at")).iterator():
+        ended = visit.last_photo or visit.started_at
+        closed += Visit.objects.filter(pk=visit.pk, status=Visit.Status.OPEN).update(
+            status=Visit.Status.CLOSED, ended_at=ended)
+    if closed:
+        log.info("Closed %d stale open visit(s)", closed)
+    return closed
 
 
 def checkin_warning(visit: Visit) -> str:

@@ -55,6 +55,7 @@ WALK = [
     ("GET", "api/visits/", "visits.read", False),
     ("POST", "api/visits/", "visits.check_in", False),
     ("GET", "api/visits/<uuid:public_id>/", "visits.read", True),
+    ("POST", "api/visits/<uuid:public_id>/end/", "visits.check_in", True),
     ("GET", "api/visits/<uuid:public_id>/photos/", "visits.read", True),
     ("POST", "api/visits/<uuid:public_id>/photos/", "photos.upload", True),
     ("GET", "api/visits/<uuid:public_id>/results/", "compliance.read", True),
@@ -93,6 +94,10 @@ WALK = [
     ("GET", "claims/", "claims.decide", False),
     ("GET", "claims/export.csv", "claims.decide", False),
     ("GET", "claims/import/", "claims.decide", False),
+    ("GET", "rep/claims/", "claims.submit", False),
+    ("GET", "rep/claims/new/", "claims.submit", False),
+    ("GET", "rep/claims/new/<int:placement_id>/", "claims.submit", True),
+    ("GET", "rep/claims/<int:pk>/", "claims.submit", True),
     ("GET", "claims/<int:pk>/", "claims.decide", True),
     ("POST", "claims/<int:pk>/decide/", "claims.decide", True),
     ("POST", "claims/<int:pk>/reopen/", "claims.decide", True),
@@ -103,6 +108,7 @@ WALK = [
     ("GET", "healthz", OPEN, False),
     ("POST", "api/auth/token/", OPEN, False),
     ("GET", "", SIGNED_IN, False),
+    ("GET", "favicon.ico", OPEN, False),
     ("GET", "rep/", SIGNED_IN, False),
 ]
 
@@ -120,8 +126,9 @@ def project_routes() -> set[str]:
 
 
 def url_for(route: str, site) -> str:
-    values = {"pk": None, "public_id": None, "run_id": site.run.pk, "campaign_id": site.campaign.pk}
-    if route.startswith(("api/claims/", "claims/")):
+    values = {"pk": None, "public_id": None, "run_id": site.run.pk, "campaign_id": site.campaign.pk,
+              "placement_id": site.placement.pk}
+    if route.startswith(("api/claims/", "claims/", "rep/claims/")):
         values["pk"] = site.claim.pk
     elif route.startswith("api/placements/"):
         values["pk"] = site.placement.pk
