@@ -5,10 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from analytics import charts, selectors
 from analytics.filters import Filters
 from analytics.tables import Column, Table
+from analytics.thumbs import thumb, thumbs_by_visit
+from shelfai import formats
 
 VERDICT_CSS = {"executed": "ok", "partly_executed": "warn", "not_executed": "bad", "insufficient_evidence": "muted"}
 
@@ -36,9 +40,31 @@ def score_trend_table(f: Filters) -> Table:
 
 def score_trend_chart(table: Table, f: Filters) -> charts.Chart:
     points = [(r["starts_on"], r["average"], r["_url"],
-               f"{r['starts_on']:%d %b}–{r['ends_on']:%d %b}: {r['average']:.1f} over {r['visits']} visits")
+               _trend_title(r))
               for r in table.rows]
     return charts.line_chart(points, start=f.date_from, end=f.date_to)
+
+
+def _trend_title(r: dict) -> str:
+    span = f"{formats.day(r['starts_on'])} – {formats.day(r['ends_on'])}" if r["ends_on"] != r["starts_on"] else \
+        formats.day(r["starts_on"])
+    return _average_over(span, r["average"], r["visits"])
+
+
+def _average_over(what: str, average: float, visits: int) -> str:
+    return ngettext("%(what)s: average %(average)s over %(n)s visit", "%(what)s: average %(average)s over %(n)s visits",
+                    visits) % {"what": what, "average": formats.number(average, 1), "n": formats.number(visits)}
+
+
+def join_sentences(parts) -> str:
+    """Reasons are whole sentences: join them with a space, ending each with its full stop once
+    ("required facings.; …" read as one broken sentence)."""
+    sentences = []
+    for part in parts or []:
+        text = str(part).strip()
+        if text:
+            sentences.append(text if text.endswith((".", "!", "?")) else text + ".")
+    return " ".join(sentences)
 
 
 def worst_stores_table(f: Filters, *, limit: int | None = 10) -> Table:
@@ -55,7 +81,7 @@ def worst_stores_table(f: Filters, *, limit: int | None = 10) -> Table:
 
 def worst_stores_chart(table: Table) -> charts.Chart:
     bars = [{"label": r["name"], "value": r["average"], "url": r["_url"], "css": _score_css(r["average"]),
-             "title": f"{r['name']}: average {r['average']:.1f} over {r['visits']} visits"} for r in table.rows]
+             "title": _average_over(r["name"], r["average"], r["visits"])} for r in table.rows]
     return charts.bar_chart(bars, max_value=100)
 
 
@@ -71,7 +97,10 @@ def out_of_stock_table(f: Filters, *, limit: int | None = 15, totals=None) -> Ta
 
 def out_of_stock_chart(table: Table) -> charts.Chart:
     bars = [{"label": r["name"], "value": r["rate"] * 100, "url": r["_url"], "css": "bad",
-             "title": f"{r['name']} ({r['sku']}): out of stock on {r['oos']} of {r['observations']} visits"}
+             "title": ngettext("%(name)s (%(sku)s): out of stock on %(oos)s of %(n)s visit",
+                               "%(name)s (%(sku)s): out of stock on %(oos)s of %(n)s visits", r["observations"])
+             % {"name": r["name"], "sku": r["sku"], "oos": formats.number(r["oos"]),
+                "n": formats.number(r["observations"])}}
             for r in table.rows]
     return charts.bar_chart(bars, max_value=100, value_format="{:.0f}%")
 
@@ -117,14 +146,19 @@ def verdict_chart(f: Filters) -> tuple[charts.Chart, list[dict]]:
     counts = selectors.verdict_counts(f)
     for c in counts:
         c.update(url=_url("analytics-placements", f, verdict=c["verdict"]), css=VERDICT_CSS[c["verdict"]],
-                 value=c["checks"], title=f"{c['label']}: {c['checks']} checks")
+                 value=c["checks"], title=ngettext("%(label)s: %(n)s check", "%(label)s: %(n)s checks", c["checks"])
+                 % {"label": c["label"], "n": formats.number(c["checks"])})
     return charts.stacked_bar(counts), counts
 
 
-def visits_table(visits, f: Filters) -> Table:
+def visits_table(visits, f: Filters, *, with_thumbs: bool = True) -> Table:
+    """The visit list; on the page each row shows its first photos, each a link to its photo page."""
+    visits = list(visits)
+    pictures = thumbs_by_visit([v.pk for v in visits]) if with_thumbs else {}
     rows = [
         {"started_at": v.started_at, "store": v.store.name, "code": v.store.code, "region": v.store.region.name,
          "rep": v.rep.get_full_name() or v.rep.username, "score": v.score, "photos": v.photo_count,
+         "thumbs": pictures.get(v.pk, []),
          "confidence": v.confidence if v.score is not None else None,
          "evidence": "not verified" if v.unverified else "",
          "status": v.get_status_display(), "_url": reverse("analytics-visit", args=[v.public_id])}
@@ -134,7 +168,8 @@ def visits_table(visits, f: Filters) -> Table:
         Column("started_at", "Checked in", "datetime"), Column("store", "Store"), Column("code", "Code"),
         Column("region", "Region"), Column("rep", "Rep"), Column("score", "Score", "float"),
         Column("confidence", "Confidence", "float"), Column("evidence", "Evidence"),
-        Column("photos", "Photos", "int"), Column("status", "Visit"),
+        Column("thumbs", _("Photos"), "thumbs"), Column("photos", _("Photo count"), "int"),
+        Column("status", "Visit"),
     ], rows, empty_text="No visits match these filters.")
 
 
@@ -142,7 +177,7 @@ def placement_checks_table(checks) -> Table:
     rows = [
         {"checked_on": c.checked_on, "store": c.placement.store.name, "campaign": c.placement.campaign.name,
          "display": c.placement.get_display_type_display(), "verdict": c.get_verdict_display(),
-         "weight": c.evidence_weight, "reasons": "; ".join(str(r) for r in (c.reasons or [])),
+         "weight": c.evidence_weight, "reasons": join_sentences(c.reasons),
          "_url": reverse("analytics-visit", args=[c.visit.public_id])}
         for c in checks
     ]
@@ -179,11 +214,14 @@ def _no_deductions_text(result) -> str:
 
 
 def visit_photos_table(photos) -> Table:
-    rows = [{"uploaded_at": p.uploaded_at, "photo": str(p.public_id)[:8], "status": p.get_status_display(),
+    """The visit's photos, each shown by its thumbnail, which opens the photo page with its boxes."""
+    rows = [{"thumb": [thumb(p, alt=f"Photo {i} of the visit, uploaded {formats.moment(p.uploaded_at)}")],
+             "uploaded_at": p.uploaded_at, "photo": str(p.public_id)[:8], "status": p.get_status_display(),
              "score": p.score, "flags": p.flag_count, "reason": p.status_reason,
-             "_url": reverse("analytics-photo", args=[p.public_id])} for p in photos]
+             "_url": reverse("analytics-photo", args=[p.public_id])} for i, p in enumerate(photos, start=1)]
     return Table("photos", "Photos", [
-        Column("uploaded_at", "Uploaded", "datetime"), Column("photo", "Photo"), Column("status", "Status"),
+        Column("thumb", _("Photo"), "thumbs"), Column("uploaded_at", "Uploaded", "datetime"),
+        Column("photo", _("Photo id")), Column("status", "Status"),
         Column("score", "Score", "float"), Column("flags", "Authenticity flags", "int"), Column("reason", "Note"),
     ], rows, empty_text="No photos in this visit.")
 
@@ -205,13 +243,25 @@ def facings_table(rows: list[dict]) -> Table:
     ], rows, empty_text="No products detected.")
 
 
-def detections_table(boxes: list[dict]) -> Table:
+def shelf_rows_table(rows: list[dict]) -> Table:
+    return Table("shelf_rows", _("Facings per shelf row"), [
+        Column("label", _("Shelf row")), Column("facings", _("Facings"), "int"), Column("own", _("Own brands"), "int"),
+        Column("competitor", _("Competitors"), "int"), Column("unknown", _("Unrecognised"), "int"),
+        Column("products", _("Recognised products")),
+    ], rows, empty_text=_("No detections: the photo has not been analysed yet."),
+        note=_("Shelf 1 is the top shelf."))
+
+
+def detections_table(boxes) -> Table:
+    """Every box, as the detector drew it: pixels of the upright photo, whole pixels."""
     rows = [{**b, "x2": b["x"] + b["w"], "y2": b["y"] + b["h"]} for b in boxes]
-    return Table("detections", "Detected facings", [
-        Column("sku", "SKU"), Column("label", "Product"), Column("kind", "Kind"), Column("shelf", "Shelf", "int"),
-        Column("confidence", "Box confidence", "ratio"), Column("sku_confidence", "SKU confidence", "ratio"),
-        Column("x", "x1", "int"), Column("y", "y1", "int"), Column("x2", "x2", "int"), Column("y2", "y2", "int"),
-    ], rows, empty_text="No detections: the photo has not been analysed yet.")
+    return Table("detections", _("Every detected facing"), [
+        Column("sku", _("SKU")), Column("label", _("Product")), Column("kind", _("Kind")),
+        Column("shelf", _("Shelf"), "int"), Column("confidence", _("Box confidence"), "ratio"),
+        Column("sku_confidence", _("SKU confidence"), "ratio"),
+        Column("x", "x1", "px"), Column("y", "y1", "px"), Column("x2", "x2", "px"), Column("y2", "y2", "px"),
+    ], rows, empty_text=_("No detections: the photo has not been analysed yet."),
+        note=_("Pixels of the upright photo. An unrecognised product has no SKU confidence."))
 
 
 def flags_table(photo) -> Table:

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy as _
 
 from shelfai.claims.models import Campaign
 from shelfai.stores.models import Brand, Product, Region, Retailer, Store
@@ -123,7 +124,9 @@ class FilterForm(forms.Form):
     brand = forms.ModelChoiceField(Brand.objects.all(), required=False, empty_label="All brands")
     sku = forms.ModelChoiceField(Product.objects.select_related("brand"), required=False, to_field_name="sku",
                                  label="SKU", empty_label="All SKUs")
-    campaign = forms.ModelChoiceField(Campaign.objects.all(), required=False, empty_label="No campaign")
+    # "All campaigns", not "No campaign": an empty choice filters nothing out, and "No campaign" read as
+    # "leave out the visits of campaigns".
+    campaign = forms.ModelChoiceField(Campaign.objects.all(), required=False, empty_label=_("All campaigns"))
 
     def __init__(self, data=None, *args, **kwargs):
         if data is not None:
@@ -134,6 +137,12 @@ class FilterForm(forms.Form):
         super().__init__(data, *args, **kwargs)
         self.fields["sku"].label_from_instance = lambda p: f"{p} ({p.sku})"
         self.fields["store"].label_from_instance = lambda s: f"{s.name} ({s.code})"
+        self.period: tuple[date, date] | None = None
+
+    def show_period(self, f: Filters) -> None:
+        """Fill empty date inputs with the period the page shows (an empty "mm/dd/yyyy" beside "Showing
+        4 Sep – 2 Dec" read as "no dates"). What the user typed, valid or not, is kept as typed."""
+        self.period = (f.date_from, f.date_to)
 
     def controls(self) -> list[dict]:
         """Each field with, for the lists, its options as ready HTML.
@@ -146,7 +155,12 @@ class FilterForm(forms.Form):
             options = None
             if isinstance(bound.field, forms.ModelChoiceField):
                 options = _options_html(bound)
-            controls.append({"field": bound, "options": options})
+            value = bound.value()
+            if isinstance(value, date):
+                value = value.isoformat()
+            if not value and self.period and bound.name in ("date_from", "date_to"):
+                value = self.period[0 if bound.name == "date_from" else 1].isoformat()
+            controls.append({"field": bound, "options": options, "value": value or ""})
         return controls
 
     def clean(self):

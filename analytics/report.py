@@ -12,10 +12,13 @@ from datetime import date
 
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from analytics import figures, selectors
 from analytics.filters import Filters
 from analytics.tables import Column, Table
+from shelfai import formats
 from shelfai.claims.models import Campaign, PaidPlacement, PlacementCheck
 
 V = PlacementCheck.Verdict
@@ -54,7 +57,8 @@ def placement_coverage_table(campaign: Campaign) -> Table:
             "store": p.store.name, "display": p.get_display_type_display(), "starts_on": p.starts_on,
             "ends_on": p.ends_on, "fee": p.fee, "checks": p.checks_n, "executed": p.executed, "partly": p.partly,
             "not_executed": p.not_executed, "insufficient": p.insufficient,
-            "coverage": f"{p.executed} of {judged} visits" if judged else "no usable evidence",
+            "coverage": ngettext("%(ok)s of %(n)s visit", "%(ok)s of %(n)s visits", judged) % {
+                "ok": formats.number(p.executed), "n": formats.number(judged)} if judged else _("no usable evidence"),
         })
     return Table("placement_coverage", "Paid placements", [
         Column("store", "Store"), Column("display", "Display"), Column("starts_on", "From", "date"),
@@ -73,10 +77,10 @@ def campaign_report(campaign: Campaign, *, today: date | None = None) -> Campaig
     facts = [
         ("Brand", campaign.brand.name),
         ("Kind", campaign.get_kind_display()),
-        ("Period", f"{campaign.starts_on:%d %b %Y} – {campaign.ends_on:%d %b %Y}"),
-        ("Reported up to", f"{f.date_to:%d %b %Y}"),
+        ("Period", f"{formats.day(campaign.starts_on)} – {formats.day(campaign.ends_on)}"),
+        ("Reported up to", formats.day(f.date_to)),
         ("Stores", str(store_count) if store_count else "every store"),
-        ("Budget", f"{campaign.budget:,.2f}"),
+        ("Budget", formats.money(campaign.budget)),
     ]
     trend = figures.score_trend_table(f)
     totals = selectors.sku_totals(f)
@@ -93,7 +97,7 @@ def campaign_report(campaign: Campaign, *, today: date | None = None) -> Campaig
 
 
 def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.0f}%"
+    return formats.percent(value)
 
 
 def render_pdf(data: CampaignReport, *, compress: bool = True) -> bytes:
@@ -120,9 +124,11 @@ def render_pdf(data: CampaignReport, *, compress: bool = True) -> bytes:
         Paragraph(" · ".join(f"<b>{_esc(k)}</b> {_esc(v)}" for k, v in data.facts), styles["BodyText"]),
         Spacer(1, 4 * mm),
         Paragraph(
-            f"Average visit score <b>{h.average_score:.1f}</b>" if h.average_score is not None
+            f"Average visit score <b>{formats.number(h.average_score, 1)}</b>" if h.average_score is not None
             else "No scored visits yet", styles["BodyText"]),
-        Paragraph(f"{h.visits} visits, {h.photos} photos · out of stock {_pct(h.oos_rate)} · "
+        Paragraph(ngettext("%(n)s visit", "%(n)s visits", h.visits) % {"n": formats.number(h.visits)} + ", "
+                  + ngettext("%(n)s photo", "%(n)s photos", h.photos) % {"n": formats.number(h.photos)}
+                  + f" · out of stock {_pct(h.oos_rate)} · "
                   f"placements executed {_pct(h.executed_rate)}", styles["BodyText"]),
     ]
     grid = colors.HexColor("#d7dee3")
@@ -132,7 +138,7 @@ def render_pdf(data: CampaignReport, *, compress: bool = True) -> bytes:
             story.append(Paragraph(_esc(table.empty_text), styles["BodyText"]))
             continue
         cells = [[Paragraph(f"<b>{_esc(c.label)}</b>", small) for c in table.columns]]
-        cells += [[Paragraph(_esc(text), small) for text, _ in table.cells(row)] for row in table.rows]
+        cells += [[Paragraph(_esc(text), small) for text, _numeric in table.cells(row)] for row in table.rows]
         pdf_table = PdfTable(cells, repeatRows=1, hAlign="LEFT")
         pdf_table.setStyle([
             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef2f4")),
@@ -142,7 +148,7 @@ def render_pdf(data: CampaignReport, *, compress: bool = True) -> bytes:
         story.append(pdf_table)
         if table.note:
             story.append(Paragraph(_esc(table.note), small))
-    story += [Spacer(1, 6 * mm), Paragraph(f"Generated {data.generated_at:%d %b %Y %H:%M} by ShelfAI.", small)]
+    story += [Spacer(1, 6 * mm), Paragraph(f"Generated {formats.moment(data.generated_at)} by ShelfAI.", small)]
     doc.build(story)
     return out.getvalue()
 

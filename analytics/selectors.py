@@ -375,9 +375,31 @@ def photo_detections(photo: Photo) -> tuple[object | None, list[dict]]:
             "x": d.x1, "y": d.y1, "w": max(d.x2 - d.x1, 1), "h": max(d.y2 - d.y1, 1), "kind": kind,
             "sku": product.sku if product else "", "label": str(product) if product else "Unrecognised product",
             "brand": product.brand.name if product else "", "confidence": d.confidence,
-            "sku_confidence": d.sku_confidence, "shelf": d.shelf_level,
+            # An unrecognised product has no SKU, so no confidence in one (the stored 1.00 meant nothing).
+            "sku_confidence": d.sku_confidence if product else None, "shelf": d.shelf_level,
         })
     return run, boxes
+
+
+def shelf_rows(boxes: list[dict]) -> list[dict]:
+    """Per shelf row of the photo (top first): facings, own / competitor / unrecognised, and its SKUs
+    by facings, so a 228-box photo reads as five lines, not 228 coordinates."""
+    rows: dict[int | None, dict] = {}
+    for box in boxes:
+        row = rows.setdefault(box["shelf"], {"shelf": box["shelf"], "facings": 0, "own": 0, "competitor": 0,
+                                            "unknown": 0, "skus": {}})
+        row["facings"] += 1
+        row[box["kind"]] += 1
+        if box["sku"]:
+            row["skus"][box["label"]] = row["skus"].get(box["label"], 0) + 1
+    out = []
+    for level in sorted(rows, key=lambda lvl: (lvl is None, lvl or 0)):
+        row = rows[level]
+        top = sorted(row["skus"].items(), key=lambda kv: (-kv[1], kv[0]))
+        row["products"] = ", ".join(f"{name} × {n}" for name, n in top)
+        row["label"] = f"Shelf {level}" if level is not None else "Shelf not known"
+        out.append(row)
+    return out
 
 
 def facings_table(boxes: list[dict], result: ComplianceResult | None) -> list[dict]:

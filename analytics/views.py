@@ -10,15 +10,20 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
 
-from analytics import figures, report, selectors, summaries
+from analytics import figures, report, selectors, summaries, thumbs
 from analytics.exports import FORMATS, table_response
 from analytics.filters import FilterForm, Filters, filters_from
 from analytics.tables import Table
+from shelfai import formats
 from shelfai.accounts.roles import Action, may
 from shelfai.claims.models import Campaign, PlacementCheck
 from shelfai.visits.selectors import photos_visible_to, visits_visible_to
@@ -28,7 +33,7 @@ EXPORT_MAX_ROWS = 100_000
 TableBuilders = dict[str, Callable[[bool], Table]]
 
 
-def analytics_page(view):
+def analytics_page(view, action: Action = Action.ANALYTICS_READ):
     """Signed-in marketing and admin users only (``analytics.read`` in the roles table: the drill-downs
     show every rep's visits and photos); reps go back to their own page, anyone else gets a 404.
 
@@ -40,26 +45,37 @@ def analytics_page(view):
         user = request.user
         if not user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if not may(user, Action.ANALYTICS_READ):
-            if user.is_rep:
-                return redirect("rep-capture")
+        if not may(user, action):
+            if user.is_rep:  # the styled 403 page, with the rep's own pages (it was a silent redirect)
+                raise PermissionDenied("Compliance analytics are for marketing.")
             raise Http404("Compliance analytics are for marketing.")
         response = view(request, *args, **kwargs)
-        add_never_cache_headers(response)
+        if not response.has_header("Cache-Control"):
+            add_never_cache_headers(response)
         return response
 
     return wrapper
 
 
+def photo_page(view):
+    """One photo's page and thumbnail: marketing, and finance judging a claim on it (``photos.analysis``)."""
+    return analytics_page(view, Action.PHOTO_ANALYSIS_READ)
+
+
 def _respond(request: HttpRequest, template: str, context: dict, tables: TableBuilders,
-             f: Filters | None = None) -> HttpResponse:
-    """Render the page, or export one of its tables when ``?export=`` names it."""
+             f: Filters | None = None, *, subject: str = "") -> HttpResponse:
+    """Render the page, or export one of its tables when ``?export=`` names it.
+
+    ``subject`` names what a one-record page is about in the file name ("photo 1a2b3c4d"); a list
+    page's file names its filters instead.
+    """
     export = request.GET.get("export")
     if export:
         fmt = request.GET.get("format", "csv")
         if export not in tables or fmt not in FORMATS:
             raise Http404(f"Nothing to export as {export!r} in {fmt!r}: use one of the page's export links.")
-        return table_response(tables[export](True), fmt, filters_text=describe(f) if f else "")
+        return table_response(tables[export](True), fmt, filters_text=describe(f) if f else "", subject=subject,
+                              filters=file_label(f) if f else "")
     query = request.GET.copy()
     for key in ("export", "format", "page"):
         query.pop(key, None)
@@ -68,17 +84,27 @@ def _respond(request: HttpRequest, template: str, context: dict, tables: TableBu
 
 
 def describe(f: Filters) -> str:
-    parts = [f"{f.date_from:%d %b %Y} – {f.date_to:%d %b %Y}"]
-    for label, value in [("region", f.region), ("retailer", f.retailer), ("store", f.store), ("brand", f.brand),
-                         ("SKU", f.product), ("campaign", f.campaign)]:
+    parts = [f"{formats.day(f.date_from)} – {formats.day(f.date_to)}"]
+    for label, value in [(_("region"), f.region), (_("retailer"), f.retailer), (_("store"), f.store),
+                         (_("brand"), f.brand), (_("SKU"), f.product), (_("campaign"), f.campaign)]:
         if value is not None:
             parts.append(f"{label} {value}")
     return "; ".join(parts)
 
 
+def file_label(f: Filters) -> str:
+    """The filters as an export's file name says them: codes, then the period (ISO, so files sort)."""
+    names = [f.region.code if f.region else "", f.retailer.code if f.retailer else "", f.store.code if f.store else "",
+             f.brand.name if f.brand else "", f.product.sku if f.product else "",
+             f"campaign {f.campaign.pk}" if f.campaign else ""]
+    return " ".join([n for n in names if n] + [f"{f.date_from:%Y-%m-%d} to {f.date_to:%Y-%m-%d}"])[:120]
+
+
 def _filters(request: HttpRequest) -> tuple[FilterForm, Filters]:
     form = FilterForm(request.GET)
-    return form, filters_from(form)
+    f = filters_from(form)
+    form.show_period(f)
+    return form, f
 
 
 @analytics_page
@@ -121,7 +147,8 @@ def visit_list(request: HttpRequest) -> HttpResponse:
     visits = selectors.visit_list(f, oos_sku=oos_sku, verdict=verdict, worst_first=worst_first)
     page = Paginator(visits, PAGE_SIZE).get_page(request.GET.get("page"))
     tables: TableBuilders = {
-        "visits": lambda export: figures.visits_table(visits[:EXPORT_MAX_ROWS] if export else page, f),
+        "visits": lambda export: figures.visits_table(visits[:EXPORT_MAX_ROWS] if export else page, f,
+                                                      with_thumbs=not export),
     }
     drill = {k: v for k, v in {"oos": oos_sku, "verdict": verdict}.items() if v}
     context = {
@@ -146,26 +173,50 @@ def visit_detail(request: HttpRequest, public_id) -> HttpResponse:
         "placement_checks": lambda export: figures.placement_checks_table(checks),
     }
     context = {"section": "visits", "visit": visit, "result": result, "shelves": selectors.shelf_results(visit)}
-    return _respond(request, "analytics/visit.html", context, tables)
+    day = timezone.localdate(visit.started_at)
+    return _respond(request, "analytics/visit.html", context, tables,
+                    subject=f"visit {visit.store.code} {day:%Y-%m-%d}")
 
 
-@analytics_page
+@photo_page
+def photo_thumbnail(request: HttpRequest, public_id) -> HttpResponse:
+    photo = get_object_or_404(photos_visible_to(request.user), public_id=public_id)
+    response = HttpResponse(thumbs.thumbnail_of(photo), content_type="image/jpeg")
+    # The original's bytes never change (sha256-addressed), so its thumbnail may be kept; per user only.
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+@photo_page
 def photo_detail(request: HttpRequest, public_id) -> HttpResponse:
+    """One photo with its boxes: a summary per shelf row and per SKU, every box behind a disclosure,
+    50 to a page (a 228-box photo was a 10,600 px page of coordinates)."""
     photo = get_object_or_404(photos_visible_to(request.user).select_related("visit__rep"), public_id=public_id)
     run, boxes = selectors.photo_detections(photo)
     result = selectors.current_result(photo=photo)
+    detections = Paginator(boxes, PAGE_SIZE).get_page(request.GET.get("page"))
     tables: TableBuilders = {
         "deductions": lambda export: figures.deductions_table("deductions", result),
+        "shelf_rows": lambda export: figures.shelf_rows_table(selectors.shelf_rows(boxes)),
         "facings": lambda export: figures.facings_table(selectors.facings_table(boxes, result)),
-        "detections": lambda export: figures.detections_table(boxes),
+        "detections": lambda export: figures.detections_table(boxes if export else detections.object_list),
         "flags": lambda export: figures.flags_table(photo),
     }
     highlighted = {d.get("sku") for d in ((result.deductions if result else None) or []) if d.get("sku")}
     context = {
         "section": "visits", "photo": photo, "visit": photo.visit, "run": run, "boxes": boxes, "result": result,
         "gaps": _gap_boxes(run), "counts": _box_counts(boxes), "highlighted": highlighted,
+        "page": detections, "page_anchor": "detections", "may_drill": may(request.user, Action.ANALYTICS_READ),
+        # Open the raw list when the user is paging through it.
+        "detections_open": "page" in request.GET, "back_to_claim": _claim_url(request.GET.get("claim")),
     }
-    return _respond(request, "analytics/photo.html", context, tables)
+    return _respond(request, "analytics/photo.html", context, tables, subject=f"photo {str(photo.public_id)[:8]}")
+
+
+def _claim_url(value: str | None) -> str:
+    """Finance arrives from a claim's evidence (``?claim=<id>``): the way back. The claim page does its own
+    access check, so only the number is taken from the query string."""
+    return reverse("claim-detail", args=[int(value)]) if value and value.isdigit() and len(value) < 12 else ""
 
 
 def _gap_boxes(run) -> list[dict]:

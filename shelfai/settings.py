@@ -132,6 +132,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
+# ISO 4217 code every amount is shown with (shelfai.formats.money): "EUR 1,234.56".
+CURRENCY = env_str("CURRENCY", "EUR")
 
 # --- Static files and media -------------------------------------------------------------------
 STATIC_URL = "/static/"

@@ -36,6 +36,7 @@ class Action(StrEnum):
     VISITS_READ = "visits.read"                # visits, photos, originals, evidence images, results
     COMPLIANCE_READ = "compliance.read"        # shelf results and placement checks
     ANALYTICS_READ = "analytics.read"          # dashboards, drill-downs, exports, campaign reports
+    PHOTO_ANALYSIS_READ = "photos.analysis"    # one photo's page: boxes, detections, authenticity flags
     CLAIMS_READ = "claims.read"
     CLAIM_ASSESSMENT_READ = "claims.assessment"  # risk score, recommendation, evidence packet
     CLAIM_SUBMIT = "claims.submit"
@@ -57,6 +58,8 @@ ROLE_TABLE: dict[Action, dict[str, str]] = {
     Action.VISITS_READ: {Role.REP: OWN, Role.MARKETING: ALL, Role.FINANCE: ALL, Role.ADMIN: ALL},
     Action.COMPLIANCE_READ: {Role.REP: OWN, Role.MARKETING: ALL, Role.FINANCE: ALL, Role.ADMIN: ALL},
     Action.ANALYTICS_READ: {Role.MARKETING: ALL, Role.ADMIN: ALL},
+    # Finance judges a claim on the same photo page marketing sees (boxes and flags), not on the bare original.
+    Action.PHOTO_ANALYSIS_READ: {Role.MARKETING: ALL, Role.FINANCE: ALL, Role.ADMIN: ALL},
     Action.CLAIMS_READ: {Role.REP: OWN, Role.MARKETING: ALL, Role.FINANCE: ALL, Role.ADMIN: ALL},
     Action.CLAIM_ASSESSMENT_READ: {Role.MARKETING: ALL, Role.FINANCE: ALL, Role.ADMIN: ALL},
     Action.CLAIM_SUBMIT: {Role.REP: OWN},

@@ -38,8 +38,11 @@ def catalog() -> dict[str, Product]:
 
 
 def scored_visit(*, store, rep, day: date, score: float | None, deductions: list[dict] | None = None,
-                 observations: dict | None = None) -> Visit:
-    """A visit checked in on ``day`` with a current visit score and per-SKU observations.
+                 observations: dict | None = None, photos: int = 1) -> Visit:
+    """A visit checked in on ``day`` with ``photos`` photos, a current visit score and per-SKU observations.
+
+    A visit counts only once it has a photo (an empty one is a tap on a store, nothing more), so a
+    scored visit has one unless a test adds its own (``photo_with_boxes``) and passes ``photos=0``.
 
     ``observations`` maps a Product to (facings, expected_facings, out_of_stock). The score's
     share of shelf covers the shelf of the first observed product's category, as a real score does
@@ -69,7 +72,20 @@ def scored_visit(*, store, rep, day: date, score: float | None, deductions: list
     for product, (facings, expected, oos) in observations.items():
         SkuObservation.objects.create(store=store, product=product, visit=visit, observed_on=day, facings=facings,
                                       expected_facings=expected, out_of_stock=oos)
+    for _ in range(photos):
+        plain_photo(visit)
     return visit
+
+
+def plain_photo(visit: Visit, *, data: bytes | None = None) -> Photo:
+    """A done photo of ``visit`` with no detections (its bytes need not be an image unless a test shows it)."""
+    data = data or uuid.uuid4().bytes
+    sha = hashlib.sha256(data).hexdigest()
+    photo = Photo(visit=visit, uploaded_by=visit.rep, client_upload_id=uuid.uuid4().hex, content_type="image/jpeg",
+                  file_ext="jpg", size_bytes=len(data), sha256=sha, width=800, height=600, status=Photo.Status.DONE)
+    photo.original.name = default_storage.save(f"photos/{sha[:2]}/{sha}/{photo.public_id}.jpg", ContentFile(data))
+    photo.save()
+    return photo
 
 
 def photo_with_boxes(visit: Visit, *, boxes: list[tuple], score: float | None = None,

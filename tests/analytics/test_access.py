@@ -1,4 +1,4 @@
-"""Marketing and admins see the analytics; reps are sent to their page; others (finance, planning) see
+"""Marketing and admins see the analytics; reps get the 403 page listing their own pages; others (finance, planning) see
 nothing: the drill-downs show every rep's visits and photos (README, Roles)."""
 
 from __future__ import annotations
@@ -18,10 +18,12 @@ def test_an_outsider_is_sent_to_sign_in(client, world, page):
     assert response["Location"].startswith("/accounts/login/?next=")
 
 
-def test_a_rep_is_sent_back_to_the_capture_page(client, world):
+def test_a_rep_is_told_the_page_is_not_theirs_and_where_to_go(client, world):
     client.force_login(world.users["rep"])
     response = client.get("/analytics/")
-    assert response.status_code == 302 and response["Location"] == "/rep/"
+    page = response.content.decode()
+    assert response.status_code == 403 and "Compliance analytics are for marketing." in page
+    assert 'href="/rep/"' in page and 'href="/rep/claims/"' in page and 'href="/analytics/"' not in page.split("<main")[1]
 
 
 @pytest.mark.parametrize("username", ["finance", "planner"])

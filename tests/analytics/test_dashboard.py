@@ -133,7 +133,7 @@ def test_paid_placement_verdicts_are_counted_and_linked(marketing_client, shelf,
     assert counts == {"executed": 1, "partly_executed": 0, "not_executed": 1, "insufficient_evidence": 0}
     assert response.context["headline"].executed_rate == pytest.approx(0.5)
     html = response.content.decode()
-    assert "Not executed: 1 checks" in html and "verdict=not_executed" in html
+    assert "Not executed: 1 check<" in html and "verdict=not_executed" in html  # one check, not "1 checks"
 
 
 def test_a_bad_date_is_reported_next_to_its_field_and_kept(marketing_client, shelf):

@@ -73,7 +73,7 @@ def test_a_photo_s_detections_export(marketing_client, world, products):
     rows = read_csv(marketing_client.get(f"/analytics/photos/{photo.public_id}/",
                                          {"export": "detections", "format": "csv"}))
     assert [r[0] for r in rows[1:]] == ["gold-900", ""]
-    assert rows[1][6:] == ["1.0", "2.0", "30.0", "40.0"]
+    assert rows[1][6:] == ["1", "2", "30", "40"]  # whole pixels
 
 
 def test_every_table_on_the_page_has_its_export_links(marketing_client, twelve_stores):

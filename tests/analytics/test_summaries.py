@@ -21,7 +21,7 @@ WEEK = Filters(date_from=TODAY - timedelta(days=6), date_to=TODAY)
 @pytest.fixture
 def visit(world, products):
     v = scored_visit(store=world.store, rep=world.users["rep"], day=TODAY - timedelta(days=1), score=50,
-                     observations={products["gold900"]: (0, 4, True)})
+                     observations={products["gold900"]: (0, 4, True)}, photos=0)
     photo_with_boxes(v, boxes=[])
     return v
 
