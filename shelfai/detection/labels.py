@@ -7,6 +7,7 @@ per product. Images are written with EXIF orientation applied, so the boxes matc
 
 from __future__ import annotations
 
+import json
 import random
 import shutil
 from dataclasses import dataclass, field
@@ -27,32 +28,62 @@ class LabelProblems:
         self.errors.append(f"{where}: {why}")
 
 
+MANIFEST = "export.json"     # what an export holds: which photos a reviewer checked
+SOURCES = "sources.json"     # the same facts carried into a training set by import_labels
+UNKNOWN = "unknown"
+
+
 def export_labels(*, out: Path, runs, progress=None) -> int:
-    """Write every run's photo and boxes under ``out``; returns the number of photos written."""
+    """Write every run's photo and boxes under ``out``; returns the number of photos written.
+
+    Beside the detector's one-class labels, ``skus/<name>.txt`` gives each box's SKU code (or
+    ``unknown``) on the same line number, so a recogniser can be trained from the same export, and
+    ``export.json`` says which photos' boxes a reviewer corrected (ground truth, not the detector's
+    own guesses): ``train_detector`` reports how many of those a model learned from.
+    """
     from django.conf import settings
 
-
-    images, labels = out / "images", out / "labels"
-    images.mkdir(parents=True, exist_ok=True)
-    labels.mkdir(parents=True, exist_ok=True)
-    count = 0
+    images, labels, skus = out / "images", out / "labels", out / "skus"
+    for folder in (images, labels, skus):
+        folder.mkdir(parents=True, exist_ok=True)
+    count, reviewed, named = 0, [], 0
     for run in runs.select_related("photo"):
         photo = run.photo
         with photo.original.open("rb") as fh:
             image = load_oriented_image(fh.read(), max_pixels=settings.PHOTO_MAX_PIXELS)
         h, w = image.shape[:2]
         cv2.imwrite(str(images / f"{photo.public_id}.jpg"), image, [cv2.IMWRITE_JPEG_QUALITY, 95])
+        detections = list(Detection.objects.filter(run=run).select_related("product").order_by("pk"))
         lines = [
             f"0 {(d.x1 + d.x2) / 2 / w:.6f} {(d.y1 + d.y2) / 2 / h:.6f} {(d.x2 - d.x1) / w:.6f} {(d.y2 - d.y1) / h:.6f}"
-            for d in Detection.objects.filter(run=run).order_by("pk")
+            for d in detections
         ]
+        codes = [d.product.sku if d.product_id else UNKNOWN for d in detections]
+        named += sum(code != UNKNOWN for code in codes)
         (labels / f"{photo.public_id}.txt").write_text("\n".join(lines) + ("\n" if lines else ""))
+        (skus / f"{photo.public_id}.txt").write_text("\n".join(codes) + ("\n" if codes else ""))
+        if run.reviewed_by_id:
+            reviewed.append(str(photo.public_id))
         count += 1
         if progress:
             progress(count)
     (out / "data.yaml").write_text("path: .\ntrain: images\nval: images\nnames:\n  0: product\n")
     (out / "classes.txt").write_text("product\n")
+    (out / MANIFEST).write_text(json.dumps({"photos": count, "reviewed_photos": len(reviewed),
+                                            "reviewed": reviewed, "boxes_with_sku": named}, indent=1))
     return count
+
+
+def reviewed_in(data: Path) -> set[str]:
+    """The photo names a reviewer corrected, from an export's (or a training set's) manifest."""
+    for name in (MANIFEST, SOURCES):
+        path = Path(data) / name
+        if path.is_file():
+            try:
+                return set(json.loads(path.read_text()).get("reviewed", []))
+            except (ValueError, AttributeError):
+                return set()
+    return set()
 
 
 def check_labels(data: Path) -> tuple[list[tuple[Path, Path]], LabelProblems]:
@@ -114,9 +145,12 @@ def import_labels(*, data: Path, out: Path, val_fraction: float = 0.15, seed: in
             target = staging / kind / split
             target.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, target / src.name)
+    reviewed = reviewed_in(data) & {image.stem for image, _ in pairs}
+    (staging / SOURCES).write_text(json.dumps({"photos": len(pairs), "reviewed_photos": len(reviewed),
+                                               "reviewed": sorted(reviewed)}, indent=1))
     staging.rename(out)
     write_data_yaml(out)  # val falls back to train when there was a single photo
-    return {"train": len(pairs) - n_val, "val": n_val}
+    return {"train": len(pairs) - n_val, "val": n_val, "reviewed": len(reviewed)}
 
 
 def current_runs(*, store: str | None = None, since=None, limit: int | None = None):

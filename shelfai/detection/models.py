@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models, transaction
 
 
@@ -62,6 +63,11 @@ class DetectionRun(models.Model):
     facing_count = models.PositiveIntegerField(default=0)
     is_current = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # A reviewer corrected the boxes (took a wrong one out, drew a missed one in): the run is a copy of the
+    # detector's with those changes, and its boxes are ground truth for retraining.
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

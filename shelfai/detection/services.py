@@ -103,3 +103,32 @@ def run_store(*, photo: Photo, analysis: PhotoAnalysis, batch: DetectionBatch, e
         Photo.objects.filter(pk=photo.pk).update(evidence_image=evidence_name)
     photo.evidence_image.name = evidence_name
     return run
+
+
+def run_store_reviewed(*, photo: Photo, previous: DetectionRun, analysis: PhotoAnalysis, reviewer,
+                       evidence_name: str, skus: dict[str, int]) -> DetectionRun:
+    """A reviewer's corrected boxes become the photo's current run: the same detector, catalog and quality
+    verdict as ``previous`` (which is kept, not current), the boxes, rows and gaps of ``analysis``.
+    ``skus`` maps the SKU codes in ``analysis`` to product ids (the pipeline looked them up)."""
+    from django.utils import timezone
+
+    with transaction.atomic():
+        DetectionRun.objects.filter(photo=photo, is_current=True).update(is_current=False)
+        run = DetectionRun.objects.create(
+            photo=photo, detector_id=previous.detector_id, detector_sha256=previous.detector_sha256,
+            catalog_version=previous.catalog_version, quality_ok=previous.quality_ok,
+            quality_reasons=previous.quality_reasons, quality_metrics=previous.quality_metrics,
+            rows=[{"level": r.level, "y1": r.y1, "y2": r.y2, "x1": r.x1, "x2": r.x2} for r in analysis.rows],
+            gaps=[{"row": g.row, "x1": g.box.x1, "y1": g.box.y1, "x2": g.box.x2, "y2": g.box.y2,
+                   "width_in_facings": g.width_in_facings} for g in analysis.gaps],
+            timings_ms={k: round(float(v), 1) for k, v in analysis.timings_ms.items()},
+            detector_settings=previous.detector_settings, facing_count=len(analysis.facings),
+            reviewed_by=reviewer, reviewed_at=timezone.now())
+        Detection.objects.bulk_create(
+            [Detection(run=run, x1=f.box.x1, y1=f.box.y1, x2=f.box.x2, y2=f.box.y2, confidence=f.box.confidence,
+                       product_id=skus.get(f.sku), sku_confidence=f.sku_confidence if f.sku in skus else 0.0,
+                       shelf_level=f.row)
+             for f in analysis.facings], batch_size=1000)
+        Photo.objects.filter(pk=photo.pk).update(evidence_image=evidence_name)
+    photo.evidence_image.name = evidence_name
+    return run

@@ -25,7 +25,7 @@ from shelfai.pipeline import checklist, dispatch, status
 from shelfai.pipeline.status import ANALYSIS, SCORING
 from shelfai.tasks_common import TRANSIENT_ERRORS
 from shelfai.vision.pipeline import load_oriented_image
-from shelfai.vision.types import ImageRejected
+from shelfai.vision.types import UNKNOWN_SKU, ImageRejected
 from shelfai.visits.authenticity_services import photo_check_authenticity
 from shelfai.visits.models import Photo, Visit
 
@@ -194,6 +194,33 @@ def photo_rescore(photo: Photo) -> None:
     with transaction.atomic():
         _photo_result_store(photo, assessment, best_match)
     visit_refresh(photo.visit)
+
+
+def photo_boxes_correct(photo: Photo, *, reviewer, keep: list, add: list) -> detection.DetectionRun:
+    """A reviewer corrected a done photo's boxes: ``keep`` (the current run's detections still right,
+    with the SKU each was given) plus ``add`` (``(Box, product or None)`` a reviewer drew). Rows, gaps and
+    the SKUs of drawn boxes without one are worked out again from the corrected set, stored as the photo's
+    current run (the detector's stays on record), and everything is scored again."""
+    from shelfai.stores.models import Product
+    from shelfai.vision.pipeline import analyze_boxes
+    from shelfai.vision.types import Box, QualityVerdict
+
+    previous = photo.detection_runs.get(is_current=True)
+    with photo.original.open("rb") as fh:
+        image = load_oriented_image(fh.read(), max_pixels=settings.PHOTO_MAX_PIXELS)
+    boxes = [Box(d.x1, d.y1, d.x2, d.y2, d.confidence) for d in keep] + [box for box, _ in add]
+    known = [(d.product.sku, d.sku_confidence) if d.product_id else (UNKNOWN_SKU, d.sku_confidence)
+             for d in keep] + [(p.sku, 1.0) if p is not None else None for _, p in add]
+    _, catalog = engine.get_catalog()
+    analysis = analyze_boxes(image, boxes, known=known, catalog=catalog, quality=QualityVerdict(
+        ok=previous.quality_ok, reasons=list(previous.quality_reasons), metrics=dict(previous.quality_metrics)))
+    expected = planned_skus(store=photo.visit.store, on=photo.uploaded_at.date())
+    evidence_name = detection.evidence_save(photo, image, analysis, expected_skus=expected)
+    skus = dict(Product.objects.filter(sku__in={f.sku for f in analysis.facings}).values_list("sku", "pk"))
+    run = detection.run_store_reviewed(photo=photo, previous=previous, analysis=analysis, reviewer=reviewer,
+                                       evidence_name=evidence_name, skus=skus)
+    photo_rescore(photo)
+    return run
 
 
 def _photo_assess(photo: Photo):

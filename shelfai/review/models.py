@@ -41,6 +41,9 @@ class ReviewAction(models.Model):
         NAME_PACK = "name_pack", "Named an unknown pack"
         NOT_A_SHELF = "not_a_shelf", "Marked not a shelf"
         RECOGNISE_AGAIN = "recognise_again", "Re-ran recognition"
+        REMOVE_BOX = "remove_box", "Took out a wrong box"
+        ADD_BOX = "add_box", "Drew a missed box"
+        CREATE_SKU = "create_sku", "Created a SKU"
 
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=24, choices=Kind.choices)

@@ -157,3 +157,56 @@ def recognise_again(*, reviewer, photos) -> dict[int, int]:
             ReviewAction.objects.create(actor=reviewer, kind=ReviewAction.Kind.RECOGNISE_AGAIN, photo=photo,
                                         visit=photo.visit, data={"named": count})
     return named
+
+
+# ---- box corrections -----------------------------------------------------------------------------------
+
+MIN_DRAWN_SIDE = 8        # px: a smaller drawn box is a slip of the finger, not a pack
+SAME_BOX_IOU = 0.7        # a drawn box overlapping a detected one this much is that box again
+
+
+def _iou(a: Box, b: Box) -> float:
+    ix = max(0.0, min(a.x2, b.x2) - max(a.x1, b.x1))
+    iy = max(0.0, min(a.y2, b.y2) - max(a.y1, b.y1))
+    inter = ix * iy
+    union = a.width * a.height + b.width * b.height - inter
+    return inter / union if union > 0 else 0.0
+
+
+def box_drawn(photo, detections: list[Detection], x1: float, y1: float, x2: float, y2: float) -> Box:
+    """A reviewer's drawn box, in the photo's pixels, checked: inside the photo, big enough, not a box
+    that is already there."""
+    x1, x2 = sorted((max(0.0, min(float(photo.width), x1)), max(0.0, min(float(photo.width), x2))))
+    y1, y2 = sorted((max(0.0, min(float(photo.height), y1)), max(0.0, min(float(photo.height), y2))))
+    if x2 - x1 < MIN_DRAWN_SIDE or y2 - y1 < MIN_DRAWN_SIDE:
+        raise ValidationError(f"The box is {x2 - x1:.0f}×{y2 - y1:.0f} px inside the photo; draw it around the "
+                              f"whole pack (at least {MIN_DRAWN_SIDE}×{MIN_DRAWN_SIDE} px).")
+    box = Box(x1, y1, x2, y2, 1.0)
+    for n, det in enumerate(detections, start=1):
+        if _iou(box, Box(det.x1, det.y1, det.x2, det.y2)) >= SAME_BOX_IOU:
+            raise ValidationError(f"That pack already has a box (#{n}); draw only packs the detector missed.")
+    return box
+
+
+def box_audit(*, reviewer, photo, kind: str, before_run: int, after_run: int, box: dict,
+              product: Product | None = None) -> ReviewAction:
+    return ReviewAction.objects.create(actor=reviewer, kind=kind, photo=photo, visit=photo.visit, product=product,
+                                       data={"box": box, "run_before": before_run, "run_after": after_run})
+
+
+def sku_create(*, reviewer, sku: str, name: str, brand, category, pack_size: str = "") -> Product:
+    """A pack nobody has in the catalog yet: the reviewer adds it (then names the box as it)."""
+    missing = [what for what, value in (("a SKU code", sku.strip()), ("a name", name.strip()), ("a brand", brand),
+                                        ("a category", category)) if not value]
+    if missing:
+        raise ValidationError(f"A new SKU needs {', '.join(missing)}.")
+    if Product.objects.filter(sku=sku.strip()).exists():
+        raise ValidationError(f"SKU {sku.strip()} already exists: pick it from the list instead.")
+    product = Product(sku=sku.strip(), name=name.strip(), brand=brand, category=category,
+                      pack_size=pack_size.strip())
+    product.full_clean()
+    with transaction.atomic():
+        product.save()
+        ReviewAction.objects.create(actor=reviewer, kind=ReviewAction.Kind.CREATE_SKU, product=product,
+                                    data={"sku": product.sku})
+    return product

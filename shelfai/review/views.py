@@ -6,11 +6,13 @@ decision asks the pipeline to rescore, so the verdict a reviewer leaves on is al
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,7 +24,8 @@ from shelfai.claims.verification import evidence_photos
 from shelfai.detection.models import Detection, DetectionRun
 from shelfai.pipeline import stages
 from shelfai.review import selectors, services
-from shelfai.stores.models import Product
+from shelfai.review.models import ReviewAction
+from shelfai.stores.models import Brand, Category, Product
 from shelfai.visits.models import Photo
 
 PAGE_SIZE = 50
@@ -95,6 +98,7 @@ def item(request: HttpRequest, public_id) -> HttpResponse:
         "photo": photo, "visit": photo.visit, "run": run, "boxes": boxes, "result": result,
         "unknown": [b for b in boxes if b["kind"] == "unknown"], "displays": _displays(photo),
         "products": Product.objects.filter(is_active=True).select_related("brand").order_by("brand__name", "name"),
+        "brands": Brand.objects.order_by("name"), "categories": Category.objects.order_by("name"),
         "actions": selectors.actions_on(photo), "dismissal": getattr(photo, "dismissal", None),
     }
     return render(request, "review/item.html", context)
@@ -144,11 +148,19 @@ def pack_name(request: HttpRequest, public_id) -> HttpResponse:
     detection = Detection.objects.select_related("run__photo", "product").filter(
         pk=_int(request.POST.get("detection")), run__photo=photo, run__is_current=True).first()
     product = Product.objects.filter(pk=_int(request.POST.get("product"))).first()
-    if detection is None or product is None:
-        messages.error(request, "Pick a box on this photo and the SKU it shows.")
+    new_sku = (request.POST.get("new_sku") or "").strip()
+    if detection is None or (product is None and not new_sku):
+        messages.error(request, "Pick a box on this photo and the SKU it shows (or add a new SKU).")
         return redirect("review-item", public_id=photo.public_id)
     try:
-        services.pack_name(reviewer=request.user, detection=detection, product=product)
+        with transaction.atomic():
+            if product is None:
+                product = services.sku_create(
+                    reviewer=request.user, sku=new_sku, name=request.POST.get("new_name") or "",
+                    pack_size=request.POST.get("new_pack_size") or "",
+                    brand=Brand.objects.filter(pk=_int(request.POST.get("new_brand"))).first(),
+                    category=Category.objects.filter(pk=_int(request.POST.get("new_category"))).first())
+            services.pack_name(reviewer=request.user, detection=detection, product=product)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("review-item", public_id=photo.public_id)
@@ -178,4 +190,68 @@ def recognise_again(request: HttpRequest, public_id) -> HttpResponse:
         _rescore(changed)
     messages.success(request, f"Recognition ran again on {len(recent)} recent photo(s) of {photo.visit.store.name}: "
                               f"{sum(named.values())} pack(s) newly recognised on {len(named)} photo(s).")
+    return redirect("review-item", public_id=photo.public_id)
+
+
+def _current_run(photo: Photo) -> DetectionRun | None:
+    return DetectionRun.objects.filter(photo=photo, is_current=True).order_by("-created_at").first()
+
+
+def _box_data(box) -> dict:
+    return {"x1": round(box.x1, 1), "y1": round(box.y1, 1), "x2": round(box.x2, 1), "y2": round(box.y2, 1)}
+
+
+@require_POST
+@page(Action.REVIEW)
+def box_remove(request: HttpRequest, public_id) -> HttpResponse:
+    photo = _photo_for(public_id)
+    run = _current_run(photo)
+    detections = list(run.detections.select_related("product").order_by("pk")) if run else []
+    wrong = next((d for d in detections if d.pk == _int(request.POST.get("detection"))), None)
+    if wrong is None:
+        messages.error(request, "That box is no longer on the photo (taken out already?). Pick a box on the "
+                                "photo as it is now.")
+        return redirect("review-item", public_id=photo.public_id)
+    new_run = stages.photo_boxes_correct(photo, reviewer=request.user,
+                                         keep=[d for d in detections if d.pk != wrong.pk], add=[])
+    services.box_audit(reviewer=request.user, photo=photo, kind=ReviewAction.Kind.REMOVE_BOX, before_run=run.pk,
+                       after_run=new_run.pk, box=_box_data(wrong), product=wrong.product)
+    messages.success(request, f"Took the box out, by {request.user.username}: the photo has {new_run.facing_count} "
+                              "boxes now and was scored again.")
+    return redirect("review-item", public_id=photo.public_id)
+
+
+def _float(value) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+@require_POST
+@page(Action.REVIEW)
+def box_add(request: HttpRequest, public_id) -> HttpResponse:
+    photo = _photo_for(public_id)
+    run = _current_run(photo)
+    corners = [_float(request.POST.get(k)) for k in ("x1", "y1", "x2", "y2")]
+    product_id = _int(request.POST.get("product"))
+    product = Product.objects.filter(pk=product_id, is_active=True).first() if product_id else None
+    if run is None or None in corners or (product_id and product is None):
+        messages.error(request, "Draw the box on the photo (or type its corners in pixels) and pick its SKU if "
+                                "you know it.")
+        return redirect("review-item", public_id=photo.public_id)
+    detections = list(run.detections.select_related("product").order_by("shelf_level", "x1", "pk"))
+    try:
+        box = services.box_drawn(photo, detections, *corners)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("review-item", public_id=photo.public_id)
+    new_run = stages.photo_boxes_correct(photo, reviewer=request.user, keep=detections, add=[(box, product)])
+    services.box_audit(reviewer=request.user, photo=photo, kind=ReviewAction.Kind.ADD_BOX, before_run=run.pk,
+                       after_run=new_run.pk, box=_box_data(box), product=product)
+    added = new_run.detections.order_by("-pk").select_related("product").first()
+    what = str(added.product) if added and added.product else "an unrecognised pack (name it below)"
+    messages.success(request, f"Added the missed box, by {request.user.username}: {what}. The photo was scored "
+                              "again.")
     return redirect("review-item", public_id=photo.public_id)

@@ -191,3 +191,25 @@ def _identify(catalog: Any, image: np.ndarray, boxes: list[Box]) -> list[tuple[s
     if catalog is None or not boxes:
         return [(UNKNOWN_SKU, 0.0)] * len(boxes)
     return catalog.identify(image, boxes)
+
+
+def analyze_boxes(image_bgr: np.ndarray, boxes: list[Box], *, known: list[tuple[str, float] | None],
+                  quality: QualityVerdict, catalog: Any = None) -> PhotoAnalysis:
+    """Rows, gaps and SKUs for boxes someone else found: a reviewer's corrected set (a wrong box taken
+    out, a missed one drawn in). ``known[i]`` is box i's SKU and confidence when it is already known (a
+    reviewer named it, or it was recognised before), else None and the catalog is asked. The photo's
+    quality verdict is the one given: a reviewer's correction does not re-judge the photo."""
+    watch = _Stopwatch()
+    h, w = image_bgr.shape[:2]
+    if not boxes:
+        return PhotoAnalysis(width=w, height=h, quality=quality, timings_ms=watch.timings)
+    uprights = watch.run("uprights", bay_uprights, image_bgr, boxes)
+    levels, rows = watch.run("rows", assign_rows, boxes, h, w, uprights=uprights)
+    gaps = watch.run("gaps", find_gaps, boxes, rows, levels, image_size=(h, w), image=image_bgr,
+                     uprights=uprights)
+    ask = [i for i, k in enumerate(known) if k is None]
+    asked = dict(zip(ask, watch.run("sku", _identify, catalog, image_bgr, [boxes[i] for i in ask]), strict=True))
+    facings = [Facing(box=b, row=level, sku=(known[i] or asked[i])[0], sku_confidence=(known[i] or asked[i])[1])
+               for i, (b, level) in enumerate(zip(boxes, levels, strict=True))]
+    return PhotoAnalysis(width=w, height=h, quality=quality, facings=facings, rows=rows, gaps=gaps,
+                         timings_ms=watch.timings)

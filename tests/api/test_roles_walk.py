@@ -75,6 +75,8 @@ WALK = [
     ("POST", "review/photos/<uuid:public_id>/name/", "review.decide", False),
     ("POST", "review/photos/<uuid:public_id>/not-a-shelf/", "review.decide", False),
     ("POST", "review/photos/<uuid:public_id>/recognise-again/", "review.decide", False),
+    ("POST", "review/photos/<uuid:public_id>/boxes/remove/", "review.decide", False),
+    ("POST", "review/photos/<uuid:public_id>/boxes/add/", "review.decide", False),
     ("GET", "alerts/", "alerts.settings", False),
     ("POST", "alerts/", "alerts.settings", False),
     ("GET", "analytics/", "analytics.read", False),

@@ -23,7 +23,8 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(f"Nothing was imported:\n{exc}") from None
         self.stdout.write(self.style.SUCCESS(
-            f"Dataset ready at {out}: {counts['train']} training and {counts['val']} validation photos. Next: "
+            f"Dataset ready at {out}: {counts['train']} training and {counts['val']} validation photos "
+            f"({counts['reviewed']} with boxes a reviewer corrected). Next: "
             f"python manage.py train_detector --data {out / 'data.yaml'} --epochs 50 --imgsz 800, then "
             "evaluate_detector and activate_detector."
         ))
