@@ -140,7 +140,7 @@ def alerts_evaluate(now: datetime | None = None) -> dict[str, int]:
         if alert_record(fact, users) is not None:
             counts[f"new_{fact.rule}"] += 1
     counts["emailed"] = immediate_send(now)
-    counts["webhooks_sent"] = webhooks_enqueue_due(now)
+    counts["webhooks_sent"] = webhooks_enqueue_due(timezone.now())  # the ones just recorded too
     log.info("Alerts: %s", {k: v for k, v in counts.items() if v})
     return dict(counts)
 

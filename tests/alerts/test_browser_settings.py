@@ -1,0 +1,58 @@
+"""In Chromium, at phone and desktop size: a user picks "Daily digest" for an alert, saves, and it stays."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import pytest
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+
+from shelfai.alerts.models import AlertPreference
+from tests.browser.conftest import wait
+
+pytestmark = pytest.mark.browser
+SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "alerts"
+
+
+def snapshot(driver, name: str) -> None:
+    """The whole page, kept for a person to look at (test-artifacts/ is not committed)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"captureBeyondViewport": True, "fromSurface": True})
+    (SHOTS / f"{name}.png").write_bytes(base64.b64decode(shot["data"]))
+
+
+def text_of(driver, css: str) -> str:
+    """The element's text, or "" while the next page is still loading."""
+    try:
+        return driver.find_element(By.CSS_SELECTOR, css).text
+    except (NoSuchElementException, StaleElementReferenceException):
+        return ""
+
+
+@pytest.mark.parametrize("phone", [True, False], ids=["phone", "desktop"])
+def test_marketing_chooses_a_daily_digest_for_display_alerts_and_it_is_saved(make_driver, sign_in, live_server,
+                                                                             people, phone):
+    d = make_driver(phone=phone)
+    sign_in(d, "marketing", "pw-marketing", "/")
+    d.find_element(By.LINK_TEXT, "Alerts").click()  # from the nav, wherever the home page sent them
+    wait(d).until(lambda drv: drv.find_elements(By.ID, "alert-settings"))
+    assert d.find_element(By.ID, "display_missing-immediate").is_selected()  # marketing's default
+    size = "phone" if phone else "desktop"
+    snapshot(d, f"settings-{size}")
+    assert d.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+    d.find_element(By.CSS_SELECTOR, "label:has(#display_missing-digest)").click()  # a tap on the words
+    form = d.find_element(By.ID, "alert-settings")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait(d).until(EC.staleness_of(form))  # the POST answered with a redirect to a fresh page
+    wait(d).until(lambda drv: "Saved your alert settings." in text_of(drv, "main"))
+    assert d.find_element(By.ID, "display_missing-digest").is_selected()
+    snapshot(d, f"saved-{size}")
+
+    d.refresh()  # not just the form's state: the page reads it back from the database
+    wait(d).until(lambda drv: drv.find_elements(By.ID, "alert-settings"))
+    assert d.find_element(By.ID, "display_missing-digest").is_selected()
+    assert AlertPreference.objects.get(user=people.users["marketing"], rule="display_missing").frequency == "digest"
