@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
-from django.db.models import Max, Min, Q
+from django.db.models import Min, OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 
 from shelfai.accounts.models import Role, User
@@ -25,11 +25,11 @@ from shelfai.visits.models import Photo, Visit
 
 def placements_to_judge(*, today: date, since: date) -> Iterator[tuple[rules.PlacementFacts, list[rules.CheckFact]]]:
     """Placements with a week ending between ``since`` and ``today``, and their current checks."""
+    current = Prefetch("checks", queryset=PlacementCheck.objects.filter(is_current=True), to_attr="current_checks")
     placements = (PaidPlacement.objects.filter(starts_on__lt=today, ends_on__gte=since)
-                  .select_related("campaign", "store").order_by("pk"))
+                  .select_related("campaign", "store").prefetch_related(current).order_by("pk"))
     for placement in placements:
-        checks = (PlacementCheck.objects.filter(placement=placement, is_current=True)
-                  .values_list("checked_on", "verdict"))
+        checks = [(c.checked_on, c.verdict) for c in placement.current_checks]
         facts = rules.PlacementFacts(
             id=placement.pk, starts_on=placement.starts_on, ends_on=placement.ends_on, fee=placement.fee,
             label=f"{placement.get_display_type_display()} — {placement.campaign.name} at {placement.store.name}")
@@ -46,15 +46,17 @@ def claims_to_judge() -> Iterator[rules.ClaimFacts]:
 
 def assignments_to_judge(*, today: date) -> Iterator[tuple[rules.AssignmentFacts, int]]:
     """Assignments running today, with the rep's last visit to the store; and the rep's id."""
+    last_visit = (Visit.objects.filter(rep=OuterRef("rep"), store=OuterRef("store")).order_by("-started_at")
+                  .values("started_at")[:1])
     assignments = (RepAssignment.objects.filter(starts_on__lte=today)
                    .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
                    .filter(store__is_active=True, rep__is_active=True)
+                   .annotate(last_visit=Subquery(last_visit))
                    .select_related("rep", "store").order_by("pk"))
     for a in assignments:
-        last = Visit.objects.filter(rep=a.rep, store=a.store).aggregate(last=Max("started_at"))["last"]
         yield rules.AssignmentFacts(
             id=a.pk, rep=a.rep.get_username(), store=a.store.name, starts_on=a.starts_on, ends_on=a.ends_on,
-            weekdays=a.weekdays, last_visit=timezone.localdate(last) if last else None), a.rep_id
+            weekdays=a.weekdays, last_visit=timezone.localdate(a.last_visit) if a.last_visit else None), a.rep_id
 
 
 def failed_photos(*, since: datetime) -> Iterator[rules.FailedPhoto]:

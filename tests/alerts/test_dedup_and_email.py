@@ -127,3 +127,14 @@ def test_a_mail_server_that_is_down_is_recorded_and_tried_again_on_the_next_swee
     note.refresh_from_db()
     assert note.sent_at is not None and note.error == ""
     assert [m.to for m in mail.outbox] == [["admin@example.com"]]
+
+
+def test_a_visit_on_schedule_means_no_unvisited_alert_for_that_store(people, settings):
+    from shelfai.stores.models import RepAssignment
+    from shelfai.visits.models import Visit
+
+    settings.ALERTS_UNVISITED_GRACE_DAYS = 1
+    Visit.objects.create(rep=people.users["other_rep"], store=people.other_store)  # today
+    services.alerts_evaluate()
+    unvisited = Alert.objects.filter(rule="store_unvisited")
+    assert [a.data["assignment"] for a in unvisited] == [RepAssignment.objects.get(rep=people.users["rep"]).pk]

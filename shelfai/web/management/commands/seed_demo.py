@@ -121,7 +121,9 @@ class Command(BaseCommand):
 
     def _users(self) -> None:
         for username, role in LOGINS:
-            user, created = User.objects.get_or_create(username=username, defaults={"role": role})
+            # An address, so `make run` shows their alerts in the worker's log (the console e-mail backend).
+            user, created = User.objects.get_or_create(username=username,
+                                                       defaults={"role": role, "email": f"{username}@example.com"})
             if created:
                 user.set_password(DEMO_PASSWORD)
                 user.is_staff = user.is_superuser = role == Role.ADMIN
