@@ -57,6 +57,8 @@ class ReviewAction(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        # The "reviewer" right, for users whose role does not carry review.decide (shelfai.accounts.roles).
+        permissions = [("work_review_queue", "Can work the review queue (the reviewer right)")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} by {self.actor} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -102,3 +102,20 @@ def test_roles_without_the_review_right_get_a_404_and_change_nothing(pos, who):
 def test_anonymous_is_sent_to_sign_in(pos):
     response = Client().get("/review/")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_the_reviewer_right_given_to_a_finance_user_opens_the_queue_and_nothing_else_changes(pos):
+    from django.contrib.auth.models import Permission
+    from django.test import Client
+
+    clerk = pos.users["finance"]
+    client = Client()
+    client.force_login(clerk)
+    assert client.get("/review/").status_code == 404
+    clerk.user_permissions.add(Permission.objects.get(codename="work_review_queue"))
+    client.force_login(type(clerk).objects.get(pk=clerk.pk))  # a fresh user object: permissions are cached
+    assert client.get("/review/").status_code == 200
+    photo = pos.photos[0]
+    client.post(f"/review/photos/{photo.public_id}/displays/", {"placement": pos.strip.pk, "decision": "confirm"})
+    assert ReviewAction.objects.filter(actor=clerk, kind="confirm_display").exists()
+    assert client.get("/analytics/").status_code in (302, 403, 404)  # still finance everywhere else
