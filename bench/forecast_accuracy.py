@@ -13,6 +13,11 @@ at each origin.
 
     .venv/bin/python bench/forecast_accuracy.py [--series 24] [--processes 2] [--no-ablation]
     .venv/bin/python bench/forecast_accuracy.py --data ../shared/data/sales_dev/cheese_weekly.csv [--origins 3]
+    .venv/bin/python bench/forecast_accuracy.py --data ... --training-only   # for design choices
+
+``--training-only`` drops each series' last ``--holdout`` weeks before anything runs, so the backtest's
+origins all lie inside the training part: that is the run to choose designs on. The holdout figures in
+docs/FIGURES.md come from a run without it, made after the choices.
 """
 
 from __future__ import annotations
@@ -76,9 +81,24 @@ def unmasked_score(job) -> tuple[float, float, float, float]:
     )
 
 
-def real_data(path: Path, *, freq: str, holdout: int, origins: int, processes: int) -> None:
+def training_part(path: Path, folder: str, holdout: int) -> Path:
+    """A copy of the CSV without each (store, sku) series' last ``holdout`` weeks (by date, so a week missing
+    from the file still counts as one of them)."""
+    import pandas as pd
+
+    frame = pd.read_csv(path, parse_dates=["date"])
+    last = frame.groupby(["store", "sku"])["date"].transform("max")
+    kept = frame[frame["date"] <= last - pd.Timedelta(weeks=holdout)]
+    out = Path(folder) / f"training-{path.name}"
+    kept.assign(date=kept["date"].dt.date).to_csv(out, index=False)
+    return out
+
+
+def real_data(path: Path, *, freq: str, holdout: int, origins: int, processes: int, training_only: bool) -> None:
     """import_sales then backtest, as a user runs them, on a throwaway database."""
     with tempfile.TemporaryDirectory(prefix="shelfai-accuracy-") as folder:
+        if training_only:
+            path = training_part(path, folder, holdout)
         os.environ["DATABASE_URL"] = f"sqlite:///{folder}/bench.sqlite3"
         os.environ.setdefault("DEBUG", "1")
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shelfai.settings")
@@ -103,6 +123,7 @@ def real_data(path: Path, *, freq: str, holdout: int, origins: int, processes: i
         )
         print(f"{name:<20}{cells}")
     print("chosen by validation: " + ", ".join(f"{k} {v}" for k, v in summary["chosen_by"].items()))
+    print("Prophet settings chosen: " + "; ".join(f"{k}: {v}" for k, v in summary["prophet_settings"].items()))
     for name, reason in summary["refused"].items():
         print(f"REFUSED {name}: {reason}")
     print(err.getvalue().strip())
@@ -153,9 +174,19 @@ def main() -> None:
     parser.add_argument("--freq", choices=["D", "W"], default="W")
     parser.add_argument("--holdout", type=int, default=12)
     parser.add_argument("--origins", type=int, default=1)
+    parser.add_argument("--training-only", action="store_true", help="Leave out every series' last holdout.")
     args = parser.parse_args()
     if args.data:
-        real_data(args.data, freq=args.freq, holdout=args.holdout, origins=args.origins, processes=args.processes)
+        real_data(
+            args.data,
+            freq=args.freq,
+            holdout=args.holdout,
+            origins=args.origins,
+            processes=args.processes,
+            training_only=args.training_only,
+        )
+        if args.training_only:
+            return
         print_pooled_display(args.data, freq=args.freq, holdout=args.holdout, origins=args.origins)
         return
     series = [make_series(i) for i in range(args.series)]

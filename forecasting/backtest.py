@@ -44,6 +44,7 @@ from forecasting.references import LAST_VALUE, PROPHET_PLAIN, PROPHET_REGRESSORS
 from forecasting.selection import (
     CANDIDATES,
     CATEGORY_WEIGHT,
+    VARIANT_CATEGORY_WEIGHT,
     Learned,
     Validation,
     candidate_forecasts,
@@ -51,6 +52,7 @@ from forecasting.selection import (
     conformal_interval,
     validate,
     validation_cuts,
+    variant_label,
 )
 
 MODELS = (*CANDIDATES, "chosen", PROPHET_PLAIN, PROPHET_REGRESSORS)
@@ -63,6 +65,7 @@ class SeriesOutcome:
     key: str
     totals: dict[str, MetricTotals] = field(default_factory=lambda: {name: MetricTotals() for name in MODELS})
     chosen: list[str] = field(default_factory=list)
+    prophet_settings: list[str] = field(default_factory=list)  # the Prophet variant chosen at each origin
     notes: list[str] = field(default_factory=list)
     skipped: str = ""
     degenerate: dict[str, str] = field(default_factory=dict)  # model -> why its forecast was no result
@@ -142,6 +145,18 @@ def category_scores(validations: Iterable[dict[int, Validation]], width: float) 
     return out
 
 
+def variant_category(validations: Iterable[dict[int, Validation]]) -> dict[int, dict[int, float]]:
+    """Each origin's WAPE of each Prophet variant over every series (errors summed, then divided)."""
+    error: dict[int, Counter] = {}
+    actual: dict[int, Counter] = {}
+    for per_origin in validations:
+        for k, validation in per_origin.items():
+            for index, (abs_error, total) in validation.variant_totals().items():
+                error.setdefault(k, Counter())[index] += abs_error
+                actual.setdefault(k, Counter())[index] += total
+    return {k: {i: error[k][i] / actual[k][i] for i in error[k] if actual[k][i] > 0} for k in error}
+
+
 def backtest_series(
     key: str,
     history: pd.DataFrame,
@@ -162,7 +177,9 @@ def backtest_series(
         origin = f"origin {test['ds'].iloc[0].date()}"
         future = test[["ds", "promo", "display", "price"]]
         validation = validations.get(k) or validate(train, holdout, settings, lambda j, k=k: learned.get((k, j)))
-        forecasts, missing, rejected = candidate_forecasts(train, future, settings, learned.get((k, 0)))
+        forecasts, missing, rejected = candidate_forecasts(
+            train, future, validation.tuned(settings), learned.get((k, 0))
+        )
         known = category.get(k, Category({}, {}))
         for name, forecast in {**forecasts, **rejected}.items():
             errors, prior = validation.log_errors.get(name, []), known.half_widths.get(name)
@@ -170,6 +187,9 @@ def backtest_series(
         chosen_name, note = choose(validation, forecasts, known.scores)
         outcome.chosen.append(chosen_name)
         outcome.notes.append(f"{origin}: {note}")
+        outcome.prophet_settings.append(variant_label(validation.prophet_overrides))
+        if validation.prophet_note():
+            outcome.notes.append(f"{origin}: {validation.prophet_note()}")
         outcome.notes.extend(f"{origin}: {name} left out: {why}" for name, why in missing.items())
         outcome.last_prophet = forecasts.get(PROPHET, outcome.last_prophet)
         outcome.last_chosen = forecasts[chosen_name]
@@ -257,7 +277,8 @@ def run_backtest(
 ) -> BacktestReport:
     """Backtest every series (in ``workers`` processes) and pool the metrics into the report shape:
     ``{"series": n, "seconds": s, "models": {name: {metric: value}, ...}, "chosen_by": {name: series},
-    "refused": {name: reason}}``; a refused model's metrics are all None.
+    "prophet_settings": {variant: series}, "refused": {name: reason}}``; a refused model's metrics are all
+    None; "chosen_by" and "prophet_settings" count each series' choice at the last origin.
     """
     if holdout < 1 or origins < 1:
         raise ValueError("holdout and origins must be at least 1.")
@@ -275,6 +296,10 @@ def run_backtest(
     try:
         mapper = (lambda f, items: pool.imap(f, items, chunksize=4)) if pool else map
         validations = list(mapper(_validate_one, jobs))
+        variants = variant_category(validations)
+        for per_origin in validations:  # each series' Prophet variant, weighed with the category's
+            for k, validation in per_origin.items():
+                validation.pick_variant(variants.get(k), VARIANT_CATEGORY_WEIGHT)
         category = category_scores(validations, settings.interval_width)
         jobs = [(*job, validation, category) for job, validation in zip(jobs, validations, strict=True)]
         for outcome in mapper(_run_one, jobs):
@@ -298,6 +323,9 @@ def run_backtest(
         "seconds": round(time.perf_counter() - started, 2),
         "models": models,
         "chosen_by": dict(Counter(o.chosen[-1] for o in outcomes if o.chosen).most_common()),
+        "prophet_settings": dict(
+            Counter(o.prophet_settings[-1] for o in outcomes if o.prophet_settings).most_common()
+        ),
         "refused": refused,
     }
     return BacktestReport(summary, outcomes, learned)

@@ -15,10 +15,15 @@ lets one model serve a brand selling 50,000 tins a week and a store selling 300 
   on their own, and are never targets: they are not demand.
 - **Rows are sampled** to at most MAX_ROWS (origins and horizons drawn evenly at random, seeded), so a
   thousand daily series train in seconds; the forecast for a series uses its own full history.
+- **The same data gives the same model**, whatever order the series come in: each series' sample is drawn
+  with a seed taken from its own values, the rows are sorted before training, and LightGBM runs seeded,
+  single-threaded and ``deterministic``. Its bagging follows row order, so before this two imports of the
+  same file (a database returns series in no fixed order) gave figures ±0.005 apart.
 """
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -210,10 +215,10 @@ def training_rows(
     if total == 0:
         return np.empty((0, len(feature_names(freq)))), np.empty(0)
     share = min(1.0, max_rows / total)
-    rng = np.random.default_rng(seed)
     features, targets = [], []
     for index, t, h in pairs:
         if share < 1.0:
+            rng = np.random.default_rng([seed, _digest(prepared[index])])
             chosen = rng.random(len(t)) < share
             t, h = t[chosen], h[chosen]
         if not len(t):
@@ -232,7 +237,15 @@ def training_rows(
             )
         )
         targets.append(series.z[u] - series.anchor[t])
-    return np.vstack(features), np.concatenate(targets)
+    x, y = np.vstack(features), np.concatenate(targets)
+    order = np.lexsort(np.column_stack([x, y]).T[::-1])  # rows in an order of their own, not the frames'
+    return x[order], y[order]
+
+
+def _digest(series: _Series) -> int:
+    """A seed from the series' own sales and dates: the same series draws the same sample in any company."""
+    values = np.nan_to_num(series.z, nan=-1.0).tobytes() + series.ds.asi8.tobytes()
+    return zlib.crc32(values)
 
 
 @dataclass

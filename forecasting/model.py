@@ -52,6 +52,8 @@ class ModelSettings:
     weekly_order: int = 3
     n_changepoints: int = 20
     changepoint_prior_scale: float = 0.05
+    log_target: bool = True  # Prophet on log1p(units); chosen per series by validation (selection.py)
+    standardize_regressors: bool = False
 
     def __post_init__(self) -> None:
         if self.freq not in SEASON:
@@ -308,6 +310,8 @@ def prophet_forecast(history: pd.DataFrame, future: pd.DataFrame, settings: Mode
         n_changepoints=settings.n_changepoints,
         changepoint_prior_scale=settings.changepoint_prior_scale,
         interval_width=settings.interval_width,
+        log_target=settings.log_target,
+        standardize=settings.standardize_regressors,
     )
     yhat, lower, upper, regressors = predict_prophet(
         fit,

@@ -84,6 +84,7 @@ class ProphetFit:
     last_ds: pd.Timestamp
     fast_design: bool = False  # our feature builder reproduced Prophet's training matrix exactly
     price_range: tuple[float, float] | None = None  # the price index seen in training
+    log_target: bool = True  # fitted on log1p(units); False: on units
 
 
 def price_index(price: pd.Series, reference: float | None) -> np.ndarray:
@@ -117,13 +118,19 @@ def fit_prophet(
     n_changepoints: int,
     changepoint_prior_scale: float,
     interval_width: float,
+    log_target: bool = True,
+    standardize: bool = False,
 ) -> ProphetFit:
-    """Fit on log1p(units) of ``train`` (ds, y, promo, display, price; stock-out rows already removed)."""
+    """Fit on log1p(units) of ``train`` (ds, y, promo, display, price; stock-out rows already removed), or on
+    units themselves with ``log_target=False``; ``standardize`` centres and scales the regressors (Prophet's
+    own option), which changes what their priors hold back. Which of these suits a series is decided by
+    validation (forecasting.selection.PROPHET_VARIANTS), not here."""
     prices = train["price"].astype(float)
     prices = prices[prices > 0].dropna()
     reference = float(prices.median()) if len(prices) else None
     frame = regressor_frame(train, reference, holiday_days if freq == "W" else None)
-    frame["y"] = np.log1p(train["y"].astype(float).to_numpy())
+    units = train["y"].astype(float).to_numpy()
+    frame["y"] = np.log1p(units) if log_target else units
     # Yearly seasonality only with two full years: fitted on one year and a bit, 6-8 Fourier terms learn
     # that year's promotions and noise as "season" and repeat them (the cheese set's 60 weeks did).
     step_days = 7 if freq == "W" else 1
@@ -141,17 +148,21 @@ def fit_prophet(
         uncertainty_samples=0,
     )
     for name in used:
-        model.add_regressor(name, standardize=False)
+        model.add_regressor(name, standardize=standardize)
     model.regressor_column_matrix = types.MethodType(fast_regressor_column_matrix, model)
     stan_model = _FastJsonStanModel(model.stan_backend.model)
     model.stan_backend.model = stan_model
     model.fit(frame[["ds", "y", *used]])
     # Prophet's noise scale is the residual standard deviation of the fit, on Prophet's scaled y.
     residual_var = float((model.params["sigma_obs"][0, 0] * model.y_scale) ** 2)
-    effects = _effects(model, used, residual_var, stan_model.design)
+    # Effects are read by the uplift maths as multipliers (coefficients on log1p): a fit on units has
+    # additive ones in units, which would be misread, so it reports none and the pooled effects stand in.
+    effects = _effects(model, used, residual_var, stan_model.design) if log_target else {}
     fast = stan_model.design is not None and _same(design_matrix(model, frame), stan_model.design)
     price_range = (float(frame["price_index"].min()), float(frame["price_index"].max()))
-    return ProphetFit(model, freq, used, reference, residual_var, effects, frame["ds"].iloc[-1], fast, price_range)
+    return ProphetFit(
+        model, freq, used, reference, residual_var, effects, frame["ds"].iloc[-1], fast, price_range, log_target
+    )
 
 
 def fast_regressor_column_matrix(self: Prophet, seasonal_features: pd.DataFrame, modes: dict):
@@ -276,8 +287,9 @@ def _effects(
     effects = {}
     for name in used:
         column = regressor_index(model, name)
-        coef = float(beta[column] * model.y_scale)
-        se = float(np.sqrt(max(residual_var * xtx_inv[column + 1, column + 1], 0.0)))
+        scale = float(model.extra_regressors[name]["std"])  # 1 unless standardised: back to raw units
+        coef = float(beta[column] * model.y_scale) / scale
+        se = float(np.sqrt(max(residual_var * xtx_inv[column + 1, column + 1], 0.0))) / scale
         effects[name] = EffectEstimate(coef=coef, se=se)
     return effects
 
@@ -321,8 +333,9 @@ def predict_prophet(
     else:
         center = model.predict(frame[["ds", *fit.regressors]])["yhat"].to_numpy()
     sd = np.sqrt(fit.residual_var + _trend_variance(fit.model, frame["ds"]))
-    yhat = np.clip(np.expm1(center), 0.0, None)
-    lower = np.clip(np.expm1(center - z * sd), 0.0, None)
-    upper = np.clip(np.expm1(center + z * sd), 0.0, None)
+    back = np.expm1 if fit.log_target else (lambda values: values)
+    yhat = np.clip(back(center), 0.0, None)
+    lower = np.clip(back(center - z * sd), 0.0, None)
+    upper = np.clip(back(center + z * sd), 0.0, None)
     regressors = {name: frame[name].to_numpy() for name in ("promo", "display", "price_index")}
     return yhat, lower, upper, regressors

@@ -19,7 +19,7 @@ METRICS = {"wape", "smape", "mase", "bias", "coverage"}
 def test_the_json_report_has_exactly_the_documented_shape(sales_history, capsys):
     call_command("backtest", "--freq", "D", "--holdout", "14", "--json", "--workers", "1")
     report = json.loads(capsys.readouterr().out)
-    assert set(report) == {"series", "seconds", "models", "chosen_by", "refused"}
+    assert set(report) == {"series", "seconds", "models", "chosen_by", "prophet_settings", "refused"}
     assert report["series"] == 4 and report["seconds"] > 0
     assert set(report["models"]) == set(MODELS) and report["refused"] == {}
     assert sum(report["chosen_by"].values()) == 4
