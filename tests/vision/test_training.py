@@ -211,6 +211,8 @@ def test_train_detector_command_trains_evaluates_and_keeps_the_weights(scene_dat
     from django.core.management import call_command
 
     out = io.StringIO()
+    # As import_labels leaves a set built from an export with one photo a reviewer corrected.
+    (scene_dataset / "sources.json").write_text('{"photos": 3, "reviewed_photos": 1, "reviewed": ["a"]}')
     call_command("train_detector", "--data", str(scene_dataset), "--epochs", "1", "--imgsz", "96",
                  "--batch", "4", "--out", str(tmp_path), "--no-register", "--set", "lr0=0.0015",
                  "--set", "cos_lr=true", "--set", "optimizer=AdamW", stdout=out)
@@ -219,6 +221,7 @@ def test_train_detector_command_trains_evaluates_and_keeps_the_weights(scene_dat
     kept = list(tmp_path.glob("shelf-detector-*.pt"))
     assert len(kept) == 1
     assert '"images": 2' in text  # evaluated on the validation split
+    assert "Reviewed photos in the training data: 1" in text  # what the model card records
     # the recipe's extra settings reached the trainer (ultralytics records the run's arguments)
     recorded = (tmp_path / "train" / "args.yaml").read_text()
     assert "lr0: 0.0015" in recorded and "cos_lr: true" in recorded and "optimizer: AdamW" in recorded

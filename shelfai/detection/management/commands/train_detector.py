@@ -135,8 +135,6 @@ class Command(BaseCommand):
         sha = file_sha256(result.best)
         final = copy_weights(result.best, out / f"{options['name']}-{sha[:8]}.pt")
         self.stdout.write(f"Weights: {final} (sha256 {sha[:12]}...)")
-        if options["no_register"]:
-            return
         # The model card says how much of what it learned from was checked by a person (the review queue's
         # box corrections, carried through export_labels and import_labels), not the detector's own guesses.
         from shelfai.detection.labels import reviewed_in
@@ -145,6 +143,8 @@ class Command(BaseCommand):
         reviewed = len(reviewed_in(data_path if data_path.is_dir() else data_path.parent))
         metrics["reviewed_photos"] = reviewed
         self.stdout.write(f"Reviewed photos in the training data: {reviewed}")
+        if options["no_register"]:
+            return
         model = register_model(final, name=options["name"], metrics=metrics,
                                trained_on=f"{options['data']} ({result.epochs_done} epochs, imgsz "
                                           f"{options['imgsz']}, {options['model']}; {reviewed} reviewed photos)",
