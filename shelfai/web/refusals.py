@@ -35,6 +35,7 @@ ROLE_PAGES = (
     RolePage("Review", "review-queue", Action.REVIEW, "the review queue"),
     RolePage("Claims desk", "claims-queue", Action.CLAIMS_DECIDE, "decide expense claims, ERP export"),
     RolePage("Planning", "forecast-page", Action.PLANNING_READ, "forecasts, inventory and campaigns"),
+    RolePage("Alerts", "alerts-settings", Action.ALERTS_SETTINGS, "which alerts you get, and how often"),
 )
 
 

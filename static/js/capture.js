@@ -85,21 +85,34 @@
       li.append(b); list.append(li);
     }
   }
+  let checkingIn = false;
   async function checkIn(store) {
+    // A double tap on a store sends one check-in; the server resumes today's open visit anyway.
+    if (checkingIn) return;
+    checkingIn = true;
+    document.querySelectorAll("#stores button").forEach((b) => { b.disabled = true; });
+    try { await checkInOnce(store); } finally {
+      checkingIn = false;
+      document.querySelectorAll("#stores button").forEach((b) => { b.disabled = false; });
+    }
+  }
+  async function checkInOnce(store) {
     const clientVisitId = uuid();
     const body = { store: store.code, client_visit_id: clientVisitId };
     if (position) Object.assign(body, { latitude: position.latitude, longitude: position.longitude, accuracy_m: position.accuracy });
     try {
       const v = await api("POST", "/api/visits/", body);
       visit = { id: v.id, store: store.code, name: store.name, distance: v.checkin_distance_m,
-        warning: v.location_warning || "", tasks: v.tasks || [], checklist: v.checklist || {} };
+        warning: v.location_warning || "", tasks: v.tasks || [], checklist: v.checklist || {}, started: v.started_at };
     } catch (e) {
       if (e.status) { alert(e.message); return; }
       // Offline: open the visit locally; it is created on the server before its first photo.
       visit = { id: null, pending: body, store: store.code, name: store.name };
     }
     localStorage.setItem("shelfai.visit", JSON.stringify(visit));
+    $("stores-note").hidden = true;
     showVisit();
+    loadServerPhotos();
   }
   function distanceText(m) { return m < 1000 ? `${Math.round(m)} m` : `${(m / 1000).toFixed(1)} km`; }
   function showVisit() {
@@ -110,6 +123,7 @@
     $("visit-meta").textContent = visit.distance != null ? `Checked in ${distanceText(visit.distance)} from the store.` : "Checked in.";
     $("visit-warning").textContent = visit.warning || "";
     $("visit-warning").hidden = !visit.warning;
+    $("visit-resumed").hidden = true;
     renderTasks();
     render();
   }
@@ -146,11 +160,58 @@
     if (!visit || !visit.id) return;
     try {
       const v = await api("GET", `/api/visits/${visit.id}/`);
+      if (v.status === "closed" && !(await unsent()).length) { leaveVisit("This visit was ended."); return; }
       const same = JSON.stringify([visit.tasks, visit.checklist]) === JSON.stringify([v.tasks || [], v.checklist || {}]);
       Object.assign(visit, { tasks: v.tasks || [], checklist: v.checklist || {} });
       localStorage.setItem("shelfai.visit", JSON.stringify(visit));
       if (!same) renderTasks(); // unchanged: leave the list alone (no flicker, focus stays)
     } catch (e) { /* offline: the last known checklist stays */ }
+  }
+
+  // --- The visit lives on the server: today's photos from any phone, ending it ------------------
+  const ofVisit = (item) => !!visit && (item.visit.id ? item.visit.id === visit.id
+    : !!(visit.pending && item.visit.pending && item.visit.pending.client_visit_id === visit.pending.client_visit_id));
+  const unsent = async () => (await allItems()).filter((i) => ofVisit(i) && (i.state === "waiting" || i.state === "uploading"));
+  async function loadServerPhotos() {
+    // Photos of this visit sent from another phone or browser (or before this one's storage was
+    // cleared) are kept here like our own, so they show with their results and are polled alike.
+    if (!visit || !visit.id) return;
+    let photos;
+    try { photos = await api("GET", `/api/visits/${visit.id}/photos/`); } catch (e) { return; }
+    const known = new Set((await allItems()).map((i) => i.id));
+    const fresh = photos.filter((p) => !known.has(p.client_upload_id));
+    for (const p of fresh) {
+      await putItem({ id: p.client_upload_id, visitKey: visit.store, visit: { id: visit.id }, blob: null, type: "",
+        task: p.task ? p.task.id : null, taskTitle: p.task ? p.task.title : "", state: "sent", photo: p,
+        progress: 1, created: Date.parse(p.uploaded_at) || Date.now() });
+    }
+    if (fresh.length) {
+      const since = visit.started ? new Date(visit.started).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) : "";
+      const note = $("visit-resumed");
+      note.textContent = `Resumed your visit${since ? " from " + since : ""}: ${fresh.length} earlier photo${fresh.length === 1 ? "" : "s"} below.`;
+      note.hidden = false;
+      render();
+    }
+  }
+  function leaveVisit(message) {
+    visit = null; localStorage.removeItem("shelfai.visit");
+    $("stores-note").textContent = message || ""; $("stores-note").hidden = !message;
+    showVisit(); loadStores();
+  }
+  async function endVisit() {
+    if (!visit) return;
+    const left = (await unsent()).length;
+    if (left && !confirm(`${left} photo${left === 1 ? " is" : "s are"} still waiting to send. They stay on this phone and send later. End the visit?`)) return;
+    if (!visit.id) { leaveVisit("Visit ended."); return; } // never reached the server: nothing to end there
+    const button = $("end-visit");
+    button.disabled = true;
+    try {
+      await api("POST", `/api/visits/${visit.id}/end/`);
+      leaveVisit(`Visit at ${visit.name} ended.`);
+    } catch (e) {
+      if (e.status === 409) leaveVisit(e.message);
+      else alert(e.status ? e.message : "No network: the visit could not be ended. Try again when you are online.");
+    } finally { button.disabled = false; }
   }
 
   // --- Capture and upload ----------------------------------------------------------------------
@@ -245,9 +306,10 @@
     if (!li) {
       li = document.createElement("li");
       li.id = "p-" + item.id; li.className = "photo";
-      li.innerHTML = `<img alt="Shelf photo"><div><span class="task-name"></span><span class="badge"></span> <span class="score"></span>
+      li.innerHTML = `<button type="button" class="thumb" aria-label="Open the photo with its boxes"><img alt="Shelf photo"></button><div><span class="task-name"></span><span class="badge"></span> <span class="score"></span>
         <progress max="1" value="0"></progress><p class="msg small"></p><ul class="fixes small"></ul></div>`;
       $("photos").prepend(li);
+      li.querySelector(".thumb").addEventListener("click", () => openViewer(li.id.slice(2)));
     }
     const img = li.querySelector("img");
     if (item.blob && !urls.has(item.id)) { urls.set(item.id, URL.createObjectURL(item.blob)); }
@@ -280,13 +342,45 @@
     else if (result && result.verified === false && status === "done") msg = `Not verified: ${result.not_verified_reason}`;
     else if (result && result.score == null && status === "done") msg = `${result.facings} products seen; no planogram for this store.`;
     li.querySelector(".msg").textContent = msg;
-    const fixes = li.querySelector(".fixes");
-    fixes.replaceChildren(...((result && result.fixes) || []).slice(0, 6).map((t) => {
-      const f = document.createElement("li"); f.textContent = t; return f; }));
+    renderFixes(li.querySelector(".fixes"), item.id, (result && result.fixes) || []);
+  }
+  // The first fixes, then "+N more" that shows the rest: the ones past the first few were often the
+  // actionable ones ("Shelf 3: empty space for about 6 facings — restock") and were cut without notice.
+  const FIRST_FIXES = 3;
+  const expanded = new Set();
+  function renderFixes(list, id, fixes) {
+    const shown = expanded.has(id) ? fixes : fixes.slice(0, FIRST_FIXES);
+    const rows = shown.map((t) => { const f = document.createElement("li"); f.textContent = t; return f; });
+    if (shown.length < fixes.length) {
+      const li = document.createElement("li"), more = document.createElement("button");
+      li.className = "more-row"; more.type = "button"; more.className = "more";
+      more.textContent = `+${fixes.length - shown.length} more`;
+      more.setAttribute("aria-label", `Show ${fixes.length - shown.length} more things to fix`);
+      more.addEventListener("click", () => { expanded.add(id); renderFixes(list, id, fixes); });
+      li.append(more); rows.push(li);
+    }
+    list.replaceChildren(...rows);
+  }
+  // Tapping a thumbnail opens the photo large: the evidence image with its boxes once analysed.
+  async function openViewer(id) {
+    const item = (await allItems()).find((i) => i.id === id);
+    if (!item) return;
+    const img = $("viewer-img"), photo = item.photo, result = photo && photo.result;
+    const boxed = !!(photo && photo.evidence_url);
+    img.src = boxed ? photo.evidence_url : (urls.get(id) || (photo ? photo.original_url : ""));
+    img.alt = boxed ? "The photo with a box around each product found" : "The photo as taken";
+    $("viewer-h").textContent = item.taskTitle || (photo && photo.task && photo.task.title) || "Photo";
+    const parts = [];
+    if (result && result.score != null) parts.push(`${Math.round(result.score)}/100 · confidence ${Math.round(result.confidence * 100)} %`);
+    if (result) parts.push(`${result.facings} products boxed`);
+    parts.push(boxed ? "Boxes: what ShelfAI found on the shelf." : "Boxes appear once the photo is analysed.");
+    $("viewer-caption").textContent = parts.join(" · ");
+    const dialog = $("viewer");
+    if (dialog.showModal) dialog.showModal(); else dialog.setAttribute("open", "");
   }
   async function render() {
     $("photos").replaceChildren();
-    const items = (await allItems()).filter((i) => visit && i.visitKey === visit.store).sort((a, b) => a.created - b.created);
+    const items = (await allItems()).filter(ofVisit).sort((a, b) => a.created - b.created);
     items.forEach(paint);
   }
 
@@ -300,9 +394,12 @@
       addFiles([...ev.target.files], pendingTask); pendingTask = null; ev.target.value = ""; });
     $("library").addEventListener("change", (ev) => { addFiles([...ev.target.files], null); ev.target.value = ""; });
     $("other-camera").addEventListener("click", () => { pendingTask = null; });
-    $("back").addEventListener("click", () => { visit = null; localStorage.removeItem("shelfai.visit"); showVisit(); loadStores(); });
+    // Back to the store list leaves the visit open on the server: a tap on the store resumes it.
+    $("back").addEventListener("click", () => leaveVisit(""));
+    $("end-visit").addEventListener("click", endVisit);
+    $("viewer-close").addEventListener("click", () => $("viewer").close ? $("viewer").close() : $("viewer").removeAttribute("open"));
     if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(() => {});
-    if (visit) { showVisit(); refreshVisit(); } else loadStores();
+    if (visit) { showVisit(); refreshVisit(); loadServerPhotos(); } else loadStores();
     pump();
     setInterval(poll, 2000);
     setInterval(() => { if (navigator.onLine) pump(); }, 15000);

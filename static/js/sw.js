@@ -1,6 +1,6 @@
 // Keeps the capture page usable without a network: the page shell is cached, API calls are not.
-const CACHE = "shelfai-shell-v1";
-const SHELL = ["/rep/", "/static/css/app.css", "/static/js/capture.js"];
+const CACHE = "shelfai-shell-v2";
+const SHELL = ["/rep/", "/static/css/app.css", "/static/css/rep.css", "/static/js/capture.js"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(CACHE).then((c) => c.addAll(SHELL)).then(() => self.skipWaiting()));
