@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core import signing
 from django.db import IntegrityError
@@ -31,7 +32,8 @@ _FORM_MAX_AGE = 24 * 3600  # a claim form left open overnight is filled in again
 class RepClaimForm(forms.Form):
     period_start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
     period_end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
-    amount = forms.DecimalField(label="Amount", max_digits=12, decimal_places=2, min_value=Decimal("0.01"),
+    amount = forms.DecimalField(label=f"Amount ({settings.CURRENCY})", max_digits=12, decimal_places=2,
+                                min_value=Decimal("0.01"),
                                 widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}))
     token = forms.CharField(widget=forms.HiddenInput)
 

@@ -18,6 +18,7 @@ from selenium.webdriver.common.by import By
 
 from shelfai.claims import services
 from shelfai.claims.models import ExpenseClaim, PlacementPhoto
+from shelfai.formats import money
 from shelfai.visits.models import Visit
 from tests.browser.conftest import wait
 from tests.conftest import jpeg_bytes
@@ -95,7 +96,7 @@ def test_a_claim_from_the_phone_to_finances_decision_seen_on_the_phone(
     shoot(phone, "claims-empty")
     phone.find_element(By.ID, "new-claim").click()
     option = wait(phone).until(lambda d: d.find_element(By.CSS_SELECTOR, f"[data-placement='{end_cap.pk}']"))
-    assert "End-cap" in option.text and "1,000.00" in option.text and "1 photo of yours" in option.text
+    assert "End-cap" in option.text and money(Decimal("1000")) in option.text and "1 photo of yours" in option.text
     shoot(phone, "claim-pick")
     option.click()
 
@@ -123,14 +124,14 @@ def test_a_claim_from_the_phone_to_finances_decision_seen_on_the_phone(
                           amount=Decimal("700.00"), reason="The end-cap was missing in week 2.")
     phone.refresh()
     decision = wait(phone).until(lambda d: d.find_element(By.ID, "decision"))
-    assert "Partly approved: 700.00 of 900.00" in decision.text
+    assert f"Partly approved: {money(Decimal('700'))} of {money(Decimal('900'))}" in decision.text
     assert "The end-cap was missing in week 2." in decision.text
     main = phone.find_element(By.TAG_NAME, "main").text
     assert "612.50" not in main and "risk" not in main.lower() and "recommend" not in main.lower()
     shoot(phone, "claim-decided")
     phone.find_element(By.LINK_TEXT, "← My claims").click()
     row = wait(phone).until(lambda d: d.find_element(By.CSS_SELECTOR, f"[data-claim='{claim.reference}']"))
-    assert "Partly approved" in row.text and "approved 700.00" in row.text
+    assert "Partly approved" in row.text and f"approved {money(Decimal('700'))}" in row.text
     shoot(phone, "claims-list")
     assert ExpenseClaim.objects.count() == 1
 
