@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # package (no sideways imports between, say, vision and authenticity), and any earlier layer.
 LAYERS: list[set[str]] = [
     {"shelfai.env", "shelfai.settings", "shelfai.celery", "shelfai.pil_safety", "shelfai.tasks_common",
-     "shelfai.csvfiles", "shelfai.api_errors"},                  # foundations
+     "shelfai.csvfiles", "shelfai.api_errors", "shelfai.formats"},  # foundations
     {"shelfai.vision", "shelfai.authenticity"},                    # pure cores: pixels in, dataclasses out
     {"shelfai.accounts"},
     {"shelfai.stores"},                                            # master data

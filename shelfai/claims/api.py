@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -264,8 +265,14 @@ def export_response(user, filters: dict, *, mark: bool) -> HttpResponse:
     rows = selectors.claims_export_rows(**filters)
     if mark:
         services.claims_mark_exported(user=user, decision_ids=[row["decision_id"] for row in rows])
+    sent = "-marked-sent" if mark else ""
+    return export_csv_response(rows, f"shelfai-erp-claims{sent}-{timezone.localdate():%Y-%m-%d}.csv")
+
+
+def export_csv_response(rows: list[dict], filename: str) -> HttpResponse:
+    """The ERP file as a download named ``filename`` (what and when; see the claims pages)."""
     response = HttpResponse(services.claims_export_csv(rows), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="claims-export.csv"'
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -20,7 +20,9 @@ from decimal import Decimal
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import ngettext
 
+from shelfai import formats
 from shelfai.claims.models import ClaimLine, ExpenseClaim, PaidPlacement, PlacementCheck
 from shelfai.claims.selectors import (
     current_checks,
@@ -33,6 +35,9 @@ from shelfai.compliance import placements as rules
 from shelfai.visits.models import AuthenticityFlag, Photo, Visit
 
 log = logging.getLogger(__name__)
+money = formats.money
+SEVERITY_ORDER = {AuthenticityFlag.Severity.INFO: 0, AuthenticityFlag.Severity.WARNING: 1,
+                  AuthenticityFlag.Severity.CRITICAL: 2}
 CENT = Decimal("0.01")
 
 
@@ -101,7 +106,7 @@ def line_evidence(line: ClaimLine) -> tuple[dict, LineAdvice]:
     facts = {visit.pk: visit_facts(visit, on=visit_date(visit), placement=placement) for visit in visits}
     spec = placement_spec(placement, start=line.period_start, end=line.period_end)
     assessment = rules.assess_placement(spec, [facts[v.pk].evidence for v in visits])
-    outcome, amount, reasons = rules.claim_recommendation(line.amount, assessment)
+    outcome, amount, reasons = rules.claim_recommendation(line.amount, assessment, contracted_fee=placement.fee)
     photos = _photos_by_visit(visits, placement)
     advice = _advise(line, spec, outcome, amount, reasons, facts, photos)
     verdicts = {v.visit_id: v for v in assessment.verdicts}
@@ -139,16 +144,24 @@ def _advise(line: ClaimLine, spec, outcome: str, amount: Decimal, reasons: list[
     """
     amount = max(Decimal("0"), min(amount, line.amount, line.placement.fee))
     reasons = list(reasons)
-    if spec.fee < line.placement.fee:
-        reasons.append(f"The claimed {spec.days} days are part of the placement period, so at most {spec.fee} "
-                       f"of the {line.placement.fee} fee applies.")
+    if spec.fee < line.placement.fee and line.amount <= spec.fee:  # above it, the rules' reason says this already
+        reasons.append(f"The claimed {spec.days} days are part of the placement period, so at most "
+                       f"{money(spec.fee)} of the {money(line.placement.fee)} contracted fee applies.")
     flags = [(photo, flag) for group in photos.values() for photo in group for flag in photo.flags.all()]
-    for photo, flag in flags:
-        reasons.append(f"Photo of {visit_date(photo.visit)} flagged ({flag.get_severity_display().lower()}): "
-                       f"{flag.reason}")
-    lowest = min((f.evidence.evidence_weight for f in facts.values()), default=1.0)
-    if lowest < 1:
-        reasons.append(f"Authenticity checks lowered the evidence weight to {lowest:.2f}.")
+    # One sentence per flagged photo, pointing at the flags shown under its visit (each flag's own text
+    # is printed there once; it was repeated here and again as a separate weight sentence).
+    for photo in {photo.pk: photo for photo, _ in flags}.values():
+        own = [flag for p, flag in flags if p.pk == photo.pk]
+        worst = max(own, key=lambda flag: SEVERITY_ORDER.get(flag.severity, 0))
+        weight = next((f.photo_weights[photo.pk] for f in facts.values() if photo.pk in f.photo_weights), None)
+        reasons.append(ngettext(
+            "Photo of %(day)s flagged (%(severity)s): %(n)s authenticity flag%(weight)s; see it under that visit.",
+            "Photo of %(day)s flagged (%(severity)s): %(n)s authenticity flags%(weight)s; see them under that visit.",
+            len(own)) % {"day": formats.day(visit_date(photo.visit)), "severity": worst.get_severity_display().lower(),
+                         "n": len(own), "weight": f", evidence weight {formats.number(weight, 2)}"
+                         if weight is not None and weight < 1 else ""})
+    weights = [f.evidence.evidence_weight for f in facts.values() if f.evidence.evidence_weight is not None]
+    lowest = min(weights, default=1.0)
     critical = any(flag.severity == AuthenticityFlag.Severity.CRITICAL for _, flag in flags)
     at_risk = float((line.amount - amount) / line.amount) if line.amount else 0.0
     risk = 100 * min(1.0, 0.6 * at_risk + 0.4 * (1 - lowest) + (0.3 if critical else 0.0))

@@ -109,7 +109,8 @@ class PlacementCheck(models.Model):
     checked_on = models.DateField()
     verdict = models.CharField(max_length=24, choices=Verdict.choices)
     reasons = models.JSONField(default=list, blank=True)
-    evidence_weight = models.FloatField(default=1.0)
+    # None: the visit had no photo of the display, so there was nothing to weigh ("no evidence").
+    evidence_weight = models.FloatField(null=True, blank=True, default=1.0)
     detector_sha256 = models.CharField(max_length=64, blank=True)
     is_current = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -161,11 +161,12 @@ def claim_audit_trail(claim: ExpenseClaim):
 
 def claims_export_rows(
     *, decided_from: date | None = None, decided_to: date | None = None, include_rejected: bool = False,
-    new_only: bool = False,
+    new_only: bool = False, decision_ids: list[int] | None = None,
 ) -> list[dict]:
     """One row per claim line of decided claims, with the decision in force (the last one).
 
-    Dates filter on when that decision was made; ``new_only`` leaves out what was already sent.
+    Dates filter on when that decision was made; ``new_only`` leaves out what was already sent;
+    ``decision_ids`` is one batch already sent (to download it again).
     """
     from django.db.models import Prefetch
     from django.utils import timezone
@@ -174,7 +175,7 @@ def claims_export_rows(
 
     statuses = list(ExpenseClaim.DECIDED) if include_rejected else [
         ExpenseClaim.Status.APPROVED, ExpenseClaim.Status.PARTIAL]
-    claims = ExpenseClaim.objects.filter(status__in=statuses).prefetch_related(
+    claims = ExpenseClaim.objects.filter(status__in=statuses).select_related("submitted_by").prefetch_related(
         Prefetch("decisions", to_attr="decisions_in_force", queryset=ClaimDecision.objects.exclude(
             outcome=ClaimDecision.Outcome.REOPEN).select_related("decided_by").order_by("-decided_at", "-pk")),
         Prefetch("lines", to_attr="export_lines", queryset=ClaimLine.objects.select_related(
@@ -190,6 +191,8 @@ def claims_export_rows(
             continue
         if new_only and decision.exported_at:
             continue
+        if decision_ids is not None and decision.pk not in decision_ids:
+            continue
         rows.extend(_export_row(claim, decision, line) for line in claim.export_lines)
     return sorted(rows, key=lambda row: (row["decided_at"], row["decision_id"]))
 
@@ -199,7 +202,10 @@ def _export_row(claim: ExpenseClaim, decision: ClaimDecision, line) -> dict:
 
     placement = line.placement
     return {
-        "claim_reference": claim.reference, "source": claim.source, "claimant": claim.claimant_name,
+        "claim_reference": claim.reference, "source": claim.source,
+        # A rep's claim has no claimant name of its own: the rep is the claimant.
+        "claimant": claim.claimant_name or (claim.submitted_by.get_full_name() or claim.submitted_by.get_username()
+                                            if claim.source == ExpenseClaim.Source.REP else ""),
         "store_code": placement.store.code, "store_name": placement.store.name,
         "retailer": placement.store.retailer.name if placement.store.retailer_id else "",
         "campaign": placement.campaign.name, "placement_id": placement.pk, "display_type": placement.display_type,

@@ -23,6 +23,7 @@ from shelfai.accounts.models import User
 from shelfai.claims.evidence import claim_evidence_refresh
 from shelfai.claims.models import AuditEvent, ClaimDecision, ClaimLine, ExpenseClaim, PaidPlacement
 from shelfai.claims.selectors import user_decides_claims
+from shelfai.formats import money
 
 log = logging.getLogger(__name__)
 CENT = Decimal("0.01")
@@ -107,7 +108,7 @@ def claim_line_problems(*, line: LineInput, earlier: list[LineInput]) -> list[st
     if amount <= 0:
         problems.append("The amount must be more than 0.")
     if amount > placement.fee:
-        problems.append(f"The amount {amount} is above the contracted fee of {placement.fee}.")
+        problems.append(f"The amount {money(amount)} is above the contracted fee of {money(placement.fee)}.")
     clash = (
         ClaimLine.objects.filter(placement=placement, period_start__lte=end, period_end__gte=start)
         .select_related("claim").first()
@@ -125,8 +126,8 @@ def claim_line_problems(*, line: LineInput, earlier: list[LineInput]) -> list[st
         .aggregate(total=Sum("amount"))["total"] or Decimal("0")
     ) + sum((e.amount for e in same_batch), Decimal("0"))
     if amount <= placement.fee < claimed_before + amount:
-        problems.append(f"{label} has already been claimed for {claimed_before} of its {placement.fee} fee; "
-                        f"at most {max(placement.fee - claimed_before, Decimal('0'))} more can be claimed.")
+        problems.append(f"{label} has already been claimed for {money(claimed_before)} of its {money(placement.fee)} "
+                        f"fee; at most {money(max(placement.fee - claimed_before, Decimal('0')))} more can be claimed.")
     return problems
 
 
@@ -268,13 +269,13 @@ def _decision_amount(*, outcome: str, reason: str, amount: Decimal | None, claim
     elif outcome == Outcome.PARTIAL:
         amount = _as_money(amount)
         if amount is None:
-            errors["amount"] = "Give the amount to approve, e.g. 750.50."
+            errors["amount"] = "Give the amount to approve for “Approve part”, e.g. 750.50."
         elif amount != amount.quantize(CENT):
             errors["amount"] = "Give the amount in whole cents, e.g. 750.50."
         elif amount <= 0:
             errors["amount"] = "A partial approval is more than 0; to pay nothing, reject the claim."
         elif amount > ceiling:
-            errors["amount"] = (f"At most {ceiling} can be approved: the amount claimed, and never more "
+            errors["amount"] = (f"At most {money(ceiling)} can be approved: the amount claimed, and never more "
                                 "than the contracted fee.")
         else:
             approved = amount
@@ -388,15 +389,25 @@ def _csv_safe(value) -> str:
 
 def claims_mark_exported(*, user: User, decision_ids: list[int]) -> int:
     """Stamp decisions as sent to the ERP, so the next 'new only' export leaves them out."""
+    batch = claims_export_batch(user=user, decision_ids=decision_ids)
+    return batch.data["count"] if batch else 0
+
+
+def claims_export_batch(*, user: User, decision_ids: list[int]) -> AuditEvent | None:
+    """Stamp the decisions not yet sent as sent to the ERP; the audit event is the batch (its id names
+    the file finance can download again, its data lists exactly the decisions it stamped). None when
+    every one of them had been sent already."""
     if not user_decides_claims(user):
         raise NotAllowed("Only finance exports claims to the ERP.")
     with transaction.atomic():
         now = timezone.now()
-        marked = ClaimDecision.objects.filter(pk__in=decision_ids, exported_at__isnull=True).update(exported_at=now)
-        if marked:
-            event = AuditEvent(actor=user, action="claims.exported", object_type="claimdecision",
-                               object_id=str(min(decision_ids)), data={"decision_ids": sorted(decision_ids),
-                                                                       "count": marked})
-            event.full_clean()
-            event.save()
-    return marked
+        fresh = sorted(ClaimDecision.objects.select_for_update().filter(
+            pk__in=decision_ids, exported_at__isnull=True).values_list("pk", flat=True))
+        marked = ClaimDecision.objects.filter(pk__in=fresh, exported_at__isnull=True).update(exported_at=now)
+        if not marked:
+            return None
+        event = AuditEvent(actor=user, action="claims.exported", object_type="claimdecision",
+                           object_id=str(min(fresh)), data={"decision_ids": fresh, "count": marked})
+        event.full_clean()
+        event.save()
+    return event

@@ -10,7 +10,8 @@ module only translates:
 * Only facings from photos that passed the quality gate, recognised as a catalog product at the
   compliance threshold (``ScoringWeights.min_sku_confidence``), count.
 * A visit's evidence weight is the **lowest** weight of its photos: one re-used or staged photo
-  taints the visit, and finance sees which photo and why.
+  taints the visit, and finance sees which photo and why. A visit without a photo has no weight
+  (None, shown as "no evidence"), not a perfect 1.0.
 * A claim line for part of a placement's period is judged on that part, against the fee's share
   for those days (fee x claimed days / placement days, rounded down to the cent).
 """
@@ -107,7 +108,9 @@ def visit_facts(visit, *, on: date, placement: PaidPlacement | None = None) -> V
         facings_by_level={sku: dict(levels) for sku, levels in by_level.items()},
         photos=len(runs),
         quality_ok=bool(usable) or not runs,
-        evidence_weight=min(weights.values(), default=1.0),
+        # No photo: nothing to weigh. It was 1.0, so an empty visit read as full-weight evidence (1.00)
+        # beside a visit with photos (0.60); the rules say "no photo" for it before any weight matters.
+        evidence_weight=min(weights.values(), default=None),
         visit_id=str(visit.public_id),
         facings_total=total,
         facings_recognised=named,

@@ -6,6 +6,7 @@ claim the user may not see at all is a 404. Nothing here is cached: amounts and 
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import wraps
 
 from django import forms
@@ -15,13 +16,18 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from shelfai import formats
 from shelfai.claims import selectors, services
-from shelfai.claims.api import export_response
+from shelfai.claims.api import export_csv_response
 from shelfai.claims.csv_import import REQUIRED_COLUMNS, claims_import_csv
-from shelfai.claims.models import Campaign, ClaimDecision, ExpenseClaim
+from shelfai.claims.models import AuditEvent, Campaign, ClaimDecision, ExpenseClaim
 
 Outcome = ClaimDecision.Outcome
 
@@ -39,6 +45,7 @@ class QueueFilterForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
+    # Nothing is pre-selected: a pre-ticked "Reject" (the recommendation) was one click from a wrong decision.
     outcome = forms.ChoiceField(widget=forms.RadioSelect, label="Decision", choices=[
         (Outcome.APPROVE, "Approve in full"), (Outcome.PARTIAL, "Approve part"), (Outcome.REJECT, "Reject")])
     amount = forms.DecimalField(required=False, max_digits=12, decimal_places=2, min_value=0,
@@ -58,6 +65,8 @@ class ImportForm(forms.Form):
 
 
 class ExportForm(forms.Form):
+    batch = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput,
+                               help_text="Download a batch already sent again (its number).")
     decided_from = forms.DateField(required=False, label="Decided from",
                                    widget=forms.DateInput(attrs={"type": "date"}))
     decided_to = forms.DateField(required=False, label="Decided until",
@@ -97,8 +106,11 @@ def claims_queue(request: HttpRequest) -> HttpResponse:
     return _render_queue(request)
 
 
-def _render_queue(request: HttpRequest, *, export_form: ExportForm | None = None, status: int = 200):
-    filters = QueueFilterForm(request.GET or None)
+def _render_queue(request: HttpRequest, *, export_form: ExportForm | None = None, status: int = 200,
+                  export_notice: str = ""):
+    query = request.GET.copy()
+    batch = _batch_summary(query.pop("batch", [""])[-1])  # the confirmation after an export, not a filter
+    filters = QueueFilterForm(query or None)
     data = filters.cleaned_data if filters.is_bound and filters.is_valid() else {"status": "submitted"}
     claims = selectors.claim_queue(
         user=request.user, status=data.get("status", ""), source=data.get("source", ""),
@@ -106,12 +118,30 @@ def _render_queue(request: HttpRequest, *, export_form: ExportForm | None = None
         recommendation=data.get("recommendation", ""), search=data.get("q", ""),
     )
     page = Paginator(claims, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
     query.pop("page", None)
     return render(request, "claims/queue.html", {
         "filters": filters if filters.is_bound else QueueFilterForm(), "page": page, "query": query.urlencode(),
-        "export_form": export_form or ExportForm(),
+        "export_form": export_form or ExportForm(), "export_notice": export_notice, "batch": batch,
     }, status=status)
+
+
+def _batch_summary(value: str) -> dict | None:
+    """What one export marked as sent: decisions, lines, total approved, when, by whom, and its file."""
+    if not value.isdigit() or len(value) > 12:
+        return None
+    event = AuditEvent.objects.filter(pk=int(value), action="claims.exported").select_related("actor").first()
+    if event is None:
+        return None
+    rows = selectors.claims_export_rows(include_rejected=True, decision_ids=event.data.get("decision_ids", []))
+    total = sum((Decimal(row["approved_amount"]) for row in rows), Decimal("0"))
+    decisions = event.data.get("count", 0)
+    text = _("Marked %(decisions)s and %(lines)s as sent to the ERP: %(total)s approved.") % {
+        "decisions": ngettext("%(n)s decision", "%(n)s decisions", decisions) % {"n": formats.number(decisions)},
+        "lines": ngettext("%(n)s claim line", "%(n)s claim lines", len(rows)) % {"n": formats.number(len(rows))},
+        "total": formats.money(total)}
+    return {"id": event.pk, "decisions": decisions, "lines": len(rows), "total": total, "text": text,
+            "at": event.created_at, "by": event.actor.get_username() if event.actor else "",
+            "claims": sorted({row["claim_reference"] for row in rows})}
 
 
 @claim_page
@@ -122,21 +152,58 @@ def claim_detail(request: HttpRequest, claim: ExpenseClaim) -> HttpResponse:
 def _render_claim(request, claim, *, form=None, reopen_form=None, refusal="", status=200) -> HttpResponse:
     decisions = list(selectors.claim_decisions(claim))
     if form is None:
-        initial = {"decisions_seen": len(decisions)}
-        if claim.recommendation in (Outcome.APPROVE, Outcome.PARTIAL, Outcome.REJECT):
-            initial.update(outcome=claim.recommendation, amount=claim.recommended_amount
-                           if claim.recommendation == Outcome.PARTIAL else None)
-        form = DecisionForm(initial=initial)
+        form = DecisionForm(initial={"decisions_seen": len(decisions)})
+    errors = _error_summary(form) + _error_summary(reopen_form)
     return render(request, "claims/detail.html", {
         "claim": claim,
+        "claimant": claimant_of(claim),
         "lines": list(selectors.claim_lines_with_placements(claim)),
         "decisions": decisions,
-        "audit": list(selectors.claim_audit_trail(claim)),
+        "audit": [{"event": event, "label": audit_label(event.action)}
+                  for event in selectors.claim_audit_trail(claim)],
         "form": form,
         "reopen_form": reopen_form or ReopenForm(),
         "refusal": refusal,
+        "errors": errors,
+        "recommendation_label": dict(DecisionForm.base_fields["outcome"].choices).get(claim.recommendation, ""),
         "is_open": claim.status == ExpenseClaim.Status.SUBMITTED,
     }, status=status)
+
+
+def _error_summary(form) -> list[dict]:
+    """A refused form's errors for the top of the page, each linked to its field: the field's own
+    message sits beside it far below the evidence, where nobody looked."""
+    if form is None or not form.is_bound or not form.errors:
+        return []
+    out = []
+    for name, messages_ in form.errors.items():
+        field = form[name] if name in form.fields else None
+        out.append({"text": " ".join(messages_), "label": field.label if field is not None else "",
+                    "anchor": f"#{field.id_for_label}" if field is not None else "#decide-h"})
+    return out
+
+
+# What the audit trail's codes mean to a reader; a code without a label shows as itself.
+AUDIT_LABELS = {
+    "claim.submitted": gettext_lazy("Submitted"),
+    "claims.imported": gettext_lazy("Imported from a retailer or distributor file"),
+    "claim.approve": gettext_lazy("Approved"), "claim.partial": gettext_lazy("Partly approved"),
+    "claim.reject": gettext_lazy("Rejected"), "claim.reopen": gettext_lazy("Reopened"),
+    "claims.exported": gettext_lazy("Sent to the ERP"),
+}
+
+
+def audit_label(action: str) -> str:
+    return str(AUDIT_LABELS.get(action, action))
+
+
+def claimant_of(claim: ExpenseClaim) -> str:
+    """Who claims: the retailer's or distributor's name from their file, or the rep who submitted it."""
+    if claim.claimant_name:
+        return claim.claimant_name
+    if claim.source == ExpenseClaim.Source.REP:
+        return claim.submitted_by.get_full_name() or claim.submitted_by.get_username()
+    return ""
 
 
 @require_POST
@@ -158,8 +225,9 @@ def claim_decide(request: HttpRequest, claim: ExpenseClaim) -> HttpResponse:
     except services.ClaimAlreadyDecided as exc:
         claim.refresh_from_db()
         return _render_claim(request, claim, refusal=str(exc), status=409)
-    messages.success(request, f"Claim {claim.reference}: {decision.get_outcome_display().lower()}d, "
-                              f"{decision.amount} approved.")
+    messages.success(request, _("Claim %(reference)s: %(status)s, %(amount)s approved.") % {
+        "reference": claim.reference, "status": claim.get_status_display().lower(),
+        "amount": formats.money(decision.amount)})
     return redirect("claim-detail", pk=claim.pk)
 
 
@@ -196,10 +264,54 @@ def claims_import(request: HttpRequest) -> HttpResponse:
 
 @finance_page
 def claims_export(request: HttpRequest) -> HttpResponse:
-    """GET downloads (a link to bookmark); the form POSTs, and may mark the decisions as sent."""
+    """GET downloads (a link to bookmark); the form POSTs, and may mark the decisions as sent.
+
+    Nothing to export is said on the page (it was a file with a header only). Marking as sent
+    returns to the desk with what was marked (count, total, the batch's own download link),
+    because a download alone said nothing about what had just changed.
+    """
     form = ExportForm(request.POST if request.method == "POST" else request.GET)
     if not form.is_valid():
         return _render_queue(request, export_form=form, status=400)
     filters = dict(form.cleaned_data)
     mark = filters.pop("mark_exported") and request.method == "POST"
-    return export_response(request.user, filters, mark=mark)
+    batch_id = filters.pop("batch")
+    if batch_id:
+        event = get_object_or_404(AuditEvent, pk=batch_id, action="claims.exported")
+        rows = selectors.claims_export_rows(include_rejected=True, decision_ids=event.data.get("decision_ids", []))
+        sent_on = timezone.localtime(event.created_at)
+        return export_csv_response(rows, f"shelfai-erp-batch-{event.pk}-sent-{sent_on:%Y-%m-%d}.csv")
+    rows = selectors.claims_export_rows(**filters)
+    if not rows:
+        return _render_queue(request, export_form=form, export_notice=_nothing_to_export(filters))
+    if not mark:
+        return export_csv_response(rows, export_filename(filters))
+    batch = services.claims_export_batch(user=request.user, decision_ids=[row["decision_id"] for row in rows])
+    if batch is None:
+        return _render_queue(request, export_form=form, export_notice=_(
+            "Every decision this export would hold was sent to the ERP before: nothing was marked."))
+    return redirect(f"{reverse('claims-queue')}?batch={batch.pk}#export-h")
+
+
+def export_filename(filters: dict) -> str:
+    """What and when: ``shelfai-erp-claims-approved-decided-2026-11-01-to-2026-11-30-not-yet-sent-2026-12-04.csv``."""
+    parts = ["shelfai-erp-claims", "approved-and-rejected" if filters.get("include_rejected") else "approved"]
+    start, end = filters.get("decided_from"), filters.get("decided_to")
+    if start or end:
+        parts.append(f"decided-{start or 'start'}-to-{end or 'now'}")
+    if filters.get("new_only"):
+        parts.append("not-yet-sent")
+    parts.append(f"{timezone.localdate():%Y-%m-%d}")
+    return "-".join(parts) + ".csv"
+
+
+def _nothing_to_export(filters: dict) -> str:
+    what = [_("approved or rejected") if filters.get("include_rejected") else _("approved or partly approved")]
+    if filters.get("decided_from"):
+        what.append(_("decided from %(day)s") % {"day": formats.day(filters["decided_from"])})
+    if filters.get("decided_to"):
+        what.append(_("decided until %(day)s") % {"day": formats.day(filters["decided_to"])})
+    if filters.get("new_only"):
+        what.append(_("not yet sent to the ERP"))
+    return _("Nothing to export: no claim is %(what)s. No file was made and nothing was marked as sent.") % {
+        "what": ", ".join(what)}

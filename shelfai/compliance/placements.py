@@ -39,6 +39,8 @@ from decimal import ROUND_DOWN, Decimal
 from enum import StrEnum
 from typing import Any
 
+from shelfai.formats import money
+
 PARTIAL_CREDIT = Decimal("0.5")
 CENT = Decimal("0.01")
 
@@ -108,7 +110,9 @@ class VisitEvidence:
     facings_by_level: dict[str, dict[int, int]] | None = None  # sku -> {level: facings}; for eye level
     photos: int = 1
     quality_ok: bool = True
-    evidence_weight: float = 1.0  # from the authenticity flags, 0..1
+    # From the authenticity flags, 0..1; None when the visit has no photo of the display (nothing to weigh:
+    # an empty visit is "no evidence", never full-weight evidence).
+    evidence_weight: float | None = 1.0
     confirmed: bool | None = None  # a reviewer's yes/no, for POS material the recogniser cannot see
     visit_id: str | int | None = None
     facings_total: int | None = None  # products detected on the photos, named or not (None: not counted)
@@ -157,7 +161,7 @@ class PlacementAssessment:
             parts.append(f"partly in {partly}")
         if unverified:
             parts.append(f"no usable photos in {unverified}")
-        return ", ".join(parts) + f"; {self.payable} of {self.fee} payable."
+        return ", ".join(parts) + f"; {money(self.payable)} of {money(self.fee)} payable."
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -205,7 +209,7 @@ def _insufficient(spec: PlacementSpec, evidence: VisitEvidence) -> str | None:
         return "No photo of the display was taken on this visit."
     if not evidence.quality_ok:
         return "The photos are too poor to judge (blurred, dark or cut off); a retake is needed."
-    if evidence.evidence_weight < spec.min_evidence_weight:
+    if evidence.evidence_weight is not None and evidence.evidence_weight < spec.min_evidence_weight:
         return (
             f"Authenticity checks lowered the evidence weight to {evidence.evidence_weight:.2f} "
             f"(at least {spec.min_evidence_weight:.2f} is needed); see the photo flags."
@@ -307,17 +311,20 @@ def assess_placement(spec: PlacementSpec, visits: list[VisitEvidence]) -> Placem
     )
 
 
-def claim_recommendation(claimed: Decimal, assessment: PlacementAssessment) -> tuple[str, Decimal, list[str]]:
+def claim_recommendation(claimed: Decimal, assessment: PlacementAssessment, *,
+                         contracted_fee: Decimal | None = None) -> tuple[str, Decimal, list[str]]:
     """approve / partial / reject for a claimed amount, with the amount to approve and the reasons.
 
-    Only finance decides; this is the recommendation shown next to the evidence.
+    Only finance decides; this is the recommendation shown next to the evidence. ``assessment.fee``
+    is the fee for the period assessed; ``contracted_fee``, when the claim covers only part of the
+    placement's period, is the whole contract's, so the reason can tell the two apart.
     """
     if not isinstance(claimed, Decimal) or claimed <= 0:
         raise ValueError("The claimed amount must be a positive Decimal")
     reasons = [assessment.summary[0].upper() + assessment.summary[1:]]
     cap = min(assessment.payable, assessment.fee)
     if claimed > assessment.fee:
-        reasons.append(f"The claim ({claimed}) is above the contracted fee ({assessment.fee}).")
+        reasons.append(_above_fee(claimed, assessment, contracted_fee))
     if cap <= 0:
         return (
             "reject",
@@ -326,4 +333,16 @@ def claim_recommendation(claimed: Decimal, assessment: PlacementAssessment) -> t
         )
     if claimed <= cap:
         return "approve", claimed.quantize(CENT, rounding=ROUND_DOWN), reasons
-    return "partial", cap, reasons + [f"Photos support {cap} of the {claimed} claimed."]
+    return "partial", cap, reasons + [f"Photos support {money(cap)} of the {money(claimed)} claimed."]
+
+
+def _above_fee(claimed: Decimal, assessment: PlacementAssessment, contracted_fee: Decimal | None) -> str:
+    """Names each amount for what it is: the claim, the contracted fee, and (for part of the period)
+    the share of that fee the claimed days can cost. "The claim (400.00) is above the contracted fee
+    (303.44)" called the pro-rata share the fee while 400.00 was the fee itself."""
+    if contracted_fee is None or contracted_fee <= assessment.fee or not assessment.windows:
+        return f"The claim ({money(claimed)}) is above the contracted fee ({money(assessment.fee)})."
+    days = (assessment.windows[-1].end - assessment.windows[0].start).days + 1
+    return (f"The claim ({money(claimed)}) is more than the {days} days claimed can cost: they are part of the "
+            f"placement period, so at most {money(assessment.fee)} of the {money(contracted_fee)} contracted fee "
+            "applies.")

@@ -79,7 +79,7 @@ def test_finance_partly_approves_a_claim_and_sees_the_audit_entry(
     driver.find_element(By.ID, "id_reason").send_keys("Week 3 not set up.")
     driver.find_element(By.CSS_SELECTOR, ".decision button[type=submit]").click()
     error = wait(driver).until(lambda d: d.find_element(By.ID, "amount-error"))
-    assert "At most 1000.00" in error.text
+    assert "At most EUR 1,000.00" in error.text
     assert driver.find_element(By.ID, "id_reason").get_attribute("value") == "Week 3 not set up."
 
     amount = driver.find_element(By.ID, "id_amount")
@@ -88,7 +88,7 @@ def test_finance_partly_approves_a_claim_and_sees_the_audit_entry(
     driver.find_element(By.CSS_SELECTOR, ".decision button[type=submit]").click()
     wait(driver).until(lambda d: "Partially approved" in d.find_element(By.TAG_NAME, "main").text)
     trail = driver.find_element(By.CSS_SELECTOR, "[aria-labelledby=trail-h] table").text
-    assert "claim.partial" in trail and "amount 750.00" in trail and "Week 3 not set up." in trail
+    assert "Partly approved" in trail and "amount EUR 750.00" in trail and "Week 3 not set up." in trail
     snapshot(driver, "claim-decided")
     decision = ClaimDecision.objects.get(claim=claim)
     assert (decision.outcome, str(decision.amount), decision.decided_by.username) == ("partial", "750.00", "finance")

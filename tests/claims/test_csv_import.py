@@ -111,7 +111,7 @@ def test_claims_on_one_placement_never_add_up_to_more_than_its_fee(shop):
     first = good_line(shop, "R-1", "800", end=shop.start + timedelta(days=13))
     second = good_line(shop, "R-2", "300", start=shop.start + timedelta(days=14), end=shop.end)
     report = run_import(shop, HEADER + first + second)
-    assert "at most 200.00 more" in " ".join(report.bad_lines[0].errors)
+    assert "at most EUR 200.00 more" in " ".join(report.bad_lines[0].errors)
     assert ExpenseClaim.objects.count() == 0
 
 

@@ -39,7 +39,7 @@ def test_a_partial_approval_pays_the_given_amount(shop, claim_for):
 @pytest.mark.parametrize("amount, field_text", [
     (None, "Give the amount"),
     ("0", "reject the claim"),
-    ("800.01", "At most 800.00"),
+    ("800.01", "At most EUR 800.00"),
 ])
 def test_a_partial_approval_needs_an_amount_above_0_and_within_the_claim(shop, claim_for, amount, field_text):
     claim = claim_for("800.00")

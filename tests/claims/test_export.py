@@ -48,9 +48,13 @@ def test_marking_as_exported_leaves_them_out_of_the_next_new_only_export(shop, c
     client = Client()
     client.force_login(shop.users["finance"])
     marked = client.post("/claims/export.csv", {"mark_exported": "on", "new_only": "on"})
-    assert [r["claim_reference"] for r in rows_of(marked)] == ["A-1", "P-1"]
-    assert AuditEvent.objects.get(action="claims.exported").data["count"] == 2
-    assert rows_of(client.get("/claims/export.csv?new_only=on")) == []
+    batch = AuditEvent.objects.get(action="claims.exported")
+    assert batch.data["count"] == 2
+    assert marked.status_code == 302 and marked["Location"].endswith(f"?batch={batch.pk}#export-h")
+    batch_file = client.get(f"/claims/export.csv?batch={batch.pk}")
+    assert [r["claim_reference"] for r in rows_of(batch_file)] == ["A-1", "P-1"]
+    nothing_new = client.get("/claims/export.csv?new_only=on")
+    assert nothing_new["Content-Type"].startswith("text/html") and "Nothing to export" in nothing_new.content.decode()
     assert len(rows_of(client.get("/claims/export.csv"))) == 2  # a plain download changes nothing
 
 

@@ -53,7 +53,7 @@ def test_a_bad_decision_shows_the_error_next_to_the_field_and_keeps_what_was_typ
         "outcome": "partial", "amount": "950.00", "reason": "Only half the weeks.", "decisions_seen": 0})
     page = response.content.decode()
     assert response.status_code == 400
-    assert 'id="amount-error"' in page and "At most 800.00" in page
+    assert 'id="amount-error"' in page and "At most EUR 800.00" in page
     assert 'value="950.00"' in page and "Only half the weeks." in page
     response = client.post(f"/claims/{claim.pk}/decide/", {"outcome": "reject", "reason": "", "decisions_seen": 0})
     assert response.status_code == 400 and 'id="reason-error"' in response.content.decode()
@@ -67,7 +67,7 @@ def test_a_decision_on_the_page_is_recorded_and_a_second_submit_is_refused(shop,
     first = client.post(f"/claims/{claim.pk}/decide/", form)
     assert first.status_code == 302
     page = client.get(first["Location"]).content.decode()
-    assert "Partially approved" in page and "Half the weeks verified." in page and "claim.partial" in page
+    assert "Partially approved" in page and "Half the weeks verified." in page and "Partly approved" in page
     again = client.post(f"/claims/{claim.pk}/decide/", form)
     assert again.status_code == 409 and "already partially approved" in again.content.decode()
     assert ClaimDecision.objects.count() == 1 and AuditEvent.objects.filter(action="claim.partial").count() == 1

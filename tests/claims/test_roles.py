@@ -67,7 +67,7 @@ def test_a_bad_decision_names_the_field(shop, claim_for, api_for):
     client = api_for(shop.users["finance"])
     response = client.post(f"/api/claims/{claim.pk}/decision/",
                            {"outcome": "partial", "amount": "900", "reason": "x"}, format="json")
-    assert response.status_code == 400 and "At most 800.00" in response.json()["errors"]["amount"]
+    assert response.status_code == 400 and "At most EUR 800.00" in response.json()["errors"]["amount"]
     response = client.post(f"/api/claims/{claim.pk}/decision/", {"outcome": "approve"}, format="json")
     assert response.status_code == 400 and "reason" in response.json()["errors"]
 

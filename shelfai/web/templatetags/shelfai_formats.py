@@ -3,9 +3,12 @@
     {{ claim.total_amount|money }}   -> EUR 1,234.56
     {{ rate|percent }}               -> 53%       {{ rate|percent:1 }} -> 53.4%
     {{ count|number }}               -> 1,840
+    {{ "2026-12-04"|day }}           -> Dec. 4, 2026 (a date, datetime, or the ISO text a stored packet holds)
 """
 
 from __future__ import annotations
+
+from datetime import date, datetime
 
 from django import template
 
@@ -27,3 +30,13 @@ def percent(value, places=0):
 @register.filter
 def number(value, places=0):
     return formats.number(value, int(places))
+
+
+@register.filter
+def day(value):
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value[:10]) if len(value) <= 10 else datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    return formats.day(value)
