@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 
 from shelfai.alerts import models
+from shelfai.alerts.rules import Rule
 
 
 class WebhookEndpointForm(forms.ModelForm):
@@ -12,6 +13,22 @@ class WebhookEndpointForm(forms.ModelForm):
         fields = ["name", "url", "secret", "rules", "is_active"]
         # Not shown again once saved: the secret only ever leaves the site inside an HMAC.
         widgets = {"secret": forms.PasswordInput(render_value=True)}
+
+    def clean_rules(self):
+        rules = self.cleaned_data.get("rules") or []
+        known = {rule.value for rule in Rule}
+        if not isinstance(rules, list) or not all(isinstance(r, str) for r in rules):
+            raise forms.ValidationError('A list of rule names, e.g. ["photo_failed"], or [] for every rule.')
+        unknown = sorted(set(rules) - known)
+        if unknown:
+            raise forms.ValidationError(f"Unknown rule(s): {', '.join(unknown)}. Known: {', '.join(sorted(known))}.")
+        return rules
+
+    def clean_secret(self):
+        secret = self.cleaned_data["secret"]
+        if len(secret) < 16:
+            raise forms.ValidationError("Use a secret of at least 16 characters: it is all that proves a call is ours.")
+        return secret
 
 
 @admin.register(models.WebhookEndpoint)
@@ -33,8 +50,18 @@ class ReadOnly(admin.ModelAdmin):
 
 @admin.register(models.WebhookDelivery)
 class WebhookDeliveryAdmin(ReadOnly):
-    list_display = ("created_at", "endpoint", "alert", "attempt", "status", "response_code", "next_try_at", "error")
+    list_select_related = ("endpoint", "alert")
+    list_display = ("created_at", "endpoint_name", "alert_key", "attempt", "status", "response_code", "next_try_at",
+                    "error")
     list_filter = ("status", "endpoint")
+
+    @admin.display(description="endpoint")
+    def endpoint_name(self, obj):
+        return obj.endpoint.name
+
+    @admin.display(description="alert")
+    def alert_key(self, obj):
+        return obj.alert.key
 
 
 class NotificationInline(admin.TabularInline):

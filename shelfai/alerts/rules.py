@@ -39,7 +39,7 @@ class Rule(StrEnum):
 RULE_LABELS = {
     Rule.DISPLAY_MISSING: "A paid display absent or not verified for a whole week",
     Rule.CLAIM_CRITICAL: "A claim's evidence flagged critical (authenticity)",
-    Rule.STORE_UNVISITED: "A store of a rep I manage unvisited past its schedule",
+    Rule.STORE_UNVISITED: "A store left unvisited past its rep's schedule (reps I manage)",
     Rule.PHOTO_FAILED: "A photo failed in the pipeline",
     Rule.QUEUE_BACKLOG: "The photo queue is backed up",
 }
