@@ -111,8 +111,14 @@ def test_evaluate_detector_command_prints_one_json_object(tiny_weights, scene_da
     call_command("evaluate_detector", "--data", str(scene_dataset), "--weights", str(tiny_weights),
                  "--imgsz", "160", "--json", stdout=out)
     payload = json.loads(out.getvalue())
-    assert set(payload) == {"map50", "map50_95", "precision", "recall", "images", "seconds_per_image"}
+    assert set(payload) == {"map50", "map50_95", "precision", "recall", "images", "seconds_per_image", "by_size",
+                            "worst_photos"}
     assert payload["images"] == 2
+    # Where it fails, on the deployed path, over the same two validation photos.
+    assert sum(row["truth"] for row in payload["by_size"].values()) == sum(
+        len((scene_dataset / "labels" / "val" / f.name).read_text().split("\n")) - 1
+        for f in (scene_dataset / "labels" / "val").glob("*.txt"))
+    assert len(payload["worst_photos"]) == 2
 
 
 def test_evaluate_detector_command_explains_a_folder_without_labels(tmp_path, tiny_weights):
