@@ -13,6 +13,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.files.base import ContentFile
 from django.utils import timezone
 from selenium.webdriver.common.by import By
 
@@ -74,6 +75,26 @@ def end_cap(world):
         starts_on=start, ends_on=start + timedelta(days=18), fee=Decimal("1000.00"))
     PlacementRequirement.objects.create(placement=placement, product=gold, min_facings=4)
     return placement
+
+
+def boxed_shelf() -> bytes:
+    """An evidence image as the pipeline draws it: two shelves of packs, each boxed, one gap hatched."""
+    import numpy as np
+
+    from shelfai.vision.evidence import render_evidence
+    from shelfai.vision.types import Box, Facing, Gap
+
+    image = np.full((600, 800, 3), 235, np.uint8)
+    facings = []
+    for row, top in ((1, 40), (2, 320)):
+        image[top + 230:top + 250] = (90, 90, 90)  # the shelf edge
+        for i in range(8 if row == 1 else 5):
+            x = 30 + i * 92
+            image[top:top + 225, x:x + 80] = (40 + 20 * i, 120, 200 - 15 * i)
+            facings.append(Facing(box=Box(x, top, x + 80, top + 225, 0.9), row=row,
+                                  sku="gold-900" if i % 2 else "unknown"))
+    gap = Gap(row=2, box=Box(490, 320, 770, 545), width_in_facings=3.0)
+    return render_evidence(image, facings, [gap])
 
 
 def check_in(driver, sign_in, live_server) -> None:
@@ -178,6 +199,7 @@ def test_all_the_fixes_are_a_tap_away_and_the_photo_opens_with_its_boxes(
 
     visit, _ = visit_services.visit_start(rep=world.users["rep"], store=world.store)
     photo = photo_in(visit, jpeg_bytes(800, 600, seed=4))
+    photo.evidence_image.save("boxes.jpg", ContentFile(boxed_shelf()), save=True)
     run = DetectionRun.objects.create(photo=photo, detector_sha256="b" * 64, facing_count=42)
     ComplianceResult.objects.create(scope=ComplianceResult.Scope.PHOTO, visit=visit, photo=photo, detection_run=run,
                                     score=Decimal("71.5"), confidence=0.83,
@@ -227,3 +249,16 @@ def test_a_page_not_for_the_rep_says_so_and_where_to_go(make_driver, live_server
         shoot(phone, "refused-" + path.strip("/"))
     phone.find_element(By.LINK_TEXT, "My claims").click()
     wait(phone).until(lambda d: d.find_element(By.TAG_NAME, "h1").text == "My claims")
+
+
+def test_the_desk_gets_the_same_page_on_a_desktop(make_driver, live_server, sign_in, world):
+    desk = make_driver()
+    sign_in(desk, "marketing", "pw-marketing", "/analytics/")
+    desk.get(live_server.url + "/claims/")
+    assert desk.find_element(By.TAG_NAME, "h1").text == "This page is not for your role"
+    links = [a.text for a in desk.find_elements(By.CSS_SELECTOR, ".refusal-pages a")]
+    assert links == ["Compliance", "Review", "Planning", "Alerts"]
+    shoot(desk, "desktop-refused-claims")
+    desk.get(live_server.url + "/rep/claims/")
+    assert desk.find_element(By.TAG_NAME, "h1").text == "Nothing to show here"
+    shoot(desk, "desktop-refused-rep-claims")
