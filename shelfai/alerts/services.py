@@ -152,11 +152,15 @@ def immediate_send(now: datetime) -> int:
                                            created_at__gte=now - timedelta(days=1))
                .exclude(error=delivery.NO_ADDRESS).select_related("alert", "user").order_by("pk"))
     for note in waiting:
+        # Claimed first, like a photo: two sweeps running at once never e-mail the same alert twice.
+        if Notification.objects.filter(pk=note.pk, sent_at__isnull=True).update(sent_at=timezone.now()) != 1:
+            continue
         error = delivery.email_send(to=note.user.email, subject=note.alert.subject,
                                     body=delivery.alert_text(note.alert))
         if error:
-            Notification.objects.filter(pk=note.pk).update(error=error)
-        elif Notification.objects.filter(pk=note.pk, sent_at__isnull=True).update(sent_at=timezone.now(), error=""):
+            Notification.objects.filter(pk=note.pk).update(sent_at=None, error=error)  # the next sweep tries again
+        else:
+            Notification.objects.filter(pk=note.pk).update(error="")
             sent += 1
     return sent
 
