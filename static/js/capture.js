@@ -153,6 +153,13 @@
       b.textContent = t.done ? "Add a photo" : "Photograph";
       b.setAttribute("aria-label", `${b.textContent}: ${t.title}`);
       b.addEventListener("click", () => { pendingTask = { id: t.id, title: t.title }; $("camera").click(); });
+      if (t.kind === "display" && t.placement) {
+        // A paid display is what a rep claims for: its claim form is one tap from its task.
+        const claim = document.createElement("a");
+        claim.href = `/rep/claims/new/${t.placement}/`; claim.className = "small claim-link";
+        claim.textContent = "Claim this display";
+        li.querySelector("div").append(claim);
+      }
       return li;
     }));
   }

@@ -97,10 +97,24 @@ def boxed_shelf() -> bytes:
     return render_evidence(image, facings, [gap])
 
 
+def tap_store(driver) -> None:
+    """Tap the store once its list is drawn (the list is redrawn when the stores arrive: retry on a stale one)."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+
+    def tapped(d) -> bool:
+        try:
+            d.find_element(By.CSS_SELECTOR, "#stores button[data-store='s1']:not([disabled])").click()
+            return True
+        except (NoSuchElementException, StaleElementReferenceException):
+            return False
+
+    wait(driver).until(tapped)
+    wait(driver).until(lambda d: d.find_element(By.ID, "visit-view").is_displayed())
+
+
 def check_in(driver, sign_in, live_server) -> None:
     sign_in(driver, "rep", "pw-rep", "/rep/")
-    wait(driver).until(lambda d: d.find_element(By.CSS_SELECTOR, "#stores button[data-store='s1']")).click()
-    wait(driver).until(lambda d: d.find_element(By.ID, "visit-view").is_displayed())
+    tap_store(driver)
 
 
 def test_a_claim_from_the_phone_to_finances_decision_seen_on_the_phone(
@@ -168,8 +182,7 @@ def test_a_visit_is_resumed_on_a_second_browser_with_todays_photos(
                       == "queued")
     first.find_element(By.ID, "back").click()  # back to the list: the visit stays open
     wait(first).until(lambda d: d.find_element(By.ID, "stores-view").is_displayed())
-    first.find_element(By.CSS_SELECTOR, "#stores button[data-store='s1']").click()  # tapped again
-    wait(first).until(lambda d: d.find_element(By.ID, "visit-view").is_displayed())
+    tap_store(first)  # tapped again
     assert Visit.objects.count() == 1
 
     second = a_phone(make_driver, live_server)  # another phone: its own profile, nothing stored
@@ -262,3 +275,30 @@ def test_the_desk_gets_the_same_page_on_a_desktop(make_driver, live_server, sign
     desk.get(live_server.url + "/rep/claims/")
     assert desk.find_element(By.TAG_NAME, "h1").text == "Nothing to show here"
     shoot(desk, "desktop-refused-rep-claims")
+
+
+def test_a_display_on_todays_visit_is_claimed_from_its_task_with_the_pro_rata_fee(
+        make_driver, live_server, sign_in, world, end_cap):
+    from shelfai.claims.models import PaidPlacement
+
+    today = timezone.localdate()
+    stand = PaidPlacement.objects.create(
+        campaign=end_cap.campaign, store=world.store, display_type=PaidPlacement.DisplayType.FLOOR_STAND,
+        starts_on=today - timedelta(days=10), ends_on=today + timedelta(days=10), fee=Decimal("600.00"))
+    phone = a_phone(make_driver, live_server)
+    check_in(phone, sign_in, live_server)
+    task = wait(phone).until(lambda d: d.find_element(By.CSS_SELECTOR, "#tasks li.task"))
+    assert "Floor stand" in task.text
+    shoot(phone, "visit-with-display-task")
+    task.find_element(By.LINK_TEXT, "Claim this display").click()
+    amount = wait(phone).until(lambda d: d.find_element(By.ID, "id_amount"))
+    # It still runs: claimable up to today, 11 of its 21 days, 600.00 × 11 / 21 rounded down.
+    assert phone.find_element(By.ID, "id_period_start").get_attribute("value") == stand.starts_on.isoformat()
+    assert phone.find_element(By.ID, "id_period_end").get_attribute("value") == today.isoformat()
+    assert amount.get_attribute("value") == "314.28"
+    assert "11 of 21 days" in phone.find_element(By.ID, "amount-help").text
+    phone.get(live_server.url + "/rep/claims/new/")
+    today_list = wait(phone).until(lambda d: d.find_element(By.ID, "today-placements"))
+    assert today_list.find_elements(By.CSS_SELECTOR, f"[data-placement='{stand.pk}']")
+    assert not today_list.find_elements(By.CSS_SELECTOR, f"[data-placement='{end_cap.pk}']")  # it ended
+    shoot(phone, "claim-pick-today")
