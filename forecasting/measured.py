@@ -46,6 +46,8 @@ class SeriesMeasurement:
 class MeasuredResult:
     actual_units: float
     counterfactual_units: float
+    counterfactual_low: float
+    counterfactual_high: float
     incremental_units: float
     incremental_units_low: float
     incremental_units_high: float
@@ -129,6 +131,8 @@ def measured_result(
     return MeasuredResult(
         actual_units=actual,
         counterfactual_units=expected,
+        counterfactual_low=expected - below,
+        counterfactual_high=expected + above,
         incremental_units=incremental,
         incremental_units_low=inc_low,
         incremental_units_high=inc_high,

@@ -11,6 +11,7 @@ from forecasting import planning, selectors
 from forecasting.models import ForecastRun, InventoryPlan, Level, SeriesFit
 from forecasting.planning import EffectEstimate, SeriesScenario, UpliftResult
 from forecasting.regressors import PROMOTION_KINDS, VERDICT_SCORE
+from shelfai import formats
 from shelfai.claims.models import Campaign, PlacementCheck
 
 THOUSANDTH = Decimal("0.001")
@@ -144,19 +145,41 @@ def campaign_uplift_estimate(
     for product in products:
         series += _product_scenarios(run, campaign, product, store_ids, display_stores, executed, estimate)
     if not series:
-        raise PlanningError(
-            f"Run {run.pk} forecasts none of campaign {campaign.name!r}'s days ({campaign.starts_on} to "
-            f"{campaign.ends_on}) for its stores and SKUs; run a forecast whose horizon covers them."
-        )
+        raise PlanningError(_no_days_reason(run, campaign))
     fee = sum((p.fee for p in campaign.placements.all()), Decimal(0)) or Decimal(campaign.budget or 0)
     discount = campaign.planned_price_discount_pct if campaign.kind in PROMOTION_KINDS else None
     estimate.result = planning.campaign_uplift(
         series=series,
         discount_pct=discount if comparison == "baseline" else None,
         fee=fee if comparison == "baseline" else Decimal(0),
+        **(
+            {"reference_label": "Without the campaign", "scenario_label": "as planned"}
+            if comparison == "baseline"
+            else {"reference_label": "With displays as verified", "scenario_label": "fully executed"}
+        ),
     )
     estimate.series = len(series)
     return estimate
+
+
+def _no_days_reason(run: ForecastRun, campaign: Campaign) -> str:
+    """Why a run has no forecast for a campaign's days, and what the user can do about it (a forecast only
+    ever looks forward, so a campaign that has ended is measured after the fact instead)."""
+    first, last = selectors.forecast_span(run)
+    when = f"{formats.day(campaign.starts_on)} – {formats.day(campaign.ends_on)}"
+    if last is None:
+        return f"Run {run.pk} has no store × SKU forecasts, so it has nothing to estimate {campaign.name} from."
+    if campaign.ends_on < first:
+        return (
+            f"{campaign.name} ({when}) was over before run {run.pk}'s forecast begins "
+            f"({formats.day(first)}): a forecast only looks ahead, so it is measured after the fact instead."
+        )
+    if campaign.starts_on > last:
+        return (
+            f"{campaign.name} ({when}) starts after run {run.pk}'s last forecast day ({formats.day(last)}): "
+            "start a run with more periods ahead on Forecast to estimate it."
+        )
+    return f"Run {run.pk} has no forecast for {campaign.name}'s stores and SKUs ({when}): are there sales for them?"
 
 
 def _product_scenarios(run, campaign, product, store_ids, display_stores, executed, estimate):

@@ -168,8 +168,13 @@ def campaign_uplift(
     discount_pct: Decimal | None,
     fee: Decimal,
     interval_width: float = 0.8,
+    reference_label: str = "Without the campaign",
+    scenario_label: str = "with it",
 ) -> UpliftResult:
     """Incremental units, revenue and ROI of each series' ``scenario`` over its ``reference``, summed.
+
+    The labels name the two situations in the explanation, so two comparisons on one page never both
+    call their reference "baseline".
 
     The interval moves every effect to its lower (upper) bound together, which is conservative when effects
     are independent. ROI is on revenue, not margin (margins are not in the system):
@@ -198,23 +203,31 @@ def campaign_uplift(
         revenue["low"] += Decimal(str(min(bounds))) * selling_price
         revenue["high"] += Decimal(str(max(bounds))) * selling_price
         discount_cost += Decimal(str(baseline)) * Decimal(item.unit_price) * pct
-    return _uplift_result(totals, revenue, money(discount_cost), money(fee), interval_width)
+    labels = (reference_label, scenario_label)
+    return _uplift_result(totals, revenue, money(discount_cost), money(fee), interval_width, labels)
 
 
-def _uplift_result(totals, revenue, discount_cost: Decimal, fee: Decimal, width: float) -> UpliftResult:
+def _uplift_result(totals, revenue, discount_cost: Decimal, fee: Decimal, width: float, labels) -> UpliftResult:
+    from shelfai import formats  # Django's locale formatting; imported here so the maths imports without it
+
     spend = discount_cost + fee
 
     def roi(gain: Decimal) -> float | None:
         return round(float((gain - spend) / spend), 3) if spend > 0 else None
 
     incremental = totals["scenario"] - totals["baseline"]
+    signed = lambda units: ("+" if units >= 0 else "") + formats.number(units)  # noqa: E731
     explanation = (
-        f"Baseline {totals['baseline']:.0f} units; with the campaign {totals['scenario']:.0f}: "
-        f"{incremental:+.0f} incremental units ({width:.0%} interval {totals['low']:+.0f} to "
-        f"{totals['high']:+.0f}), {money(revenue['mid'])} incremental revenue"
-        + (f", {discount_cost} of discount on units that would have sold anyway" if discount_cost else "")
-        + (f", against a fee of {fee}" if fee else "")
-        + (f". ROI on revenue {roi(revenue['mid']):+.2f}." if spend > 0 else ". No spend, so no ROI.")
+        f"{labels[0]}: {formats.number(totals['baseline'])} units; {labels[1]}: "
+        f"{formats.number(totals['scenario'])}, so {signed(incremental)} units ({width:.0%} interval "
+        f"{signed(totals['low'])} to {signed(totals['high'])}) and {formats.money(revenue['mid'])} of revenue"
+        + (f", {formats.money(discount_cost)} of discount on units that sell anyway" if discount_cost else "")
+        + (f", against a fee of {formats.money(fee)}" if fee else "")
+        + (
+            f". ROI on revenue {'+' if roi(revenue['mid']) >= 0 else ''}{formats.percent(roi(revenue['mid']))}."
+            if spend > 0
+            else ". No spend, so no ROI."
+        )
     )
     return UpliftResult(
         baseline_units=totals["baseline"],

@@ -209,3 +209,9 @@ def forecast_points_in(
     for point in points.order_by("store_id", "date"):
         grouped.setdefault(point.store_id, []).append(point)
     return grouped
+
+
+def forecast_span(run: ForecastRun) -> tuple[date | None, date | None]:
+    """The first and last day a run forecasts at store level."""
+    span = ForecastPoint.objects.filter(run=run, level=Level.SERIES).aggregate(first=Min("date"), last=Max("date"))
+    return span["first"], span["last"]

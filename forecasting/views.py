@@ -29,6 +29,7 @@ from django.views.decorators.http import require_POST
 
 from forecasting import selectors
 from forecasting.api import can_plan
+from forecasting.campaign_results import campaign_measured
 from forecasting.charts import forecast_chart
 from forecasting.models import ForecastRun, Freq, Level, ModelName, SalesRecord, SeriesFit
 from forecasting.plan_services import (
@@ -89,7 +90,8 @@ class ForecastSelectForm(forms.Form):
 
     def __init__(self, *args, products, stores, regions, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["sku"].choices = [(p.sku, f"{p.sku} · {p.name}") for p in products]
+        # The pack size too: "Gold Formula 400 g" and "Gold Formula 900 g" are two products.
+        self.fields["sku"].choices = [(p.sku, f"{p.sku} · {p}") for p in products]
         self.fields["store"].choices = [("", "All stores (SKU total)")] + [
             (s.code, f"{s.code} · {s.name}") for s in stores
         ]
@@ -303,7 +305,7 @@ class InventoryForm(forms.Form):
         self.fields["store"].choices = [("", "All stores")] + [
             (s.code, f"{s.code} · {s.name}") for s in stores
         ]
-        self.fields["sku"].choices = [("", "All SKUs")] + [(p.sku, f"{p.sku} · {p.name}") for p in products]
+        self.fields["sku"].choices = [("", "All SKUs")] + [(p.sku, f"{p.sku} · {p}") for p in products]
 
     def clean(self):
         values = super().clean()
@@ -362,7 +364,7 @@ def inventory_page(request: HttpRequest) -> HttpResponse:
     """GET shows the form; POST saves the plans (who planned what, from which run) and shows them."""
     run = selectors.latest_run(freq=Freq.DAILY)
     form = InventoryForm(request.POST if request.method == "POST" else None, run=run)
-    context = {"section": "inventory", "form": form, "run": run, "max_plans": MAX_PLANS}
+    context = {"section": "inventory", "form": form, "run": run, "max_plans": MAX_PLANS, "active": active_run()}
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -416,6 +418,9 @@ def campaigns_page(request: HttpRequest) -> HttpResponse:
         .select_related("brand")
         .order_by("starts_on", "pk")[:MAX_CAMPAIGNS]
     )
+    finished = list(
+        Campaign.objects.filter(ends_on__lt=today).select_related("brand").order_by("-ends_on", "pk")[:MAX_CAMPAIGNS]
+    )
     form = CompareForm(request.GET or None)
     chosen = list(form.cleaned_data["ids"]) if form.is_bound and form.is_valid() else []
     run = selectors.latest_run(freq=Freq.DAILY)
@@ -424,7 +429,9 @@ def campaigns_page(request: HttpRequest) -> HttpResponse:
         "section": "campaigns",
         "form": form,
         "run": run,
+        "active": active_run(),
         "planned": planned,
+        "finished": finished,
         "chosen_ids": {c.pk for c in chosen},
         "estimates": estimates,
     }
@@ -438,13 +445,23 @@ def _estimate(campaign: Campaign, comparison: str) -> tuple[dict | None, str | N
         return None, str(exc)
 
 
+def _measured(campaign: Campaign) -> tuple[object | None, str | None]:
+    try:
+        return campaign_measured(campaign=campaign), None
+    except PlanningError as exc:
+        return None, str(exc)
+
+
 @planning_page
 def campaign_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    """One campaign: its planned uplift and ROI, and what full display execution would add over what the
-    execution photos verified."""
+    """One campaign: before it ends, its planned uplift and ROI and what full display execution would add
+    over what the execution photos verified; once it has ended, what it measurably did (a forecast only
+    looks ahead, so the planned estimate of a past campaign cannot be made)."""
     campaign = get_object_or_404(Campaign.objects.select_related("brand"), pk=campaign_id)
-    planned, planned_error = _estimate(campaign, "baseline")
-    what_if, what_if_error = _estimate(campaign, "execution")
+    ended = campaign.ends_on < timezone.localdate()
+    measured, measured_error = _measured(campaign) if ended else (None, None)
+    planned, planned_error = (None, None) if ended else _estimate(campaign, "baseline")
+    what_if, what_if_error = (None, None) if ended else _estimate(campaign, "execution")
     verified = observed_execution(campaign)
     placements = [
         {"placement": p, "execution": verified.get(p.store_id)}
@@ -458,6 +475,9 @@ def campaign_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
         "planned_error": planned_error,
         "what_if": what_if,
         "what_if_error": what_if_error,
+        "ended": ended,
+        "measured": measured,
+        "measured_error": measured_error,
         "placements": placements,
     }
     return render(request, "planning/campaign.html", context)

@@ -19,8 +19,35 @@
       error.textContent = run.error;
       error.hidden = false;
     }
-    if (run.finished_at) row.querySelector("[data-field=finished]").textContent = "just now";
+    if (run.finished_at) showFinished(row.querySelector("[data-field=finished]"), run.finished_at);
     if (run.status === "done") row.querySelector("[data-field=show]").hidden = false;
+  }
+
+  // The finish time as the page writes it is only known to the server, so the cell says how long ago the
+  // run finished ("2 minutes ago", kept current) with the exact time in the browser's own format beside it.
+  const relative = window.Intl && Intl.RelativeTimeFormat ? new Intl.RelativeTimeFormat(undefined, { numeric: "auto" }) : null;
+
+  function ago(date) {
+    const seconds = Math.round((date.getTime() - Date.now()) / 1000);
+    if (!relative) return "";
+    if (Math.abs(seconds) < 60) return relative.format(seconds, "second");
+    if (Math.abs(seconds) < 3600) return relative.format(Math.round(seconds / 60), "minute");
+    return relative.format(Math.round(seconds / 3600), "hour");
+  }
+
+  function showFinished(cell, iso) {
+    const date = new Date(iso);
+    if (isNaN(date.getTime())) return;
+    const exact = date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+    const time = document.createElement("time");
+    time.dateTime = iso;
+    time.title = exact;
+    cell.replaceChildren(time);
+    function tick() {
+      time.textContent = exact + " (" + ago(date) + ")";
+      if (Date.now() - date.getTime() < 3600 * 1000) setTimeout(tick, 30000);
+    }
+    tick();
   }
 
   function poll(row) {

@@ -14,6 +14,7 @@ from django.utils import timezone
 from forecasting import runs
 from forecasting.models import ForecastPoint, ForecastRun, InventoryPlan, Level, ModelName, SeriesFit
 from forecasting.plan_services import campaign_uplift_estimate
+from shelfai import formats
 from shelfai.accounts.models import Role, User
 
 PAGES = ["/planning/", "/planning/inventory/", "/planning/campaigns/"]
@@ -365,8 +366,10 @@ def test_planned_campaigns_are_ranked_by_roi_with_units_revenue_and_intervals(tw
     assert [int(pk) for pk in rows] == best_first
     for result in estimates.values():
         assert result.incremental_units_low < result.incremental_units < result.incremental_units_high
-        assert f"{result.incremental_units:.0f}<br>" in page and str(result.incremental_revenue) in page
-        assert f"{round(result.roi * 100)}%<br>" in page
+        # One format on every page: numbers grouped, money with its currency, ROI in percent.
+        assert f"{formats.number(result.incremental_units)}<br>" in page
+        assert formats.money(result.incremental_revenue) in page
+        assert f"{formats.percent(result.roi)}<br>" in page
 
 
 def test_ticking_campaigns_compares_only_those(two_planned, planner_client):
@@ -407,4 +410,4 @@ def test_the_what_if_shows_what_a_display_not_put_up_costs(two_planned, planner_
     assert f"Units gained by full execution</dt><dd>{gained.incremental_units:.0f} " in after
     assert "<td>0%</td>" in after  # the display at s1 was verified as not executed
     planned_roi = campaign_uplift_estimate(campaign=planned).result.roi
-    assert f"ROI on revenue</dt><dd>{round(planned_roi * 100)}% " in after
+    assert f"ROI on revenue</dt><dd>{formats.percent(planned_roi)} " in after

@@ -70,12 +70,14 @@ class Command(BaseCommand):
         parser.add_argument("--no-history", action="store_true",
                             help="Skip the generated visits, photos and claims of the last weeks.")
         parser.add_argument("--history-weeks", type=int, default=4)
+        parser.add_argument("--no-forecast", action="store_true",
+                            help="Do not queue the first daily forecast run (Inventory and Campaigns read it).")
         # Four stores x four weeks is ~60 photos: about two minutes of CPU inside `make run`.
         parser.add_argument("--history-stores", type=int, default=4,
                             help="Stores that get a visit every week (those with paid end-caps come first).")
 
     def handle(self, *args, if_empty: bool, print_logins: bool, stores: int, sales_days: int, seed: int,
-               no_history: bool, history_weeks: int, history_stores: int, **_):
+               no_history: bool, history_weeks: int, history_stores: int, no_forecast: bool = False, **_):
 
         if print_logins:
             return self._print_logins()
@@ -102,7 +104,24 @@ class Command(BaseCommand):
         ))
         if not no_history and history_weeks > 0:
             self._history(store_list[:history_stores], weeks=history_weeks, seed=seed)
+        if not no_forecast:
+            self._forecast()
         self._print_logins()
+
+    def _forecast(self) -> None:
+        """Queue the first daily run, so Inventory and Campaigns are not empty on a first visit. Queued, not
+        fitted here: the worker `make run` starts fits it in the background and seeding stays fast."""
+        from forecasting.runs import active_run, forecast_run_create
+        from forecasting.selectors import latest_run
+        from forecasting.tasks import run_forecast
+        from shelfai.celery import ensure_broker_dirs
+
+        if latest_run(freq="D") or active_run():
+            return
+        ensure_broker_dirs()
+        run = forecast_run_create(freq="D", dispatch=run_forecast.delay)
+        self.stdout.write(f"Forecast run {run.pk} queued: the worker fits it in the background; Inventory and "
+                          "Campaigns fill in when it is done (Forecast shows its progress).")
 
     def _history(self, stores: list, *, weeks: int, seed: int) -> None:
         if history_exists():
