@@ -19,10 +19,11 @@ import logging
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
 from django.utils import timezone
 
 from shelfai.alerts.models import Alert, WebhookDelivery
@@ -36,13 +37,34 @@ NO_ADDRESS = "The user has no e-mail address."
 
 # --- E-mail ----------------------------------------------------------------------------------------
 
-def email_send(*, to: str, subject: str, body: str) -> str:
+@contextmanager
+def connection():
+    """One connection to the mail server for a batch of e-mails (SMTP would otherwise log in for each).
+    Yields (connection, error): when the server cannot be reached the error says why, and the caller
+    sends nothing rather than waiting out the timeout once per e-mail."""
+    conn = get_connection()
+    try:
+        conn.open()
+    except Exception as exc:  # noqa: BLE001 - any failure to connect or log in: recorded on each row
+        log.warning("Could not open the e-mail connection: %s", exc)
+        yield conn, f"{type(exc).__name__}: {exc}"[:2000]
+        return
+    try:
+        yield conn, ""
+    finally:
+        try:
+            conn.close()
+        except Exception:  # noqa: BLE001 - closing a broken connection must not hide what was sent
+            log.warning("Could not close the e-mail connection cleanly.")
+
+
+def email_send(*, to: str, subject: str, body: str, connection=None) -> str:
     """Send one e-mail; the error in words, or "" when the backend took it."""
     if not to:
         return NO_ADDRESS
     try:
         EmailMessage(subject=f"{settings.EMAIL_SUBJECT_PREFIX}{subject}", body=body,
-                     from_email=settings.DEFAULT_FROM_EMAIL, to=[to]).send()
+                     from_email=settings.DEFAULT_FROM_EMAIL, to=[to], connection=connection).send()
     except Exception as exc:  # noqa: BLE001 - any backend failure (SMTP down, refused): recorded, retried later
         log.warning("Could not e-mail %s about %r: %s", to, subject, exc)
         return f"{type(exc).__name__}: {exc}"[:2000]

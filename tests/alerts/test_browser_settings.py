@@ -1,4 +1,4 @@
-"""In Chromium, at phone and desktop size: a user picks "Daily digest" for an alert, saves, and it stays."""
+"""In Chromium, at phone and desktop size: finance picks "Daily digest" for claim alerts, saves, and it stays."""
 
 from __future__ import annotations
 
@@ -33,26 +33,26 @@ def text_of(driver, css: str) -> str:
 
 
 @pytest.mark.parametrize("phone", [True, False], ids=["phone", "desktop"])
-def test_marketing_chooses_a_daily_digest_for_display_alerts_and_it_is_saved(make_driver, sign_in, live_server,
-                                                                             people, phone):
+def test_finance_chooses_a_daily_digest_for_claim_alerts_and_it_is_saved(make_driver, sign_in, live_server,
+                                                                         people, phone):
     d = make_driver(phone=phone)
-    sign_in(d, "marketing", "pw-marketing", "/")
+    sign_in(d, "finance", "pw-finance", "/")
     d.find_element(By.LINK_TEXT, "Alerts").click()  # from the nav, wherever the home page sent them
     wait(d).until(lambda drv: drv.find_elements(By.ID, "alert-settings"))
-    assert d.find_element(By.ID, "display_missing-immediate").is_selected()  # marketing's default
+    assert d.find_element(By.ID, "claim_critical-immediate").is_selected()  # finance's default
     size = "phone" if phone else "desktop"
     snapshot(d, f"settings-{size}")
     assert d.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1")
 
-    d.find_element(By.CSS_SELECTOR, "label:has(#display_missing-digest)").click()  # a tap on the words
+    d.find_element(By.CSS_SELECTOR, "label:has(#claim_critical-digest)").click()  # a tap on the words
     form = d.find_element(By.ID, "alert-settings")
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     wait(d).until(EC.staleness_of(form))  # the POST answered with a redirect to a fresh page
     wait(d).until(lambda drv: "Saved your alert settings." in text_of(drv, "main"))
-    assert d.find_element(By.ID, "display_missing-digest").is_selected()
+    assert d.find_element(By.ID, "claim_critical-digest").is_selected()
     snapshot(d, f"saved-{size}")
 
     d.refresh()  # not just the form's state: the page reads it back from the database
     wait(d).until(lambda drv: drv.find_elements(By.ID, "alert-settings"))
-    assert d.find_element(By.ID, "display_missing-digest").is_selected()
-    assert AlertPreference.objects.get(user=people.users["marketing"], rule="display_missing").frequency == "digest"
+    assert d.find_element(By.ID, "claim_critical-digest").is_selected()
+    assert AlertPreference.objects.get(user=people.users["finance"], rule="claim_critical").frequency == "digest"

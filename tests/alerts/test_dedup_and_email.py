@@ -35,14 +35,27 @@ def test_marketing_hears_once_about_each_week_a_paid_display_was_missing(people,
     alerts = Alert.objects.filter(rule="display_missing").order_by("key")
     assert [a.data["state"] for a in alerts] == ["absent", "not verified", "not verified"]
     assert all(a.data["placement"] == shop.placement.pk for a in alerts)
+    notes = Notification.objects.filter(user=people.users["marketing"], alert__rule="display_missing")
+    assert notes.count() == 3 and {n.frequency for n in notes} == {"digest"}  # marketing's default: daily
+    assert not [m for m in mail.outbox if m.to == ["marketing@example.com"]]
+
+    services.alerts_evaluate()  # the next sweep sees the same facts: nothing new
+    assert Alert.objects.filter(rule="display_missing").count() == 3 and notes.count() == 3
+    services.digests_send()
     to_marketing = [m for m in mail.outbox if m.to == ["marketing@example.com"]]
-    assert len(to_marketing) == 3 and "absent for the week of" in to_marketing[0].subject + to_marketing[1].subject \
-        + to_marketing[2].subject
+    assert len(to_marketing) == 1 and "3 alerts" in to_marketing[0].subject
+    assert to_marketing[0].body.count("Paid display") == 3 and "absent for the week of" in to_marketing[0].body
     assert "/analytics/placements/" in to_marketing[0].body
 
-    sent = len(mail.outbox)
-    services.alerts_evaluate()  # the next sweep sees the same facts: nothing new, nothing sent again
-    assert Alert.objects.filter(rule="display_missing").count() == 3 and len(mail.outbox) == sent
+
+def test_a_marketer_who_wants_display_alerts_at_once_gets_each_week_once(people, shop):
+    AlertPreference.objects.create(user=people.users["marketing"], rule="display_missing", frequency="immediate")
+    services.alerts_evaluate()
+    services.alerts_evaluate()
+    to_marketing = [m.subject for m in mail.outbox if m.to == ["marketing@example.com"]]
+    # Nobody photographed either display: 2 displays x 4 whole weeks, each e-mailed once.
+    assert len(to_marketing) == len(set(to_marketing)) == 8
+    assert all("not verified for the week of" in s for s in to_marketing)
 
 
 def test_finance_is_told_when_a_claims_evidence_is_flagged_critical(people, shop, executed_visit, claim_for):

@@ -26,14 +26,14 @@ def checked(html: str, rule: str) -> str:
 
 def test_each_role_sees_its_own_alerts_with_sensible_defaults(people):
     marketing = client_for(people.users["marketing"]).get("/alerts/").content.decode()
-    assert checked(marketing, "display_missing") == "immediate" and "claim_critical" not in marketing
+    assert checked(marketing, "display_missing") == "digest" and "claim_critical" not in marketing
     finance = client_for(people.users["finance"]).get("/alerts/").content.decode()
     assert checked(finance, "claim_critical") == "immediate" and "display_missing" not in finance
     admin = client_for(people.users["admin"]).get("/alerts/").content.decode()
     assert checked(admin, "photo_failed") == checked(admin, "queue_backlog") == "immediate"
     assert checked(admin, "display_missing") == "off"
     boss = client_for(people.users["boss"]).get("/alerts/").content.decode()  # marketing, and the rep's manager
-    assert checked(boss, "store_unvisited") == "digest" and checked(boss, "display_missing") == "immediate"
+    assert checked(boss, "store_unvisited") == checked(boss, "display_missing") == "digest"
     rep = client_for(people.users["rep"]).get("/alerts/").content.decode()
     assert "No alerts are made for your role" in rep
 
@@ -41,12 +41,12 @@ def test_each_role_sees_its_own_alerts_with_sensible_defaults(people):
 def test_a_choice_is_saved_and_a_double_submit_stores_it_once(people):
     client = client_for(people.users["marketing"])
     for _ in range(2):
-        response = client.post("/alerts/", {"display_missing": "digest"})
+        response = client.post("/alerts/", {"display_missing": "immediate"})
         assert response.status_code == 302 and response["Location"] == "/alerts/"
     assert list(AlertPreference.objects.values_list("user__username", "rule", "frequency")) == [
-        ("marketing", "display_missing", "digest")]
+        ("marketing", "display_missing", "immediate")]
     page = client.get("/alerts/")
-    assert checked(page.content.decode(), "display_missing") == "digest"
+    assert checked(page.content.decode(), "display_missing") == "immediate"
     assert "Saved your alert settings." in page.content.decode()
 
 
