@@ -128,6 +128,11 @@ def measured_result(
         f"campaign from the history before it: {expected:,.0f} ({width} interval {expected - below:,.0f} to "
         f"{expected + above:,.0f}). Incremental {incremental:+,.0f} units ({inc_low:+,.0f} to {inc_high:+,.0f})."
     )
+    if inc_low < 0 < inc_high:
+        explanation += (
+            " The interval includes no effect at all: these days at these stores cannot tell the campaign's "
+            "effect from the usual ups and downs of sales."
+        )
     return MeasuredResult(
         actual_units=actual,
         counterfactual_units=expected,
