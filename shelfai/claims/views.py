@@ -154,10 +154,14 @@ def _render_claim(request, claim, *, form=None, reopen_form=None, refusal="", st
     if form is None:
         form = DecisionForm(initial={"decisions_seen": len(decisions)})
     errors = _error_summary(form) + _error_summary(reopen_form)
+    lines = list(selectors.claim_lines_with_placements(claim))
+    # The coverage sentence is each line's "Coverage" row already: listed again as a reason it was read twice.
+    coverage = {(line.evidence or {}).get("coverage", {}).get("text") for line in lines}
     return render(request, "claims/detail.html", {
         "claim": claim,
+        "reasons": [r for r in claim.recommendation_reasons or [] if r not in coverage],
         "claimant": claimant_of(claim),
-        "lines": list(selectors.claim_lines_with_placements(claim)),
+        "lines": lines,
         "decisions": decisions,
         "audit": [{"event": event, "label": audit_label(event.action)}
                   for event in selectors.claim_audit_trail(claim)],
