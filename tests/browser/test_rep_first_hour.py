@@ -302,3 +302,23 @@ def test_a_display_on_todays_visit_is_claimed_from_its_task_with_the_pro_rata_fe
     assert today_list.find_elements(By.CSS_SELECTOR, f"[data-placement='{stand.pk}']")
     assert not today_list.find_elements(By.CSS_SELECTOR, f"[data-placement='{end_cap.pk}']")  # it ended
     shoot(phone, "claim-pick-today")
+
+
+def test_the_rep_pages_read_on_a_desktop_too(make_driver, live_server, sign_in, world, end_cap):
+    line = services.LineInput(placement=end_cap, period_start=end_cap.starts_on, period_end=end_cap.ends_on,
+                              amount=Decimal("1000.00"))
+    claim = services.claim_submit(submitted_by=world.users["rep"], lines=[line])
+    services.claim_decide(claim=claim, decided_by=world.users["finance"], outcome="reject",
+                          reason="No photo of the end-cap in the period.")
+    desk = make_driver()
+    sign_in(desk, "rep", "pw-rep", "/rep/claims/")
+    assert "Rejected" in desk.find_element(By.CSS_SELECTOR, f"[data-claim='{claim.reference}']").text
+    shoot(desk, "desktop-claims-list")
+    desk.get(f"{live_server.url}/rep/claims/{claim.pk}/")
+    decision = desk.find_element(By.ID, "decision").text
+    assert "Rejected: nothing will be paid" in decision and "No photo of the end-cap in the period." in decision
+    shoot(desk, "desktop-claim-rejected")
+    desk.get(f"{live_server.url}/rep/claims/new/{end_cap.pk}/")
+    assert "Claimed already up to its end." in desk.find_element(By.TAG_NAME, "main").text
+    assert not desk.find_elements(By.ID, "claim-form")
+    shoot(desk, "desktop-claim-nothing-left")

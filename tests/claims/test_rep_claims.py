@@ -112,3 +112,23 @@ def test_an_empty_visit_is_no_evidence_in_finances_packet(shop, executed_visit, 
     claim = claim_for("1000.00")
     visits = ClaimLine.objects.get(claim=claim).evidence["visits"]
     assert [v["id"] for v in visits] == [str(with_photo.public_id)]
+
+
+@pytest.mark.parametrize(("outcome", "amount", "shown"), [
+    ("approve", None, "Approved: "), ("reject", None, "Rejected: nothing will be paid")])
+def test_an_approval_and_a_rejection_read_as_such(rep, shop, claim_for, outcome, amount, shown):
+    claim = claim_for("800.00")
+    services.claim_decide(claim=claim, decided_by=shop.users["finance"], outcome=outcome, amount=amount,
+                          reason="Checked against the photos.")
+    page = rep.get(f"/rep/claims/{claim.pk}/").content.decode()
+    assert shown in page and "Checked against the photos." in page
+    if outcome == "approve":
+        assert f'Approved: <span class="money">{money(Decimal("800"))}</span>' in page
+
+
+def test_a_reopened_claim_says_it_waits_for_a_new_decision(rep, shop, claim_for):
+    claim = claim_for("800.00")
+    services.claim_decide(claim=claim, decided_by=shop.users["finance"], outcome="reject", reason="No photos.")
+    services.claim_reopen(claim=claim, reopened_by=shop.users["finance"], reason="Photos found after all.")
+    page = rep.get(f"/rep/claims/{claim.pk}/").content.decode()
+    assert "Reopened by finance" in page and "Photos found after all." in page and "Rejected" not in page

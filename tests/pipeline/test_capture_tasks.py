@@ -204,7 +204,9 @@ def test_a_task_of_another_visit_is_not_found_and_nothing_is_stored(rep, make_jp
     mine = open_visit(rep)
     other_rep = api_for(store_plan.users["other_rep"])
     theirs = other_rep.post("/api/visits/", {"store": "s2"}, format="json").json()
+    rep.post(f"/api/visits/{mine['id']}/end/")  # else the check-in below resumes today's open visit
     second = rep.post("/api/visits/", {"store": "s1", "client_visit_id": "second"}, format="json").json()
+    assert second["id"] != mine["id"]
     foreign = task_id(second, "Snacks")
     for bad in (foreign, 999999, "shelf"):
         response = send_photo(rep, mine, make_jpeg, task=bad, expect=404)
