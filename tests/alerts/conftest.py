@@ -10,7 +10,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from shelfai.alerts import delivery
-from tests.browser.conftest import make_driver, sign_in  # noqa: F401  (the browser test's fixtures)
+from tests.browser.conftest import (  # noqa: F401  (the browser test's fixtures; a failure keeps a screenshot)
+    make_driver,
+    pytest_runtest_makereport,
+    sign_in,
+)
 from tests.claims.conftest import claim_for, executed_visit, shop  # noqa: F401  (a placement and its claims)
 
 SECRET = "s3cret-shared-with-the-receiver"
