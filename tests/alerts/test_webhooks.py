@@ -7,8 +7,9 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
-from shelfai.alerts import delivery, services
+from shelfai.alerts import delivery, rules, services
 from shelfai.alerts.models import Alert, WebhookDelivery
 from tests.alerts.conftest import SECRET
 
@@ -90,3 +91,21 @@ def test_an_endpoint_gets_only_the_rules_it_asked_for(backlog, receiver, endpoin
     endpoint(r.url, rules=["photo_failed"])
     services.alerts_evaluate()
     assert Alert.objects.filter(rule="queue_backlog").exists() and r.requests == []
+
+
+def test_a_delivery_whose_message_was_lost_is_sent_by_a_later_sweep(people, receiver, endpoint):
+    """A retry handed to a broker that then lost it (a restart without persistence) still goes out."""
+    r = receiver()
+    hook = endpoint(r.url)
+    alert = services.alert_record(delivery_fact(), [])
+    row = WebhookDelivery.objects.get(alert=alert)  # recorded, never handed to a worker
+    long_ago = timezone.now() - services.LOST_DELIVERY_AFTER - timedelta(minutes=1)
+    WebhookDelivery.objects.filter(pk=row.pk).update(created_at=long_ago, next_try_at=long_ago, attempt=2)
+    assert services.webhooks_enqueue_due(timezone.now()) == 1
+    row.refresh_from_db()
+    assert row.status == "sent" and len(r.requests) == 1 and r.requests[0]["valid"]
+    assert hook.deliveries.count() == 1
+
+
+def delivery_fact():
+    return rules.photo_failed(rules.FailedPhoto(id=1, public_id="p1", store="Riverside", reason="lost"))
