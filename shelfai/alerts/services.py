@@ -64,11 +64,13 @@ def default_frequency(user: User, rule: Rule) -> str:
     their reps' stores (daily). Display weeks all end on the same days, so a chain's missing displays
     arrive in bursts (bench/alerts_sweep.py: 610 on a first sweep over 1,000 displays): one e-mail a day
     reads better than hundreds; a critical claim is one decision finance should not take unaware."""
-    if rule in (Rule.STORE_UNVISITED, Rule.DISPLAY_MISSING):
-        return Frequency.DIGEST if rule == Rule.STORE_UNVISITED or user.role == Role.MARKETING else Frequency.OFF
-    if rule in (Rule.PHOTO_FAILED, Rule.QUEUE_BACKLOG):
-        return Frequency.IMMEDIATE if is_admin(user) else Frequency.OFF
-    return Frequency.IMMEDIATE if AUDIENCE.get(rule) == user.role else Frequency.OFF
+    if rule == Rule.STORE_UNVISITED:
+        return Frequency.DIGEST  # for managers, and for the admins who hear about reps with no manager
+    if is_admin(user) and rule in (Rule.PHOTO_FAILED, Rule.QUEUE_BACKLOG):
+        return Frequency.IMMEDIATE
+    if AUDIENCE.get(rule) != user.role:
+        return Frequency.OFF  # an admin may turn on marketing's and finance's alerts, but gets none unasked
+    return Frequency.DIGEST if rule == Rule.DISPLAY_MISSING else Frequency.IMMEDIATE
 
 
 def preferences_of(user: User) -> dict[Rule, str]:
