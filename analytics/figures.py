@@ -167,7 +167,7 @@ def visits_table(visits, f: Filters, *, with_thumbs: bool = True) -> Table:
     return Table("visits", "Visits", [
         Column("started_at", "Checked in", "datetime"), Column("store", "Store"), Column("code", "Code"),
         Column("region", "Region"), Column("rep", "Rep"), Column("score", "Score", "float"),
-        Column("confidence", "Confidence", "float"), Column("evidence", "Evidence"),
+        Column("confidence", "Confidence", "ratio"), Column("evidence", "Evidence"),
         Column("thumbs", _("Photos"), "thumbs"), Column("photos", _("Photo count"), "int"),
         Column("status", "Visit"),
     ], rows, empty_text="No visits match these filters.")

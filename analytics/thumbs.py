@@ -10,6 +10,7 @@ milliseconds, not a full decode.
 from __future__ import annotations
 
 import io
+import logging
 
 import pillow_heif
 from django.core.files.base import ContentFile
@@ -22,6 +23,7 @@ from shelfai.pil_safety import pillow_open, restore_pil_open
 from shelfai.visits.models import Photo
 
 pillow_heif.register_heif_opener()
+log = logging.getLogger(__name__)
 SIDE = 320
 QUALITY = 80
 PER_VISIT = 4  # thumbnails shown per visit in a list; "+N" says how many more
@@ -41,16 +43,27 @@ def thumbnail_bytes(data: bytes, side: int = SIDE) -> bytes:
 
 
 def thumbnail_of(photo: Photo) -> bytes:
-    """The stored thumbnail of ``photo``, made on first use."""
+    """The stored thumbnail of ``photo``, made on first use; a grey tile when the original cannot be
+    read (missing from storage, or bytes no decoder knows), so a list never breaks on one bad file."""
     name = f"thumbs/{photo.sha256}-{SIDE}.jpg"
     if default_storage.exists(name):
         with default_storage.open(name, "rb") as stored:
             return stored.read()
-    with photo.original.open("rb") as original:
-        data = thumbnail_bytes(original.read())
+    try:
+        with photo.original.open("rb") as original:
+            data = thumbnail_bytes(original.read())
+    except (OSError, ValueError, Image.DecompressionBombError):  # UnidentifiedImageError is an OSError
+        log.warning("No thumbnail for photo %s: its original cannot be read", photo.public_id)
+        return _placeholder()
     if not default_storage.exists(name):  # another request may have made it meanwhile; same bytes either way
         default_storage.save(name, ContentFile(data))
     return data
+
+
+def _placeholder() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (SIDE, SIDE * 3 // 4), (200, 205, 210)).save(out, "JPEG", quality=60)
+    return out.getvalue()
 
 
 def thumb(photo: Photo, *, alt: str = "") -> dict:

@@ -16,6 +16,7 @@ from shelfai.compliance.models import ComplianceResult, SkuObservation
 from shelfai.detection.models import Detection, DetectionRun
 from shelfai.stores.models import Brand, Category, Planogram, Product
 from shelfai.visits.models import Photo, Visit
+from tests.conftest import jpeg_bytes
 
 
 def at(day: date, hour: int = 10) -> datetime:
@@ -78,8 +79,8 @@ def scored_visit(*, store, rep, day: date, score: float | None, deductions: list
 
 
 def plain_photo(visit: Visit, *, data: bytes | None = None) -> Photo:
-    """A done photo of ``visit`` with no detections (its bytes need not be an image unless a test shows it)."""
-    data = data or uuid.uuid4().bytes
+    """A done photo of ``visit`` with no detections: a small real JPEG, so its thumbnail shows."""
+    data = data or jpeg_bytes(80, 60, seed=uuid.uuid4().int % 2**32)
     sha = hashlib.sha256(data).hexdigest()
     photo = Photo(visit=visit, uploaded_by=visit.rep, client_upload_id=uuid.uuid4().hex, content_type="image/jpeg",
                   file_ext="jpg", size_bytes=len(data), sha256=sha, width=800, height=600, status=Photo.Status.DONE)
@@ -92,7 +93,7 @@ def photo_with_boxes(visit: Visit, *, boxes: list[tuple], score: float | None = 
                      deductions: list[dict] | None = None, image: bytes | None = None,
                      width: int = 800, height: int = 600) -> Photo:
     """A done photo of ``visit`` whose current run found ``boxes`` = [(x1, y1, x2, y2, product|None)]."""
-    data = image or uuid.uuid4().bytes
+    data = image or jpeg_bytes(width // 10, height // 10, seed=uuid.uuid4().int % 2**32)
     sha = hashlib.sha256(data).hexdigest()
     photo = Photo(visit=visit, uploaded_by=visit.rep, client_upload_id=uuid.uuid4().hex, content_type="image/jpeg",
                   file_ext="jpg", size_bytes=len(data), sha256=sha, width=width, height=height,

@@ -25,7 +25,8 @@ def poor_visit(world):
                  observations={gold: (4, 4, False)})
     deduction = {"code": "facings_short", "sku": "gold-900", "points": 8, "message": FIX}
     visit = scored_visit(store=world.other_store, rep=world.users["other_rep"], day=today - timedelta(days=2),
-                         score=48, deductions=[deduction], observations={gold: (2, 4, False), baby: (3, 3, False)})
+                         score=48, deductions=[deduction], observations={gold: (2, 4, False), baby: (3, 3, False)},
+                         photos=0)
     photo = photo_with_boxes(visit, score=52, deductions=[deduction], image=jpeg_bytes(800, 600, seed=5), boxes=[
         (20, 40, 120, 300, gold), (125, 40, 225, 300, gold), (240, 40, 340, 300, baby), (360, 40, 460, 300, None)])
     return visit, photo

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.browser
 def test_an_unreadable_shelf_reads_not_verified_with_its_reason(make_driver, sign_in, world, live_server):
     gold = catalog()["gold900"]
     visit = scored_visit(store=world.store, rep=world.users["rep"], day=timezone.localdate() - timedelta(days=1),
-                         score=None)
+                         score=None, photos=0)
     photo = photo_with_boxes(visit, image=jpeg_bytes(800, 600, seed=5), boxes=[(20, 40, 120, 300, None)] * 3)
     reason = ("Too few products recognised (0 of 3) to say what is missing. Is this the Infant formula bay shelf? "
               "If it is, retake it square-on and close enough to read the packs; if its products are not in the "

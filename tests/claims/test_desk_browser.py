@@ -3,6 +3,7 @@ eye is, then a correct partial approval; a thumbnail of the evidence opens the p
 
 from __future__ import annotations
 
+import base64
 import os
 from datetime import timedelta
 
@@ -18,10 +19,13 @@ pytestmark = pytest.mark.browser
 
 
 def shot(browser, name: str) -> None:
-    """SHELFAI_SCREENSHOTS=dir keeps what the user saw (the viewport, not the whole page)."""
+    """SHELFAI_SCREENSHOTS=dir keeps what the user saw (``-view``) and the whole page, for a human to look at."""
     folder = os.environ.get("SHELFAI_SCREENSHOTS")
     if folder:
-        browser.save_screenshot(os.path.join(folder, f"{name}.png"))
+        browser.save_screenshot(os.path.join(folder, f"{name}-view.png"))
+        page = browser.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
+        with open(os.path.join(folder, f"{name}.png"), "wb") as out:
+            out.write(base64.b64decode(page["data"]))
 
 
 def in_viewport(browser, element) -> bool:
