@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.utils.formats import date_format
+
 # Wide charts span the page; bar charts sit two to a row. Text is 12 px at these sizes.
 LINE_WIDTH, BAR_WIDTH = 1100, 540
 
@@ -78,7 +80,8 @@ def line_chart(points: list[tuple[date, float, str, str]], *, start: date, end: 
                                 value_text=f"{value:.0f}"))
     chart.path = " ".join(f"{'M' if i == 0 else 'L'}{m.x},{m.y}" for i, m in enumerate(chart.marks))
     step = max(1, len(points) // 10)
-    chart.x_ticks = [(m.x, points[i][0].strftime("%d %b")) for i, m in enumerate(chart.marks) if i % step == 0]
+    # Django's date formatting (localised month names), short enough for an axis: "Nov. 30".
+    chart.x_ticks = [(m.x, date_format(points[i][0], "N j")) for i, m in enumerate(chart.marks) if i % step == 0]
     return chart
 
 
