@@ -94,7 +94,9 @@ def table_xlsx(table: Table, *, filters_text: str = "") -> bytes:
         sheet.append([_xlsx_cell(sheet, v, c) for v, c in zip(row, columns, strict=True)])
     if filters_text:
         about = workbook.create_sheet(title="Filters")
-        about.append(["Exported", timezone.localtime().replace(tzinfo=None)])
+        exported = WriteOnlyCell(about, value=timezone.localtime().replace(tzinfo=None, microsecond=0))
+        exported.number_format = XLSX_FORMATS["datetime"]
+        about.append(["Exported", exported])
         about.append(["Filters", filters_text])
     out = io.BytesIO()
     workbook.save(out)

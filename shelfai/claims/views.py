@@ -229,9 +229,9 @@ def claim_decide(request: HttpRequest, claim: ExpenseClaim) -> HttpResponse:
     except services.ClaimAlreadyDecided as exc:
         claim.refresh_from_db()
         return _render_claim(request, claim, refusal=str(exc), status=409)
-    messages.success(request, _("Claim %(reference)s: %(status)s, %(amount)s approved.") % {
+    messages.success(request, _("Claim %(reference)s %(status)s: %(amount)s of the %(claimed)s claimed.") % {
         "reference": claim.reference, "status": claim.get_status_display().lower(),
-        "amount": formats.money(decision.amount)})
+        "amount": formats.money(decision.amount), "claimed": formats.money(claim.total_amount)})
     return redirect("claim-detail", pk=claim.pk)
 
 

@@ -71,7 +71,8 @@ def test_approve_part_without_an_amount_then_with_one(driver, sign_in, shop, evi
     driver.find_element(By.CSS_SELECTOR, ".decision button[type=submit]").click()
     wait(driver).until(lambda d: "Partially approved" in d.find_element(By.TAG_NAME, "main").text)
     main = driver.find_element(By.TAG_NAME, "main").text
-    assert "EUR 750.00 approved" in main and "Partly approved" in main
+    assert "Claim FC-2026-015 partially approved: EUR 750.00 of the EUR 1,000.00 claimed." in main
+    assert "Partly approved" in main  # the audit trail, in words
     shot(driver, "finance-claim-decided-desktop")
     decision = ClaimDecision.objects.get(claim=claim)
     assert (decision.outcome, str(decision.amount)) == ("partial", "750.00")
