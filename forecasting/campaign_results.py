@@ -30,6 +30,7 @@ from shelfai.stores.models import Store
 
 CACHE_SECONDS = 24 * 3600
 MAX_SERIES = 60  # store x SKU series measured per campaign: each is a model fit while the page waits
+MAX_CONTROLS = 30  # series at stores the campaign did not reach (control_ratio), same cost each
 
 
 @dataclass
@@ -76,6 +77,7 @@ def campaign_measured(*, campaign: Campaign, today: date | None = None) -> Measu
         return cached
     measured = MeasuredCampaign(campaign, fee_source=source)
     series = _measure_series(campaign, keys, products, measured.notes)
+    controls = _measure_series(campaign, _control_keys(campaign, store_ids, products), products, [])
     if not series:
         raise PlanningError(
             f"No store x SKU of {campaign.name!r} has sales on its days and enough history before "
@@ -84,10 +86,28 @@ def campaign_measured(*, campaign: Campaign, today: date | None = None) -> Measu
             + "."
         )
     discount = campaign.planned_price_discount_pct if campaign.kind in PROMOTION_KINDS else None
-    measured.result = measured_result(series, discount_pct=discount, fee=fee)
+    measured.result = measured_result(series, discount_pct=discount, fee=fee, controls=controls)
     measured.stores = _by_store(series)
     cache.set(key, measured, CACHE_SECONDS)
     return measured
+
+
+def _control_keys(campaign: Campaign, store_ids: list[int] | None, products: dict) -> list[tuple[int, int]]:
+    """The campaign's SKUs at stores it did not reach (none when it ran at every store), up to MAX_CONTROLS,
+    leaving out stores that ran another campaign of the same SKUs on any of its days."""
+    if not store_ids:
+        return []
+    busy = set(
+        Campaign.objects.filter(
+            products__in=list(products), starts_on__lte=campaign.ends_on, ends_on__gte=campaign.starts_on
+        )
+        .exclude(pk=campaign.pk)
+        .values_list("stores", flat=True)
+    )
+    if None in busy:  # another campaign of these SKUs ran at every store then: no clean control
+        return []
+    keys = selectors.series_keys(product_ids=list(products))
+    return [k for k in keys if k[0] not in set(store_ids) and k[0] not in busy][:MAX_CONTROLS]
 
 
 def _measure_series(campaign, keys, products, notes) -> list[SeriesMeasurement]:

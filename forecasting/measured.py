@@ -12,12 +12,18 @@ is too low one day of a three-week campaign is usually too low all of them: the 
 uncertain, and days are not independent); across series, the half-widths are combined as independent
 (root sum of squares): stores miss their forecasts for reasons of their own. Stock-out days are left out on
 both sides: what did not sell because the shelf was empty says nothing about the campaign.
+
+Control stores: where the same SKUs sold at stores the campaign did not reach, their forecasts for the same
+days, made the same way, show how far off such a forecast was for reasons that had nothing to do with the
+campaign (a season the history was too short to learn, a market-wide change). The campaign's counterfactual
+is scaled by their sold / forecast ratio (difference in differences). The ratio's own uncertainty is not in
+the interval, which is why the result says how many control series it rests on.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 import numpy as np
@@ -61,6 +67,8 @@ class MeasuredResult:
     roi_high: float | None
     series: list[SeriesMeasurement] = field(default_factory=list)
     explanation: str = ""
+    control_ratio: float | None = None
+    control_series: int = 0
 
 
 def counterfactual(
@@ -90,12 +98,33 @@ def counterfactual(
     )
 
 
+def control_ratio(controls: list[SeriesMeasurement]) -> float | None:
+    """Sold / forecast over the control series, None without any (or without a forecast to divide by)."""
+    expected = sum(c.counterfactual for c in controls)
+    return sum(c.actual for c in controls) / expected if controls and expected > 0 else None
+
+
+def _scaled(series: SeriesMeasurement, ratio: float) -> SeriesMeasurement:
+    return replace(
+        series, counterfactual=series.counterfactual * ratio, low=series.low * ratio, high=series.high * ratio
+    )
+
+
 def measured_result(
-    series: list[SeriesMeasurement], *, discount_pct: Decimal | None, fee: Decimal, interval_width: float = 0.8
+    series: list[SeriesMeasurement],
+    *,
+    discount_pct: Decimal | None,
+    fee: Decimal,
+    interval_width: float = 0.8,
+    controls: list[SeriesMeasurement] | None = None,
 ) -> MeasuredResult:
-    """Incremental units, revenue and ROI of a finished campaign over its counterfactual, with intervals."""
+    """Incremental units, revenue and ROI of a finished campaign over its counterfactual, with intervals;
+    with ``controls``, the counterfactual is first scaled by how the control series' forecasts did."""
     if not series:
         raise ValueError("no series to measure")
+    ratio = control_ratio(controls or [])
+    if ratio is not None:
+        series = [_scaled(s, ratio) for s in series]
     pct = Decimal(discount_pct or 0) / 100
     actual = sum(s.actual for s in series)
     expected = sum(s.counterfactual for s in series)
@@ -128,6 +157,11 @@ def measured_result(
         f"campaign from the history before it: {expected:,.0f} ({width} interval {expected - below:,.0f} to "
         f"{expected + above:,.0f}). Incremental {incremental:+,.0f} units ({inc_low:+,.0f} to {inc_high:+,.0f})."
     )
+    if ratio is not None:
+        explanation += (
+            f" The forecast without the campaign is scaled by {ratio:.2f}: on the same days, {len(controls)} "
+            f"store-SKU series the campaign did not reach sold {ratio:.0%} of their own forecast."
+        )
     if inc_low < 0 < inc_high:
         explanation += (
             " The interval includes no effect at all: these days at these stores cannot tell the campaign's "
@@ -151,4 +185,6 @@ def measured_result(
         roi_high=roi(inc_high),
         series=series,
         explanation=explanation,
+        control_ratio=ratio,
+        control_series=len(controls or []) if ratio is not None else 0,
     )

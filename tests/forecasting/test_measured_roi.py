@@ -84,3 +84,18 @@ def test_days_out_of_stock_are_left_out_on_both_sides():
     assert measured.days == CAMPAIGN - 5
     everything = days.assign(oos=True)
     assert counterfactual("s", history, everything, SETTINGS, Decimal("2")) == "every campaign day was out of stock"
+
+
+def test_control_stores_correct_a_forecast_that_missed_for_reasons_of_its_own():
+    from forecasting.measured import SeriesMeasurement
+
+    # The campaign store sold 1,500 against a forecast of 1,000; a store without the campaign sold 1,200
+    # against 1,000 on the same days: a fifth of the "uplift" was the season, not the campaign.
+    campaign = SeriesMeasurement("s1", 21, 1500.0, 1000.0, 900.0, 1100.0, Decimal("2"), "prophet")
+    control = SeriesMeasurement("s2", 21, 1200.0, 1000.0, 900.0, 1100.0, Decimal("2"), "prophet")
+    plain = measured_result([campaign], discount_pct=None, fee=Decimal("100"))
+    adjusted = measured_result([campaign], discount_pct=None, fee=Decimal("100"), controls=[control])
+    assert plain.incremental_units == pytest.approx(500) and plain.control_ratio is None
+    assert adjusted.counterfactual_units == pytest.approx(1200) and adjusted.incremental_units == pytest.approx(300)
+    assert adjusted.counterfactual_low == pytest.approx(1080) and adjusted.control_series == 1
+    assert "scaled by 1.20" in adjusted.explanation
