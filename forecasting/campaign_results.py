@@ -87,7 +87,7 @@ def campaign_measured(*, campaign: Campaign, today: date | None = None) -> Measu
         )
     discount = campaign.planned_price_discount_pct if campaign.kind in PROMOTION_KINDS else None
     measured.result = measured_result(series, discount_pct=discount, fee=fee, controls=controls)
-    measured.stores = _by_store(series)
+    measured.stores = _by_store(measured.result.series)  # scaled by the control stores, as the total
     cache.set(key, measured, CACHE_SECONDS)
     return measured
 

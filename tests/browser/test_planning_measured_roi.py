@@ -97,7 +97,10 @@ def test_marketing_reads_a_finished_campaigns_measured_roi(make_driver, sign_in,
     assert "EUR 300.00" in text and "paid: approved amounts of 1 decided claim line" in text
     assert formats.money(result.incremental_revenue) in text
     assert "horizon covers" not in driver.page_source and "Planned uplift" not in text
-    assert "s1 · FreshCo Riverside" in card.find_element(By.CSS_SELECTOR, "table[data-table='measured-stores']").text
+    stores = card.find_element(By.CSS_SELECTOR, "table[data-table='measured-stores']").text
+    assert "s1 · FreshCo Riverside" in stores
+    # s2 sold the SKU without the campaign: it is the control, and the store row is scaled like the total.
+    assert result.control_series == 1 and formats.number(result.counterfactual_units) in stores
     _shot(driver, "campaign-measured-desktop.png")
 
     phone = make_driver(phone=True)

@@ -44,6 +44,7 @@ def test_a_finished_promotion_with_a_display_measurably_sold_more(sales_history)
     assert result.counterfactual_low < result.counterfactual_units < result.counterfactual_high
     assert result.actual_units == pytest.approx(result.counterfactual_units + result.incremental_units)
     by_store = {row["store"].code: row for row in measured.stores}
+    assert sum(row["counterfactual"] for row in measured.stores) == pytest.approx(result.counterfactual_units)
     assert by_store["s1"]["lift"] > 0.3  # the store with the display too
     # No claim decided yet: the cost is the contracted fee, and the result says so.
     assert result.fee == Decimal("200.00") and "contracted" in measured.fee_source
