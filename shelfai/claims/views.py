@@ -50,8 +50,17 @@ class DecisionForm(forms.Form):
         (Outcome.APPROVE, "Approve in full"), (Outcome.PARTIAL, "Approve part"), (Outcome.REJECT, "Reject")])
     amount = forms.DecimalField(required=False, max_digits=12, decimal_places=2, min_value=0,
                                 label="Amount to approve", help_text="Only for a partial approval.")
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, label="Reason")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, label="Reason",
+                             error_messages={"required": gettext_lazy(
+                                 "Give the reason for the decision; it is kept in the audit trail.")})
     decisions_seen = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def clean(self):
+        # Every missing part at once: without this, a missing reason hid the missing amount until the next try.
+        data = super().clean()
+        if data.get("outcome") == Outcome.PARTIAL and data.get("amount") is None and "amount" not in self.errors:
+            self.add_error("amount", gettext_lazy("Give the amount to approve for “Approve part”, e.g. 750.50."))
+        return data
 
 
 class ReopenForm(forms.Form):

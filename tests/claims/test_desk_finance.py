@@ -129,3 +129,14 @@ def test_the_erp_export_says_when_nothing_is_left_and_confirms_what_it_marked(sh
     nothing = client.post("/claims/export.csv", {"new_only": "on", "mark_exported": "on"})
     assert "Nothing to export" in nothing.content.decode() and AuditEvent.objects.filter(
         action="claims.exported").count() == 1
+
+
+def test_every_missing_part_of_a_decision_is_said_at_once(shop, claim_for):
+    claim = claim_for("800.00")
+    response = signed_in(shop.users["finance"]).post(f"/claims/{claim.pk}/decide/", {
+        "outcome": "partial", "amount": "", "reason": "", "decisions_seen": 0})
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert '<a href="#id_amount">Amount to approve: Give the amount to approve' in page
+    assert '<a href="#id_reason">Reason: Give the reason for the decision' in page
+    assert "This field is required" not in page
