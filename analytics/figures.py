@@ -165,11 +165,11 @@ def visits_table(visits, f: Filters, *, with_thumbs: bool = True) -> Table:
         for v in visits
     ]
     return Table("visits", "Visits", [
-        Column("started_at", "Checked in", "datetime"), Column("store", "Store"), Column("code", "Code"),
-        Column("region", "Region"), Column("rep", "Rep"), Column("score", "Score", "float"),
-        Column("confidence", "Confidence", "ratio"), Column("evidence", "Evidence"),
-        Column("thumbs", _("Photos"), "thumbs"), Column("photos", _("Photo count"), "int"),
-        Column("status", "Visit"),
+        # The pictures right after the time: on a phone they are on screen without scrolling the table sideways.
+        Column("started_at", "Checked in", "datetime"), Column("thumbs", _("Photos"), "thumbs"),
+        Column("store", "Store"), Column("code", "Code"), Column("region", "Region"), Column("rep", "Rep"),
+        Column("score", "Score", "float"), Column("confidence", "Confidence", "ratio"),
+        Column("evidence", "Evidence"), Column("photos", _("Photo count"), "int"), Column("status", "Visit"),
     ], rows, empty_text="No visits match these filters.")
 
 
