@@ -21,6 +21,8 @@ from statistics import NormalDist
 
 import numpy as np
 
+from shelfai import formats
+
 Z_80 = NormalDist().inv_cdf(0.9)  # half-width of an 80% central interval, in standard deviations
 CENT = Decimal("0.01")
 
@@ -208,8 +210,6 @@ def campaign_uplift(
 
 
 def _uplift_result(totals, revenue, discount_cost: Decimal, fee: Decimal, width: float, labels) -> UpliftResult:
-    from shelfai import formats  # Django's locale formatting; imported here so the maths imports without it
-
     spend = discount_cost + fee
 
     def roi(gain: Decimal) -> float | None:

@@ -23,9 +23,10 @@ from shelfai.detection import engine
 from shelfai.detection import services as detection
 from shelfai.pipeline import checklist, dispatch, status
 from shelfai.pipeline.status import ANALYSIS, SCORING
+from shelfai.stores.models import Product
 from shelfai.tasks_common import TRANSIENT_ERRORS
-from shelfai.vision.pipeline import load_oriented_image
-from shelfai.vision.types import UNKNOWN_SKU, ImageRejected
+from shelfai.vision.pipeline import analyze_boxes, load_oriented_image
+from shelfai.vision.types import UNKNOWN_SKU, Box, ImageRejected, QualityVerdict
 from shelfai.visits.authenticity_services import photo_check_authenticity
 from shelfai.visits.models import Photo, Visit
 
@@ -201,10 +202,6 @@ def photo_boxes_correct(photo: Photo, *, reviewer, keep: list, add: list) -> det
     with the SKU each was given) plus ``add`` (``(Box, product or None)`` a reviewer drew). Rows, gaps and
     the SKUs of drawn boxes without one are worked out again from the corrected set, stored as the photo's
     current run (the detector's stays on record), and everything is scored again."""
-    from shelfai.stores.models import Product
-    from shelfai.vision.pipeline import analyze_boxes
-    from shelfai.vision.types import Box, QualityVerdict
-
     previous = photo.detection_runs.get(is_current=True)
     with photo.original.open("rb") as fh:
         image = load_oriented_image(fh.read(), max_pixels=settings.PHOTO_MAX_PIXELS)

@@ -15,8 +15,8 @@ from django.utils.html import format_html
 
 from shelfai.stores import layout as shelf_layout
 from shelfai.stores import models, planograms
-from shelfai.stores.references import normalise_reference
 from shelfai.vision.types import ImageRejected
+from shelfai.visits.references import normalise_reference
 
 # ---- reference pack shots --------------------------------------------------------------------------
 

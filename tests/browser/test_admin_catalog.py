@@ -11,9 +11,9 @@ from selenium.webdriver.support.ui import Select
 
 from shelfai.detection import engine
 from shelfai.stores.models import Brand, Category, Product, ProductImage
-from shelfai.stores.references import normalise_reference
 from shelfai.vision.offline.packart import make_pack_art
 from shelfai.vision.types import Box
+from shelfai.visits.references import normalise_reference
 from tests.browser.conftest import wait
 
 pytestmark = pytest.mark.browser

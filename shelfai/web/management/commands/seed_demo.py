@@ -18,8 +18,12 @@ from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from forecasting.runs import active_run, forecast_run_create
+from forecasting.selectors import latest_run
 from forecasting.services import generate_demo_sales
+from forecasting.tasks import run_forecast
 from shelfai.accounts.models import Role, User
+from shelfai.celery import ensure_broker_dirs
 from shelfai.claims.models import Campaign, PaidPlacement, PlacementRequirement
 from shelfai.stores.models import (
     Brand,
@@ -111,11 +115,6 @@ class Command(BaseCommand):
     def _forecast(self) -> None:
         """Queue the first daily run, so Inventory and Campaigns are not empty on a first visit. Queued, not
         fitted here: the worker `make run` starts fits it in the background and seeding stays fast."""
-        from forecasting.runs import active_run, forecast_run_create
-        from forecasting.selectors import latest_run
-        from forecasting.tasks import run_forecast
-        from shelfai.celery import ensure_broker_dirs
-
         if latest_run(freq="D") or active_run():
             return
         ensure_broker_dirs()
