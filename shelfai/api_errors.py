@@ -17,8 +17,6 @@ from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from shelfai.web.refusals import page_not_found
-
 log = logging.getLogger(__name__)
 
 # The largest id a client may name: what fits the database's integer keys. Past it, a filter or an
@@ -68,7 +66,7 @@ def not_found(request, exception=None):
     if _is_api(request):
         return JsonResponse({"detail": f"No API endpoint at {request.path}. The endpoints are listed at "
                                        "/api/schema/ and /api/docs/."}, status=404)
-    return page_not_found(request, exception)  # the styled page, with what the user can do instead
+    return defaults.page_not_found(request, exception)
 
 
 def server_error(request):

@@ -11,10 +11,10 @@ from shelfai.pipeline import api as photos_api
 from shelfai.stores import api as stores_api
 from shelfai.visits import api as visits_api
 
-# JSON, not an HTML page, for an /api/ path no route matches and for an unhandled error under /api/.
-handler404 = "shelfai.api_errors.not_found"
+# JSON, not an HTML page, for an /api/ path no route matches and for an unhandled error under /api/;
+# for a page, one styled page that says what the user can do instead.
+handler404 = "shelfai.web.refusals.page_not_found"
 handler500 = "shelfai.api_errors.server_error"
-# Pages: one styled page that says what the user can do instead (JSON under /api/).
 handler403 = "shelfai.web.refusals.permission_denied"
 
 api_patterns = [

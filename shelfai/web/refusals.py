@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils.cache import add_never_cache_headers
 
+from shelfai import api_errors
 from shelfai.accounts.roles import Action, may
 
 
@@ -70,7 +71,9 @@ def _message(exception) -> str:
     # Our refusals are sentences for the user ("The claims desk is for finance."); Django's own
     # resolver 404 carries a dict of tried patterns, which is nobody's business.
     text = exception.args[0] if exception is not None and exception.args else ""
-    return text if isinstance(text, str) else ""
+    if not isinstance(text, str) or text.endswith("matches the given query."):
+        return ""  # get_object_or_404's "No ExpenseClaim matches the given query." names a table, not a page
+    return text
 
 
 def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
@@ -81,7 +84,9 @@ def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
 
 
 def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
-    """The page half of handler404 (``shelfai.api_errors.not_found`` answers API paths)."""
+    """handler404: JSON for an API path (``shelfai.api_errors``), the styled page for the rest."""
+    if _is_api(request):
+        return api_errors.not_found(request, exception)
     return refusal_page(request, 404, _message(exception))
 
 

@@ -65,3 +65,9 @@ def test_anonymous_users_sign_in_and_the_api_keeps_json(world, settings):
 def test_the_favicon_is_found(world):
     response = Client().get("/favicon.ico")
     assert response.status_code == 301 and response["Location"].endswith(".svg")
+
+
+def test_a_record_one_may_not_see_is_a_plain_404_naming_no_table(world):
+    response = signed_in(world.users["rep"]).get("/rep/claims/999999/")
+    page = response.content.decode()
+    assert response.status_code == 404 and "Nothing to show here" in page and "ExpenseClaim" not in page
