@@ -13,7 +13,6 @@ from shelfai.alerts import delivery
 from tests.browser.conftest import (  # noqa: F401  (the browser test's fixtures; a failure keeps a screenshot)
     make_driver,
     pytest_runtest_makereport,
-    sign_in,
 )
 from tests.claims.conftest import claim_for, executed_visit, shop  # noqa: F401  (a placement and its claims)
 
