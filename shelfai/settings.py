@@ -185,11 +185,11 @@ FILE_UPLOAD_TEMP_DIR = env_str("FILE_UPLOAD_TEMP_DIR")
 # PHOTO_MAX_ATTEMPTS claims or re-sends of one stage it is failed with a reason.
 PHOTO_STALE_AFTER_SECONDS = env_int("PHOTO_STALE_AFTER_SECONDS", 120, minimum=10)
 PHOTO_MAX_ATTEMPTS = env_int("PHOTO_MAX_ATTEMPTS", 5, minimum=1)
-
-# --- Vision ------------------------------------------------------------------------------------
 # An open visit older than this is closed by beat (a rep who never tapped "End visit"); a store visit
 # is hours, not days, so the next morning's tap on the store opens a fresh one.
 VISIT_CLOSE_AFTER_HOURS = env_int("VISIT_CLOSE_AFTER_HOURS", 12, minimum=1)
+
+# --- Vision ------------------------------------------------------------------------------------
 DETECTOR_WEIGHTS = env_str("DETECTOR_WEIGHTS")  # overrides the active DetectorModel when set
 DETECTOR_DEVICE = env_choice("DETECTOR_DEVICE", "auto", {"auto", "cpu", "cuda"})
 # Photos one analysis task takes on together (one batched detector call); 0 = the detector's CUDA batch
@@ -311,9 +311,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=4, minute=10),
     },
     "refresh-analytics": {"task": "analytics.tasks.refresh_summaries", "schedule": 60},
+    "close-stale-visits": {"task": "shelfai.visits.tasks.close_stale_visits", "schedule": crontab(minute=20)},
     "rebuild-analytics-nightly": {
         "task": "analytics.tasks.refresh_summaries",
-    "close-stale-visits": {"task": "shelfai.visits.tasks.close_stale_visits", "schedule": crontab(minute=20)},
         "schedule": crontab(hour=3, minute=30),
         "kwargs": {"full": True},
     },
