@@ -114,6 +114,12 @@ def render_pdf(data: CampaignReport, *, compress: bool = True) -> bytes:
 
     styles = getSampleStyleSheet()
     small = styles["BodyText"].clone("small", fontSize=8, leading=10)
+    if _needs_cjk(data):
+        # Helvetica has no Chinese glyphs: a store or campaign named in Chinese would print as empty boxes.
+        # ReportLab's built-in CID font needs no font file (the reader supplies the glyphs).
+        cjk = _cjk_font()
+        for style in (*styles.byName.values(), small):
+            style.fontName = cjk
     out = io.BytesIO()
     doc = SimpleDocTemplate(out, pagesize=landscape(A4), leftMargin=14 * mm, rightMargin=14 * mm,
                             topMargin=12 * mm, bottomMargin=12 * mm, title=f"Campaign report: {data.campaign.name}",
@@ -151,6 +157,35 @@ def render_pdf(data: CampaignReport, *, compress: bool = True) -> bytes:
     story += [Spacer(1, 6 * mm), Paragraph(f"Generated {formats.moment(data.generated_at)} by ShelfAI.", small)]
     doc.build(story)
     return out.getvalue()
+
+
+CJK_FONT = "STSong-Light"  # Adobe's Simplified Chinese CID font, built into every PDF reader
+
+
+def _cjk_font() -> str:
+    from reportlab.lib.fonts import addMapping
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+    if CJK_FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
+        for bold in (0, 1):  # the font has no bold or italic: <b> in a paragraph maps to the same face
+            for italic in (0, 1):
+                addMapping(CJK_FONT, bold, italic, CJK_FONT)
+    return CJK_FONT
+
+
+def _has_cjk(text: str) -> bool:
+    return any("\u2e80" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or "\uff00" <= ch <= "\uffef"
+               for ch in text)
+
+
+def _needs_cjk(data: CampaignReport) -> bool:
+    texts = [data.campaign.name, *(f"{k} {v}" for k, v in data.facts)]
+    for table in data.tables:
+        texts += [table.title, table.empty_text or "", table.note or "", *(c.label for c in table.columns)]
+        texts += [text for row in table.rows for text, _numeric in table.cells(row)]
+    return any(_has_cjk(str(t)) for t in texts)
 
 
 def _esc(text: object) -> str:

@@ -66,3 +66,15 @@ def test_a_report_table_exports_like_any_other(marketing_client, campaign):
 def test_the_campaign_list_links_each_report(marketing_client, campaign):
     html = marketing_client.get("/analytics/campaigns/").content.decode()
     assert f"/analytics/campaigns/{campaign.pk}/report/" in html
+
+
+def test_a_campaign_and_store_named_in_chinese_print_with_a_chinese_font(campaign, world):
+    # Helvetica has no Chinese glyphs: the names would print as empty boxes.
+    assert b"STSong-Light" not in render_pdf(campaign_report(campaign), compress=False)
+    world.store.name = "北京王府井店"
+    world.store.save()
+    campaign.name = "鲜奶端架陈列"
+    campaign.save()
+    pdf = render_pdf(campaign_report(campaign), compress=False)
+    assert pdf.startswith(b"%PDF") and b"/BaseFont /STSong-Light" in pdf
+    assert b"UniGB-UCS2-H" in pdf  # the Unicode encoding of the Simplified Chinese font, so each character maps
