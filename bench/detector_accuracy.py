@@ -25,6 +25,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from shelfai.vision.detector import DetectorSettings, ProductDetector  # noqa: E402
+from shelfai.vision.offline.breakdown import greedy_match  # noqa: E402
 from shelfai.vision.offline.training import evaluate, list_images  # noqa: E402
 
 DEFAULT_WEIGHTS = REPO / "shelfai" / "vision" / "weights" / "shelf-detector.pt"
@@ -42,31 +43,9 @@ def _truth(label_file: Path, w: int, h: int) -> np.ndarray:
     )
 
 
-def _iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    x1 = np.maximum(a[:, None, 0], b[None, :, 0])
-    y1 = np.maximum(a[:, None, 1], b[None, :, 1])
-    x2 = np.minimum(a[:, None, 2], b[None, :, 2])
-    y2 = np.minimum(a[:, None, 3], b[None, :, 3])
-    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
-    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
-    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    return inter / (area_a[:, None] + area_b[None, :] - inter + 1e-9)
-
-
 def greedy_matches(pred: np.ndarray, truth: np.ndarray, threshold: float = 0.5) -> int:
     """Predictions (already sorted by confidence) matched one-to-one to truth boxes at IoU >= threshold."""
-    if len(pred) == 0 or len(truth) == 0:
-        return 0
-    ious = _iou_matrix(pred, truth)
-    taken = np.zeros(len(truth), bool)
-    hits = 0
-    for row in ious:
-        row = np.where(taken, -1, row)
-        j = int(row.argmax())
-        if row[j] >= threshold:
-            taken[j] = True
-            hits += 1
-    return hits
+    return int((greedy_match(pred.reshape(-1, 4), truth.reshape(-1, 4), threshold) >= 0).sum())
 
 
 def deployed(detector: ProductDetector, val_dir: Path) -> dict[str, float]:

@@ -26,8 +26,9 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.detector_accuracy import DEFAULT_WEIGHTS, _iou_matrix, _truth, shared_data  # noqa: E402
+from bench.detector_accuracy import DEFAULT_WEIGHTS, _truth, shared_data  # noqa: E402
 from shelfai.vision.detector import DetectorSettings, ProductDetector, letterbox, network_input  # noqa: E402
+from shelfai.vision.offline.breakdown import iou_matrix  # noqa: E402
 from shelfai.vision.offline.training import list_images  # noqa: E402
 
 
@@ -74,7 +75,7 @@ def weighted_box_fusion(passes: list[np.ndarray], iou: float = 0.55) -> np.ndarr
     sums: list[list] = []
     for box in boxes:
         if len(fused):
-            overlaps = _iou_matrix(box[None, :4], fused)[0]
+            overlaps = iou_matrix(box[None, :4], fused)[0]
             j = int(overlaps.argmax())
             if overlaps[j] > iou:
                 sums[j][0] = sums[j][0] + box[:4] * box[4]

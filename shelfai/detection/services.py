@@ -76,33 +76,31 @@ def run_store(*, photo: Photo, analysis: PhotoAnalysis, batch: DetectionBatch, e
             quality_ok=analysis.quality.ok,
             quality_reasons=analysis.quality.reasons,
             quality_metrics={k: float(v) for k, v in analysis.quality.metrics.items()},
-            rows=[{"level": r.level, "y1": r.y1, "y2": r.y2, "x1": r.x1, "x2": r.x2} for r in analysis.rows],
-            gaps=[
-                {"row": g.row, "x1": g.box.x1, "y1": g.box.y1, "x2": g.box.x2, "y2": g.box.y2,
-                 "width_in_facings": g.width_in_facings}
-                for g in analysis.gaps
-            ],
-            timings_ms={k: round(float(v), 1) for k, v in analysis.timings_ms.items()},
             detector_settings=loaded.detector.run_settings,
-            facing_count=len(analysis.facings),
+            **_analysis_fields(analysis),
         )
-        Detection.objects.bulk_create(
-            [
-                Detection(
-                    run=run,
-                    x1=f.box.x1, y1=f.box.y1, x2=f.box.x2, y2=f.box.y2,
-                    confidence=f.box.confidence,
-                    product_id=product_ids.get(f.sku),
-                    sku_confidence=f.sku_confidence,
-                    shelf_level=f.row,
-                )
-                for f in analysis.facings
-            ],
-            batch_size=1000,
-        )
+        _detections_store(run, analysis, product_ids)
         Photo.objects.filter(pk=photo.pk).update(evidence_image=evidence_name)
     photo.evidence_image.name = evidence_name
     return run
+
+
+def _analysis_fields(analysis: PhotoAnalysis) -> dict:
+    """A run's rows, gaps, timings and count as stored, whoever found the boxes."""
+    return {
+        "rows": [{"level": r.level, "y1": r.y1, "y2": r.y2, "x1": r.x1, "x2": r.x2} for r in analysis.rows],
+        "gaps": [{"row": g.row, "x1": g.box.x1, "y1": g.box.y1, "x2": g.box.x2, "y2": g.box.y2,
+                  "width_in_facings": g.width_in_facings} for g in analysis.gaps],
+        "timings_ms": {k: round(float(v), 1) for k, v in analysis.timings_ms.items()},
+        "facing_count": len(analysis.facings),
+    }
+
+
+def _detections_store(run: DetectionRun, analysis: PhotoAnalysis, product_ids: dict[str, int]) -> None:
+    Detection.objects.bulk_create(
+        [Detection(run=run, x1=f.box.x1, y1=f.box.y1, x2=f.box.x2, y2=f.box.y2, confidence=f.box.confidence,
+                   product_id=product_ids.get(f.sku), sku_confidence=f.sku_confidence, shelf_level=f.row)
+         for f in analysis.facings], batch_size=1000)
 
 
 def run_store_reviewed(*, photo: Photo, previous: DetectionRun, analysis: PhotoAnalysis, reviewer,
@@ -118,17 +116,9 @@ def run_store_reviewed(*, photo: Photo, previous: DetectionRun, analysis: PhotoA
             photo=photo, detector_id=previous.detector_id, detector_sha256=previous.detector_sha256,
             catalog_version=previous.catalog_version, quality_ok=previous.quality_ok,
             quality_reasons=previous.quality_reasons, quality_metrics=previous.quality_metrics,
-            rows=[{"level": r.level, "y1": r.y1, "y2": r.y2, "x1": r.x1, "x2": r.x2} for r in analysis.rows],
-            gaps=[{"row": g.row, "x1": g.box.x1, "y1": g.box.y1, "x2": g.box.x2, "y2": g.box.y2,
-                   "width_in_facings": g.width_in_facings} for g in analysis.gaps],
-            timings_ms={k: round(float(v), 1) for k, v in analysis.timings_ms.items()},
-            detector_settings=previous.detector_settings, facing_count=len(analysis.facings),
-            reviewed_by=reviewer, reviewed_at=timezone.now())
-        Detection.objects.bulk_create(
-            [Detection(run=run, x1=f.box.x1, y1=f.box.y1, x2=f.box.x2, y2=f.box.y2, confidence=f.box.confidence,
-                       product_id=skus.get(f.sku), sku_confidence=f.sku_confidence if f.sku in skus else 0.0,
-                       shelf_level=f.row)
-             for f in analysis.facings], batch_size=1000)
+            detector_settings=previous.detector_settings, reviewed_by=reviewer, reviewed_at=timezone.now(),
+            **_analysis_fields(analysis))
+        _detections_store(run, analysis, skus)
         Photo.objects.filter(pk=photo.pk).update(evidence_image=evidence_name)
     photo.evidence_image.name = evidence_name
     return run

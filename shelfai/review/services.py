@@ -21,6 +21,7 @@ from shelfai.detection import engine
 from shelfai.detection.models import Detection, DetectionRun
 from shelfai.review.models import PhotoDismissal, PlacementConfirmation, ReviewAction
 from shelfai.stores.models import Product, ProductImage
+from shelfai.vision.offline.breakdown import iou_matrix
 from shelfai.vision.pipeline import load_oriented_image
 from shelfai.vision.types import UNKNOWN_SKU, Box
 from shelfai.visits.models import Photo
@@ -165,14 +166,6 @@ MIN_DRAWN_SIDE = 8        # px: a smaller drawn box is a slip of the finger, not
 SAME_BOX_IOU = 0.7        # a drawn box overlapping a detected one this much is that box again
 
 
-def _iou(a: Box, b: Box) -> float:
-    ix = max(0.0, min(a.x2, b.x2) - max(a.x1, b.x1))
-    iy = max(0.0, min(a.y2, b.y2) - max(a.y1, b.y1))
-    inter = ix * iy
-    union = a.width * a.height + b.width * b.height - inter
-    return inter / union if union > 0 else 0.0
-
-
 def box_drawn(photo, detections: list[Detection], x1: float, y1: float, x2: float, y2: float) -> Box:
     """A reviewer's drawn box, in the photo's pixels, checked: inside the photo, big enough, not a box
     that is already there."""
@@ -182,9 +175,11 @@ def box_drawn(photo, detections: list[Detection], x1: float, y1: float, x2: floa
         raise ValidationError(f"The box is {x2 - x1:.0f}×{y2 - y1:.0f} px inside the photo; draw it around the "
                               f"whole pack (at least {MIN_DRAWN_SIDE}×{MIN_DRAWN_SIDE} px).")
     box = Box(x1, y1, x2, y2, 1.0)
-    for n, det in enumerate(detections, start=1):
-        if _iou(box, Box(det.x1, det.y1, det.x2, det.y2)) >= SAME_BOX_IOU:
-            raise ValidationError(f"That pack already has a box (#{n}); draw only packs the detector missed.")
+    if detections:
+        overlaps = iou_matrix(np.array([[x1, y1, x2, y2]]), np.array([[d.x1, d.y1, d.x2, d.y2] for d in detections]))[0]
+        if overlaps.max() >= SAME_BOX_IOU:
+            raise ValidationError(f"That pack already has a box (#{int(overlaps.argmax()) + 1}); draw only packs the "
+                                  "detector missed.")
     return box
 
 
