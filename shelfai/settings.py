@@ -14,6 +14,7 @@ from pathlib import Path
 
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from holidays.registry import COUNTRIES
 
 from shelfai.env import env_bool, env_choice, env_int, env_list, env_str, parse_database_url
 
@@ -202,7 +203,14 @@ DETECTOR_DEVICE = env_choice("DETECTOR_DEVICE", "auto", {"auto", "cpu", "cuda"})
 ANALYSIS_BATCH_SIZE = env_int("ANALYSIS_BATCH_SIZE", 0, minimum=0)
 
 # --- Forecasting -------------------------------------------------------------------------------
-FORECAST_COUNTRY = env_str("FORECAST_COUNTRY", "US")
+# Public holidays in every forecast (ISO 3166 code of a calendar the holidays package has, e.g. US, DE, CN;
+# empty for none). CN brings Spring Festival, whose date moves every year (forecasting.model).
+FORECAST_COUNTRY = (env_str("FORECAST_COUNTRY", "US") or "").strip().upper()
+if FORECAST_COUNTRY and FORECAST_COUNTRY not in {code for _, code, *_ in COUNTRIES.values()}:
+    raise ImproperlyConfigured(
+        f"FORECAST_COUNTRY={FORECAST_COUNTRY!r} is not a country the holidays package has: use an ISO code "
+        "such as US, DE or CN, or leave it empty for no holidays."
+    )
 # A store seen out of stock counts as out of stock for this many days after the visit.
 FORECAST_OOS_CARRY_DAYS = env_int("FORECAST_OOS_CARRY_DAYS", 3, minimum=0)
 
