@@ -1,7 +1,8 @@
 """The deduction rules behind ``scoring``: each returns ``Deduction``s a rep can act on.
 
 Point formulas are documented in ``shelfai.compliance.scoring``; messages name the product, the
-shelf and what to do, because a rep reads them standing at the shelf.
+shelf and what to do, because a rep reads them standing at the shelf. A deduction keeps a code and
+its parameters; ``shelfai.compliance.messages`` writes the sentence in the reader's language.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 
+from shelfai.compliance import messages
 from shelfai.compliance.alignment import check_order
 from shelfai.compliance.observations import VisitView
 from shelfai.compliance.types import BrandShare, CatalogEntry, ScoringWeights
@@ -22,8 +24,13 @@ class Deduction:
     code: str
     sku: str | None
     points: float
-    message: str
+    params: dict
     level: int | None = None
+
+    @property
+    def message(self) -> str:
+        """The sentence in the active language (``shelfai.compliance.messages``)."""
+        return messages.deduction_text(self.code, self.params)
 
 
 @dataclass(slots=True)
@@ -51,22 +58,6 @@ class Plan:
         return sum(n for planned in self.levels.values() for lvl, n in planned.items() if lvl in levels)
 
 
-def _facings(n: float) -> str:
-    n = int(n)
-    return f"{n} facing" if n == 1 else f"{n} facings"
-
-
-def _shelves(levels) -> str:
-    levels = sorted(levels)
-    if len(levels) == 1:
-        return f"shelf {levels[0]}"
-    return "shelves " + ", ".join(map(str, levels[:-1])) + f" and {levels[-1]}"
-
-
-def _levels_only(levels) -> str:
-    return _shelves(levels).split(" ", 1)[1]
-
-
 def unverified_absence(view: VisitView, planned: dict[int, int]) -> bool:
     """A planned SKU none of whose facings was recognised is stated missing (the out-of-stock signal
     planners order stock on) only when its shelves hold fewer unrecognised packs than its planned
@@ -89,7 +80,7 @@ def sku_deductions(
     for sku in assessed:
         planned = {lvl: n for lvl, n in plan.levels[sku].items() if lvl in seen}
         expected = sum(planned.values())
-        name, where = plan.name(sku), _shelves(planned)
+        name, levels = plan.name(sku), sorted(planned)
         observed = totals.get(sku, 0)
         if observed == 0 and unverified_absence(view, planned):
             continue  # enough unrecognised packs where it belongs to be it: its absence is not shown
@@ -99,32 +90,25 @@ def sku_deductions(
                     "missing_sku",
                     sku,
                     round((weights.presence + weights.facings) * share, 2),
-                    f"{name} is missing: put {_facings(expected)} on {where} "
-                    "(out of stock, or never placed).",
+                    {"name": name, "expected": expected, "levels": levels},
                 )
             )
             continue
         on_level = {lvl: view.levels[lvl].counts.get(sku, 0) for lvl in view.levels}
         wrong = {lvl: n for lvl, n in on_level.items() if n and lvl not in planned}
         wrong_n, placed_n = sum(wrong.values()), sum(on_level.values())
-        misplaced = ""
-        if wrong_n:
-            prefix = "" if wrong_n == placed_n else f"{wrong_n} of them "
-            misplaced = f", {prefix}on {_shelves(wrong)} instead of {_levels_only(planned)}"
         # Unrecognised packs next to this SKU's block may be more of it: give the benefit of the doubt.
         doubt = min(maybe.get(sku, 0), max(0, expected - observed))
         short = expected - observed - doubt
         if short > 0:
-            todo = f"add {short} on {where}"
-            if wrong_n:
-                todo = f"move them to {where} and add {short} more"
-            hidden = f" ({doubt} more may stand among unrecognised packs)" if doubt else ""
             out.append(
                 Deduction(
                     "short_facings",
                     sku,
                     round(weights.facings * share * short / expected, 2),
-                    f"{name}: {observed} of {_facings(expected)}{misplaced}{hidden} — {todo}.",
+                    {"name": name, "observed": observed, "expected": expected, "levels": levels,
+                     "wrong_n": wrong_n, "placed_n": placed_n, "wrong_levels": sorted(wrong), "doubt": doubt,
+                     "short": short},
                     min(planned),
                 )
             )
@@ -134,26 +118,19 @@ def sku_deductions(
                     "wrong_shelf",
                     sku,
                     round(weights.shelf_level * share * wrong_n / placed_n, 2),
-                    f"{name}: {_facings(wrong_n)} on {_shelves(wrong)} instead of {_levels_only(planned)} — "
-                    f"move them to {where}.",
+                    {"name": name, "wrong_n": wrong_n, "wrong_levels": sorted(wrong), "levels": levels},
                     min(wrong),
                 )
             )
     return out
 
 
-def _placement_hint(plan: Plan, in_order: tuple, sku: str, expected: list[str]) -> str:
-    """Where an out-of-place SKU belongs, relative to its planned neighbours that are in order."""
+def _placement_hint(plan: Plan, in_order: tuple, sku: str, expected: list[str]) -> dict[str, str | None]:
+    """Where an out-of-place SKU belongs: its planned neighbours that are in order (None: no such neighbour)."""
     rank = {s: i for i, s in enumerate(expected)}
     before = [s for s in in_order if rank[s] < rank[sku]]
     after = [s for s in in_order if rank[s] > rank[sku]]
-    if before and after:
-        return f"between {plan.name(before[-1])} and {plan.name(after[0])}"
-    if before:
-        return f"right of {plan.name(before[-1])}"
-    if after:
-        return f"left of {plan.name(after[0])}"
-    return "in planogram order"
+    return {"left": plan.name(before[-1]) if before else None, "right": plan.name(after[0]) if after else None}
 
 
 def order_deductions(
@@ -177,8 +154,8 @@ def order_deductions(
                     "wrong_order",
                     sku,
                     round(per_sku, 2),
-                    f"Shelf {level}: {plan.name(sku)} is out of order — it belongs "
-                    f"{_placement_hint(plan, check.in_order, sku, expected)}.",
+                    {"level": level, "name": plan.name(sku)}
+                    | _placement_hint(plan, check.in_order, sku, expected),
                     level,
                 )
             )
@@ -191,7 +168,7 @@ def _scaled(deductions: list[Deduction], cap: float) -> list[Deduction]:
     if total <= cap or total == 0:
         return deductions
     return [
-        Deduction(d.code, d.sku, round(d.points * cap / total, 2), d.message, d.level) for d in deductions
+        Deduction(d.code, d.sku, round(d.points * cap / total, 2), d.params, d.level) for d in deductions
     ]
 
 
@@ -207,17 +184,13 @@ def not_in_planogram_deductions(
         if sku in plan.levels:
             continue
         levels = [lvl for lvl, v in view.levels.items() if v.counts.get(sku)]
-        where = f" on {_shelves(levels)}" if levels else ""
-        brand = plan.brand(sku)
-        label = f"{plan.name(sku)} ({brand})" if brand else plan.name(sku)
+        levels = sorted(levels)
         out.append(
             Deduction(
                 "not_in_planogram",
                 sku,
                 round(weights.not_in_planogram * n / planned_seen, 2),
-                f"{label}: {_facings(n)}{where} — not in the planogram; remove it to free the space "
-                "for planned "
-                "products.",
+                {"name": plan.name(sku), "brand": plan.brand(sku), "n": n, "levels": levels},
                 min(levels) if levels else None,
             )
         )
@@ -236,20 +209,13 @@ def gap_deductions(
         for gap in view.levels[level].gaps:
             left = plan.name(gap.left_sku) if gap.left_sku else None
             right = plan.name(gap.right_sku) if gap.right_sku else None
-            if left and right:
-                where = f" between {left} and {right}"
-            elif left or right:
-                where = f" right of {left}" if left else f" left of {right}"
-            else:
-                where = ""
             width = max(1, round(gap.width_in_facings))
             out.append(
                 Deduction(
                     "empty_gap",
                     None,
                     round(weights.gaps * gap.width_in_facings / planned_seen, 2),
-                    f"Shelf {level}: empty space for about {_facings(width)}{where} — restock it with the "
-                    "planned products.",
+                    {"level": level, "width": width, "left": left, "right": right},
                     level,
                 )
             )
@@ -311,18 +277,14 @@ def share_deductions(
         have, total = (width[s.brand], total_w) if by_width else (facings[s.brand], total_f)
         needed = (target * total - have) / (1 - target) if target < 1 else math.inf
         pack = statistics.median(widths_by_brand.get(s.brand) or [fallback]) if by_width else 1.0
-        more = (
-            f"add about {_facings(math.ceil(needed / pack - 1e-9))} of {s.brand}"
-            if math.isfinite(needed)
-            else f"only {s.brand} may stand here"
-        )
-        basis = "shelf width" if by_width else "facings"
+        more = math.ceil(needed / pack - 1e-9) if math.isfinite(needed) else None
         out.append(
             Deduction(
                 "share_below_target",
                 None,
                 round(per_brand * (target - actual) / target, 2),
-                f"{s.brand}: {actual:.0%} of {basis}, target {target:.0%} — {more}.",
+                {"brand": s.brand, "actual": round(actual, 4), "target": target, "more": more,
+                 "basis": "width" if by_width else "facings"},
             )
         )
     return shares, own, out

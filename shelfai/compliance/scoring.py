@@ -38,6 +38,9 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from django.utils import translation
+
+from shelfai.compliance import messages
 from shelfai.compliance.observations import PhotoObservation, VisitView, visit_view
 from shelfai.compliance.rules import (
     Deduction,
@@ -106,7 +109,14 @@ class ComplianceReport:
     photos: int
     weights: ScoringWeights
     verified: bool = True
-    not_verified_reason: str = ""
+    # Why the verdicts are withheld, as a code and its parameters (shelfai.compliance.messages):
+    # {"code": "too_few_recognised", "params": {"recognised": 3, "total": 40, "shelf": "Snacks bay"}}.
+    not_verified: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def not_verified_reason(self) -> str:
+        """Why the verdicts are withheld, in the active language ("" when verified)."""
+        return messages.report_not_verified_reason({"not_verified": self.not_verified})
 
     @property
     def facings_by_sku(self) -> dict[str, int]:
@@ -119,11 +129,19 @@ class ComplianceReport:
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready data; floats rounded so stored reports stay readable."""
+        """Plain JSON-ready data; floats rounded so stored reports stay readable.
+
+        Texts are stored as codes and parameters, read in the reader's language. The English
+        ``message`` / ``not_verified_reason`` beside them is for readers that do not render codes
+        (old API clients, the ERP's exports); pages and the API render the code.
+        """
+        with translation.override("en"):
+            english = [d.message for d in self.deductions]
+            english_reason = self.not_verified_reason
         return {
             "score": self.score,
             "confidence": round(self.confidence, 3),
-            "deductions": [asdict(d) for d in self.deductions],
+            "deductions": [asdict(d) | {"message": text} for d, text in zip(self.deductions, english, strict=True)],
             "points_by_code": self.points_by_code(),
             "skus": [
                 asdict(line) | {"observed_levels": {str(k): v for k, v in line.observed_levels.items()}}
@@ -145,7 +163,8 @@ class ComplianceReport:
             "photos": self.photos,
             "weights": asdict(self.weights),
             "verified": self.verified,
-            "not_verified_reason": self.not_verified_reason,
+            "not_verified": self.not_verified,
+            "not_verified_reason": english_reason,
         }
 
 
@@ -254,9 +273,12 @@ def _report(plan: Plan, view: VisitView, weights: ScoringWeights) -> ComplianceR
     return withhold(report, reason) if reason else report
 
 
-def withhold(report: ComplianceReport, reason: str) -> ComplianceReport:
-    """The same report with its verdicts withheld: no score, no deductions, planned SKUs not verified."""
-    report.score, report.deductions, report.verified, report.not_verified_reason = None, [], False, reason
+def withhold(report: ComplianceReport, reason: dict[str, Any]) -> ComplianceReport:
+    """The same report with its verdicts withheld: no score, no deductions, planned SKUs not verified.
+
+    ``reason`` is a code and its parameters: ``{"code": .., "params": {..}}`` (shelfai.compliance.messages).
+    """
+    report.score, report.deductions, report.verified, report.not_verified = None, [], False, reason
     for line in report.skus:
         if line.status not in ("not_in_planogram", "not_assessed"):
             line.status = "not_verified"
@@ -264,17 +286,14 @@ def withhold(report: ComplianceReport, reason: str) -> ComplianceReport:
 
 
 def _not_verified_reason(plan: Plan, view: VisitView, assessed: list[str], recognised_share: float,
-                         weights: ScoringWeights) -> str:
-    """Why this result cannot be stated, or "" when it can."""
-    shelf = f"the {plan.name_of_shelf} shelf" if plan.name_of_shelf else "the planned shelf"
+                         weights: ScoringWeights) -> dict[str, Any]:
+    """Why this result cannot be stated (a code and its parameters), or {} when it can."""
     if not assessed:
-        return (f"The photo does not show {shelf}: none of its planned shelf levels was found. "
-                "Photograph the whole bay, top to bottom.")
+        return {"code": "shelf_not_shown", "params": {"shelf": plan.name_of_shelf}}
     if recognised_share < weights.min_recognised_share:
-        return (f"Too few products recognised ({view.facings_recognised} of {view.facings_total}) to say what is "
-                f"missing. Is this {shelf}? If it is, retake it square-on and close enough to read the packs; "
-                "if its products are not in the catalog, add their pack shots.")
-    return ""
+        return {"code": "too_few_recognised", "params": {
+            "shelf": plan.name_of_shelf, "recognised": view.facings_recognised, "total": view.facings_total}}
+    return {}
 
 
 def _sku_lines(plan: Plan, view: VisitView, assessed: list[str]) -> list[SkuLine]:

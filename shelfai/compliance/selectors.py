@@ -6,6 +6,7 @@ from datetime import date
 
 from django.db.models import Q
 
+from shelfai.compliance import messages
 from shelfai.compliance.models import ComplianceResult
 from shelfai.detection.models import DetectionRun
 from shelfai.stores.models import Planogram, Store
@@ -71,10 +72,10 @@ def photo_result_summary(photo) -> dict | None:
         summary.update(
             score=float(result.score) if result.score is not None else None,
             confidence=round(result.confidence, 2),
-            fixes=[d.get("message", "") for d in result.deductions],
+            fixes=[messages.deduction_message(d) for d in result.deductions],
             planogram=result.planogram.name if result.planogram_id else None,
             verified=report.get("verified", True) if result.planogram_id else None,
-            not_verified_reason=report.get("not_verified_reason", ""),
+            not_verified_reason=messages.report_not_verified_reason(report),
             recognised={"named": report["facings_recognised"], "total": report["facings_total"]}
             if "facings_total" in report else None,
         )

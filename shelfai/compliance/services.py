@@ -140,9 +140,7 @@ def photo_assess(photo: Photo, *, planograms: list[Planogram], best_match: bool 
         report = score_visit(spec, catalog, [observation])
         if matched_by == "none" and len(planograms) > 1 and report.verified:
             # e.g. an empty shelf sent without a task: nothing says which planogram it is.
-            report = withhold(report, "Sent without a task, and no product of any planogram here was "
-                                      "recognised, so it is not known which shelf this is. Send it again "
-                                      "for its task on the checklist.")
+            report = withhold(report, {"code": "no_planogram_recognised", "params": {}})
     return PhotoAssessment(photo, run, planogram, report, matched_by=matched_by)
 
 
