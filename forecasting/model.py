@@ -12,7 +12,8 @@ Pure: pandas frames in, :class:`Forecast` out; no Django. Decisions, and why:
   sd(h)^2 = residual variance + the variance of Prophet's own trend-change process (future changepoints at
   the historical rate, Laplace deltas at the historical mean size), integrated in closed form. Same model,
   about a quarter of the time per series.
-- **Regressors** (promo, display, price_index = price / median historical price; weekly also holiday_days)
+- **Regressors** (promo, display, price_index = price / median historical price; weekly also the holiday
+  columns of :func:`weekly_holiday_features`)
   enter only when they vary in the training data. Their coefficients are reported as :class:`EffectEstimate`
   with a standard error from a least-squares approximation on Prophet's own design (trend held fixed).
 - **Short series** never crash: no rows -> "not enough history"; all zeros -> zeros; one row -> repeat it;
@@ -203,9 +204,25 @@ def future_frame(last_ds: pd.Timestamp, horizon: int, freq: str) -> pd.DataFrame
 
 # --- holidays -----------------------------------------------------------------------------------------------
 
+# China's calendar (FORECAST_COUNTRY=CN): the holidays package names each day of the Spring Festival break
+# separately (the eve, the festival, "(observed)" days, "Day off (substituted from 02/14/2026)" bridge days).
+# One festival is one effect, so the break's days share one name; the other substituted days take the name of
+# the holiday they bridge. Spring Festival also moves sales before it (gift boxes of milk are bought in the
+# week before), which the calendar does not name: SPRING_FESTIVAL_BEFORE marks the days of the week before
+# New Year's Day that are not already part of the break.
+SPRING_FESTIVAL = "Chinese New Year (Spring Festival)"
+SPRING_FESTIVAL_BEFORE = "Spring Festival stock-up week"
+_CN_EVE = "Chinese New Year's Eve"
+_BRIDGE_DAYS = 3  # a substituted day off belongs to a holiday at most this many days away
+# Weekly fits take holidays as regressors (Prophet's day dummies cannot sit on weekly rows): holiday days in
+# the week, and with CN the Spring Festival week (the Monday week holding the festival's first day, where the
+# break's effect lands) and the week before it (the stock-up).
+WEEKLY_HOLIDAY_FEATURES = ("holiday_days", "spring_festival", "spring_festival_before")
+
 
 @lru_cache(maxsize=32)
-def _holiday_dates(country: str, first_year: int, last_year: int) -> tuple[tuple[pd.Timestamp, str], ...]:
+def _calendar(country: str, first_year: int, last_year: int) -> tuple[tuple[pd.Timestamp, str], ...]:
+    """The holidays package's calendar, as it names the days."""
     import holidays
 
     try:
@@ -216,6 +233,34 @@ def _holiday_dates(country: str, first_year: int, last_year: int) -> tuple[tuple
             "use an ISO code like US or DE."
         ) from None
     return tuple(sorted((pd.Timestamp(day), name) for day, name in calendar.items()))
+
+
+@lru_cache(maxsize=32)
+def _holiday_dates(country: str, first_year: int, last_year: int) -> tuple[tuple[pd.Timestamp, str], ...]:
+    dates = _calendar(country, first_year, last_year)
+    return _chinese_festivals(dates) if country == "CN" else dates
+
+
+def _chinese_festivals(dates: tuple[tuple[pd.Timestamp, str], ...]) -> tuple[tuple[pd.Timestamp, str], ...]:
+    """One name per festival (see SPRING_FESTIVAL above), plus the stock-up week before each Spring Festival."""
+    named = {day: name.removesuffix(" (observed)") for day, name in dates if not name.startswith("Day off")}
+    named = {day: SPRING_FESTIVAL if name == _CN_EVE else name for day, name in named.items()}
+    out = dict(named)
+    for day, name in dates:
+        if name.startswith("Day off"):
+            near = min(named, key=lambda other: abs((other - day).days), default=None)
+            if near is not None and abs((near - day).days) <= _BRIDGE_DAYS:
+                out[day] = named[near]
+    for new_year in lunar_new_years(dates):
+        for back in range(1, 9):
+            out.setdefault(new_year - pd.Timedelta(days=back), SPRING_FESTIVAL_BEFORE)
+    return tuple(sorted(out.items()))
+
+
+def lunar_new_years(dates) -> list[pd.Timestamp]:
+    """Chinese New Year's Day of each year in a CN calendar: the first day it names the Spring Festival."""
+    days = sorted(day for day, name in dates if name == SPRING_FESTIVAL)
+    return [day for position, day in enumerate(days) if position == 0 or (day - days[position - 1]).days > 30]
 
 
 def holiday_frame(country: str | None, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame | None:
@@ -232,11 +277,33 @@ def _holiday_frame(country: str, first_year: int, last_year: int) -> pd.DataFram
 
 
 def holiday_days_per_week(country: str | None, weeks: pd.Series) -> np.ndarray:
+    """Public holiday days in each Monday week (with CN: outside the Spring Festival and its stock-up)."""
+    return weekly_holiday_features(country, weeks)["holiday_days"]
+
+
+def weekly_holiday_features(country: str | None, weeks: pd.Series) -> dict[str, np.ndarray]:
+    """The weekly holiday regressors (WEEKLY_HOLIDAY_FEATURES) for Monday weeks starting on ``weeks``.
+
+    The Spring Festival columns come only with CN; "spring_festival" is 1 on the week holding Chinese New
+    Year's Day, not on every week the break touches (a break from a Sunday to the next Friday would count
+    twice), and "spring_festival_before" on the week before it.
+    """
     if not country or weeks.empty:
-        return np.zeros(len(weeks))
-    starts = pd.to_datetime(weeks)
-    dates = _holiday_dates(country, starts.min().year, (starts.max() + pd.Timedelta(days=6)).year)
-    days = pd.DatetimeIndex([d for d, _ in dates])
+        return {"holiday_days": np.zeros(len(weeks))}
+    starts = pd.DatetimeIndex(pd.to_datetime(weeks))
+    dates = _holiday_dates(country, starts.min().year, (starts.max() + pd.Timedelta(days=6)).year + 1)
+    festival = {SPRING_FESTIVAL, SPRING_FESTIVAL_BEFORE}
+    other = pd.DatetimeIndex([day for day, name in dates if name not in festival or country != "CN"])
+    features = {"holiday_days": _count_by_week(other, starts)}
+    if country == "CN":
+        new_years = pd.DatetimeIndex(lunar_new_years(_calendar(country, starts.min().year, starts.max().year + 1)))
+        week_of = new_years - pd.to_timedelta(new_years.day_of_week, unit="D")
+        features["spring_festival"] = starts.isin(week_of).astype(float)
+        features["spring_festival_before"] = starts.isin(week_of - pd.Timedelta(weeks=1)).astype(float)
+    return features
+
+
+def _count_by_week(days: pd.DatetimeIndex, starts: pd.DatetimeIndex) -> np.ndarray:
     week_of_day = days - pd.to_timedelta(days.day_of_week, unit="D")
     counts = pd.Series(1, index=week_of_day).groupby(level=0).sum()
     return counts.reindex(starts).fillna(0).to_numpy(dtype=float)
@@ -304,7 +371,7 @@ def prophet_forecast(history: pd.DataFrame, future: pd.DataFrame, settings: Mode
         train,
         freq=settings.freq,
         holidays=None if weekly else holiday_frame(settings.country, start, end),
-        holiday_days=holiday_days_per_week(settings.country, train["ds"]) if weekly else None,
+        holiday_features=weekly_holiday_features(settings.country, train["ds"]) if weekly else None,
         yearly_order=settings.yearly_order if not weekly else min(settings.yearly_order, 6),
         weekly_order=settings.weekly_order,
         n_changepoints=settings.n_changepoints,
@@ -317,7 +384,7 @@ def prophet_forecast(history: pd.DataFrame, future: pd.DataFrame, settings: Mode
         fit,
         future,
         z=settings.z,
-        holiday_days=holiday_days_per_week(settings.country, future["ds"]) if weekly else None,
+        holiday_features=weekly_holiday_features(settings.country, future["ds"]) if weekly else None,
     )
     return Forecast(
         model=PROPHET,

@@ -97,13 +97,15 @@ def price_index(price: pd.Series, reference: float | None) -> np.ndarray:
     return (values.where(values > 0) / reference).fillna(1.0).to_numpy()
 
 
-def regressor_frame(frame: pd.DataFrame, reference_price: float | None, holiday_days: np.ndarray | None):
+def regressor_frame(
+    frame: pd.DataFrame, reference_price: float | None, holiday_features: dict[str, np.ndarray] | None
+):
     out = pd.DataFrame({"ds": pd.to_datetime(frame["ds"]).to_numpy()})
     out["promo"] = frame["promo"].astype(float).to_numpy()
     out["display"] = frame["display"].astype(float).to_numpy()
     out["price_index"] = price_index(frame["price"], reference_price)
-    if holiday_days is not None:
-        out["holiday_days"] = holiday_days
+    for name, values in (holiday_features or {}).items():
+        out[name] = values
     return out
 
 
@@ -112,7 +114,7 @@ def fit_prophet(
     *,
     freq: str,
     holidays: pd.DataFrame | None,
-    holiday_days: np.ndarray | None,
+    holiday_features: dict[str, np.ndarray] | None,
     yearly_order: int,
     weekly_order: int,
     n_changepoints: int,
@@ -128,7 +130,7 @@ def fit_prophet(
     prices = train["price"].astype(float)
     prices = prices[prices > 0].dropna()
     reference = float(prices.median()) if len(prices) else None
-    frame = regressor_frame(train, reference, holiday_days if freq == "W" else None)
+    frame = regressor_frame(train, reference, holiday_features if freq == "W" else None)
     units = train["y"].astype(float).to_numpy()
     frame["y"] = np.log1p(units) if log_target else units
     # Yearly seasonality only with two full years: fitted on one year and a bit, 6-8 Fourier terms learn
@@ -309,10 +311,10 @@ def _trend_variance(model: Prophet, ds: pd.Series) -> np.ndarray:
 
 
 def predict_prophet(
-    fit: ProphetFit, future: pd.DataFrame, *, z: float, holiday_days: np.ndarray | None
+    fit: ProphetFit, future: pd.DataFrame, *, z: float, holiday_features: dict[str, np.ndarray] | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
     """Median forecast and interval in units (never negative), plus the regressor values used."""
-    frame = regressor_frame(future, fit.reference_price, holiday_days if fit.freq == "W" else None)
+    frame = regressor_frame(future, fit.reference_price, holiday_features if fit.freq == "W" else None)
     if fit.price_range is not None:
         # A price effect fitted on prices that barely moved (a store at 2.69-2.72 for months) is a noisy
         # slope; a planned cut to 2.01 far outside that range turned it into a forecast of 800,000 packs.

@@ -1,7 +1,7 @@
 """Generated daily sales with known truth: for the demo data, the benchmarks and the tests. Pure numpy/pandas.
 
-Demand rate = base x weekday profile x yearly season x trend x promo lift x display lift x price effect;
-units are Poisson around it. Stock-out days sell nothing (lost sales) and are flagged, which is exactly the
+Demand rate = base x weekday profile x yearly season x trend x promo lift x display lift x price effect
+(x the Spring Festival's lifts, off unless asked for); units are Poisson around it. Stock-out days sell nothing (lost sales) and are flagged, which is exactly the
 censoring the forecaster has to ignore.
 """
 
@@ -12,6 +12,8 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
+
+from forecasting.model import weekly_holiday_features
 
 # Monday..Sunday; weekends sell more in grocery.
 WEEKDAY_PROFILE = np.array([0.88, 0.90, 0.93, 0.97, 1.08, 1.20, 1.04])
@@ -26,6 +28,10 @@ class DemandTruth:
     promo_lift: float = 0.40  # +40% units while a promotion runs
     display_lift: float = 0.25  # +25% units with a display up all period
     price_elasticity: float = -1.2  # d log(units) / d log(price)
+    # China's calendar: units x (1 + lift) on every day of the Monday week holding Chinese New Year's Day, and
+    # of the week before it (the stock-up), as forecasting.model's weekly CN regressors put them.
+    spring_festival_lift: float = 0.0
+    spring_festival_before_lift: float = 0.0
 
 
 def episodes(rng: np.random.Generator, days: int, share: float, length: tuple[int, int]) -> np.ndarray:
@@ -48,7 +54,19 @@ def demand_rate(ds: pd.DatetimeIndex, truth: DemandTruth, promo, display, price_
     trend = np.exp(truth.trend_per_year * years)
     lifts = (1 + truth.promo_lift) ** np.asarray(promo) * (1 + truth.display_lift) ** np.asarray(display)
     price = np.asarray(price_ratio, float) ** truth.price_elasticity
-    return truth.base * weekday * yearly * trend * lifts * price
+    return truth.base * weekday * yearly * trend * lifts * price * spring_festival_factor(ds, truth)
+
+
+def spring_festival_factor(ds: pd.DatetimeIndex, truth: DemandTruth) -> np.ndarray:
+    """The Spring Festival's multiplier on each day (1 outside its week and the week before)."""
+    if not (truth.spring_festival_lift or truth.spring_festival_before_lift):
+        return np.ones(len(ds))
+    monday = pd.DatetimeIndex(ds - pd.to_timedelta(ds.day_of_week, unit="D")).normalize()
+    weeks = pd.Series(monday.unique())
+    features = weekly_holiday_features("CN", weeks)
+    factor = (1 + truth.spring_festival_lift) ** features["spring_festival"]
+    factor = factor * (1 + truth.spring_festival_before_lift) ** features["spring_festival_before"]
+    return pd.Series(factor, index=weeks).reindex(monday).to_numpy()
 
 
 def simulate_daily(

@@ -112,7 +112,7 @@ def test_the_fast_prediction_path_matches_prophets_own_predict():
         train[~train["oos"]],
         freq="D",
         holidays=holiday_frame("US", train["ds"].iloc[0], future["ds"].iloc[-1]),
-        holiday_days=None,
+        holiday_features=None,
         yearly_order=4,
         weekly_order=3,
         n_changepoints=10,
@@ -122,9 +122,9 @@ def test_the_fast_prediction_path_matches_prophets_own_predict():
     assert fit.fast_design, (
         "our feature matrix no longer reproduces Prophet's: predictions fall back to pandas"
     )
-    fast = prophet_fit.predict_prophet(fit, future, z=1.28, holiday_days=None)[0]
+    fast = prophet_fit.predict_prophet(fit, future, z=1.28, holiday_features=None)[0]
     fit.fast_design = False
-    slow = prophet_fit.predict_prophet(fit, future, z=1.28, holiday_days=None)[0]
+    slow = prophet_fit.predict_prophet(fit, future, z=1.28, holiday_features=None)[0]
     np.testing.assert_allclose(fast, slow, rtol=1e-9)
 
 
