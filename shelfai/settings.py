@@ -84,6 +84,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The profile's language and time zone win over the browser's (shelfai/accounts/middleware.py).
+    "shelfai.accounts.middleware.UserPreferencesMiddleware",
     "shelfai.accounts.security.SignInThrottleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -135,6 +137,8 @@ LANGUAGE_CODE = "en"
 # English and Simplified Chinese; translations live in locale/ (compiled by `make`, not committed).
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our overrides of Django's locale formats (zh-hans: 1,234.56 rather than 1234.56): shelfai/locale_formats/.
+FORMAT_MODULE_PATH = ["shelfai.locale_formats"]
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
@@ -191,9 +195,9 @@ FILE_UPLOAD_TEMP_DIR = env_str("FILE_UPLOAD_TEMP_DIR")
 # PHOTO_MAX_ATTEMPTS claims or re-sends of one stage it is failed with a reason.
 PHOTO_STALE_AFTER_SECONDS = env_int("PHOTO_STALE_AFTER_SECONDS", 120, minimum=10)
 PHOTO_MAX_ATTEMPTS = env_int("PHOTO_MAX_ATTEMPTS", 5, minimum=1)
-# An open visit older than this is closed by beat (a rep who never tapped "End visit"); a store visit
-# is hours, not days, so the next morning's tap on the store opens a fresh one.
-VISIT_CLOSE_AFTER_HOURS = env_int("VISIT_CLOSE_AFTER_HOURS", 12, minimum=1)
+# An open visit with no photo and no check-in for this long is closed by beat at its last activity (a rep
+# who never tapped "End visit"); so is one still open when its store's local day ends.
+VISIT_IDLE_CLOSE_MINUTES = env_int("VISIT_IDLE_CLOSE_MINUTES", 120, minimum=5)
 
 # --- Vision ------------------------------------------------------------------------------------
 DETECTOR_WEIGHTS = env_str("DETECTOR_WEIGHTS")  # overrides the active DetectorModel when set
@@ -324,7 +328,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=4, minute=10),
     },
     "refresh-analytics": {"task": "analytics.tasks.refresh_summaries", "schedule": 60},
-    "close-stale-visits": {"task": "shelfai.visits.tasks.close_stale_visits", "schedule": crontab(minute=20)},
+    # Often enough that a visit closes within ten minutes of going idle (or of its store's midnight).
+    "close-stale-visits": {"task": "shelfai.visits.tasks.close_stale_visits", "schedule": 600},
     "rebuild-analytics-nightly": {
         "task": "analytics.tasks.refresh_summaries",
         "schedule": crontab(hour=3, minute=30),

@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from shelfai.stores.zones import default_time_zone, validate_time_zone
 
 
 class Region(models.Model):
@@ -50,7 +53,9 @@ class Store(models.Model):
     latitude = models.FloatField(validators=[MinValueValidator(-90), MaxValueValidator(90)])
     longitude = models.FloatField(validators=[MinValueValidator(-180), MaxValueValidator(180)])
     geofence_radius_m = models.PositiveIntegerField(default=150)
-    timezone = models.CharField(max_length=64, default="UTC", help_text="IANA zone, e.g. Europe/Berlin.")
+    # Every day the product counts for this store (its visits, claim weeks, dashboards) is a day here.
+    timezone = models.CharField(max_length=64, default=default_time_zone, validators=[validate_time_zone],
+                                help_text="IANA zone, e.g. Asia/Shanghai or Europe/Berlin.")
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -69,7 +74,8 @@ class RepAssignment(models.Model):
     starts_on = models.DateField()
     ends_on = models.DateField(null=True, blank=True)
     weekdays = models.CharField(
-        max_length=7, default="1111111", help_text="Visit days Monday..Sunday as 1/0, e.g. 1010100."
+        max_length=7, default="1111111", help_text="Visit days Monday..Sunday as 1/0, e.g. 1010100.",
+        validators=[RegexValidator(r"^[01]{7}$", _("Seven digits 1/0, Monday..Sunday, e.g. 1111100."))],
     )
 
     class Meta:

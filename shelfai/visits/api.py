@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from shelfai.accounts.roles import Action, deny_unless, hide_unless
 from shelfai.authenticity.checks import haversine_m
 from shelfai.pipeline.checklist import checklist_open
-from shelfai.stores.selectors import stores_visible_to
+from shelfai.stores.selectors import stores_for_today, stores_visible_to
 from shelfai.visits import services
 from shelfai.visits.selectors import visits_visible_to
 from shelfai.visits.serializers import StoreOutput, VisitOutput
@@ -23,6 +23,9 @@ class StoreListApi(APIView):
     class FilterSerializer(serializers.Serializer):
         lat = serializers.FloatField(required=False, min_value=-90, max_value=90)
         lon = serializers.FloatField(required=False, min_value=-180, max_value=180)
+        all = serializers.BooleanField(
+            required=False, default=False,
+            help_text="Every store assigned to you, not only those scheduled for the store's weekday today")
 
         class Meta:
             ref_name = "StoreNearFilter"
@@ -30,13 +33,17 @@ class StoreListApi(APIView):
     @extend_schema(
         parameters=[FilterSerializer],
         responses=StoreOutput(many=True),
-        summary="Stores you may visit today, nearest first when lat/lon are given",
+        summary="Today's stores (scheduled for the store's local weekday; all=1: every store assigned to you), "
+                "nearest first when lat/lon are given",
     )
     def get(self, request: Request) -> Response:
         deny_unless(request.user, Action.STORES_READ, "Your role reads no stores.")
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        stores = list(stores_visible_to(request.user)[:500])
+        # Today's stores follow the assignment's weekdays; a rep may still check in off schedule at any
+        # assigned store (all=1 lists them), so a visit is never refused for the day of the week.
+        scope = stores_visible_to if filters.validated_data["all"] else stores_for_today
+        stores = list(scope(request.user)[:500])
         lat, lon = filters.validated_data.get("lat"), filters.validated_data.get("lon")
         for store in stores:
             store.distance_m = (

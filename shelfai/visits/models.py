@@ -6,6 +6,33 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
+
+from shelfai.stores.models import Store
+from shelfai.stores.zones import local_date
+
+
+def _fill_local_fields(visits) -> None:
+    """Give each new visit its store-local day and its first activity (the check-in)."""
+    pending = [v for v in visits if v.local_date is None or v.last_activity_at is None]
+    if not pending:
+        return
+    loaded = {v.store_id: v._state.fields_cache["store"] for v in pending if "store" in v._state.fields_cache}
+    missing = {v.store_id for v in pending} - set(loaded)
+    zones = dict(Store.objects.filter(pk__in=missing).values_list("pk", "timezone")) if missing else {}
+    for visit in pending:
+        visit.started_at = visit.started_at or timezone.now()
+        if visit.local_date is None:
+            store = loaded.get(visit.store_id) or Store(timezone=zones.get(visit.store_id, ""))
+            visit.local_date = local_date(store, visit.started_at)
+        visit.last_activity_at = visit.last_activity_at or visit.started_at
+
+
+class VisitQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        _fill_local_fields(objs)
+        return super().bulk_create(objs, *args, **kwargs)
 
 
 class Visit(models.Model):
@@ -16,7 +43,12 @@ class Visit(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     rep = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="visits")
     store = models.ForeignKey("stores.Store", on_delete=models.PROTECT, related_name="visits")
-    started_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Which day this visit was, in the store's time zone: the one answer every count by day or week
+    # uses (set when the visit starts; never recomputed, so a store moved to another zone keeps its past).
+    local_date = models.DateField(editable=False)
+    # The check-in or the latest photo: a visit idle for VISIT_IDLE_CLOSE_MINUTES is closed at this time.
+    last_activity_at = models.DateTimeField(editable=False)
     ended_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
     # Where the phone said it was at check-in (when the rep allowed geolocation).
@@ -29,9 +61,14 @@ class Visit(models.Model):
     # visit made before checklists existed, whose photos all count as evidence as they used to.
     checklist = models.JSONField(default=dict, blank=True)
 
+    objects = VisitQuerySet.as_manager()
+
     class Meta:
         ordering = ["-started_at"]
         indexes = [
+            models.Index(fields=["store", "local_date"], name="visit_store_local_date"),
+            models.Index(fields=["local_date"], name="visit_local_date"),
+            models.Index(fields=["status", "last_activity_at"], name="visit_open_idle"),
             models.Index(fields=["store", "started_at"]),
             models.Index(fields=["rep", "started_at"]),
             models.Index(fields=["started_at"]),
@@ -46,6 +83,13 @@ class Visit(models.Model):
 
     def __str__(self) -> str:
         return f"Visit {self.public_id} at {self.store}"
+
+    def save(self, *args, **kwargs):
+        # Not business logic: the two derived columns every path that makes a visit must fill (the check-in
+        # service, fixtures, the admin), so no visit ever exists without its local day.
+        if self._state.adding:
+            _fill_local_fields([self])
+        super().save(*args, **kwargs)
 
 
 def photo_original_path(instance: Photo, filename: str) -> str:

@@ -5,19 +5,19 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import F, Q
 from django.utils import timezone
 
 from shelfai.accounts.models import User
 from shelfai.authenticity.checks import check_checkin, haversine_m
 from shelfai.stores.models import Store
+from shelfai.stores.zones import local_today, store_zone, today_in
 from shelfai.vision.types import ImageRejected
 from shelfai.visits.imaging import ImageFacts, inspect_image
 from shelfai.visits.models import Photo, Visit
@@ -59,15 +59,16 @@ def visit_start(
         if today is not None:
             if latitude is not None and longitude is not None and not today.photos.exists():
                 _checkin_move(today, latitude=latitude, longitude=longitude, accuracy_m=accuracy_m)
+            visit_touch(today)  # checking in again is activity: the idle clock starts over
             return today, False
         return _visit_create(rep=rep, store=store, latitude=latitude, longitude=longitude,
                              accuracy_m=accuracy_m, client_visit_id=client_visit_id)
 
 
 def open_visit_today(*, rep: User, store: Store) -> Visit | None:
-    """The rep's open visit at the store that started today (the newest, should there be several)."""
-    start = timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
-    return (Visit.objects.filter(rep=rep, store=store, status=Visit.Status.OPEN, started_at__gte=start)
+    """The rep's open visit at the store that started on the store's today (the newest, should there be
+    several): at 07:30 in Shanghai that is Monday's visit, whatever day the server's clock reads."""
+    return (Visit.objects.filter(rep=rep, store=store, status=Visit.Status.OPEN, local_date=local_today(store))
             .select_related("store").order_by("-started_at", "-pk").first())
 
 
@@ -101,6 +102,13 @@ def _visit_create(*, rep: User, store: Store, latitude: float | None, longitude:
     return visit, True
 
 
+def visit_touch(visit: Visit, at: datetime | None = None) -> None:
+    """Record activity (a check-in, a photo) in the visit; only ever moves the time forward."""
+    at = at or timezone.now()
+    Visit.objects.filter(pk=visit.pk, last_activity_at__lt=at).update(last_activity_at=at)
+    visit.last_activity_at = max(visit.last_activity_at or at, at)
+
+
 class VisitClosed(Exception):
     """The visit was already ended (by the rep on another phone, or closed as stale)."""
 
@@ -119,21 +127,24 @@ def visit_end(*, visit: Visit) -> Visit:
     return visit
 
 
-def visits_close_stale(*, older_than: timedelta, now: datetime | None = None) -> int:
-    """Close open visits that started more than ``older_than`` ago (a rep who never tapped "End visit").
+def visits_close_idle(*, idle: timedelta, now: datetime | None = None) -> int:
+    """Close the open visits a rep left without tapping "End visit". Returns how many.
 
-    The end time is the last photo's upload, or the check-in for a visit without photos: the visit
-    really ended when the rep stopped working in it, not when this sweep noticed. Returns how many.
+    A visit is closed when nothing happened in it (no photo, no check-in) for ``idle``, or when its store's
+    local day is over (a visit is one day's visit: tomorrow's check-in opens a new one). Either way the end
+    time is the last activity: the visit really ended when the rep stopped working in it, not when this
+    sweep noticed. One conditional update per time zone, so a second sweep (or two racing) closes nothing
+    twice, and a visit ended by the rep meanwhile keeps the end the rep gave it.
     """
     now = now or timezone.now()
-    stale = Visit.objects.filter(status=Visit.Status.OPEN, started_at__lt=now - older_than)
-    closed = 0
-    for visit in stale.annotate(last_photo=Max("photos__uploaded_at")).iterator():
-        ended = visit.last_photo or visit.started_at
-        closed += Visit.objects.filter(pk=visit.pk, status=Visit.Status.OPEN).update(
-            status=Visit.Status.CLOSED, ended_at=ended)
+    open_visits = Visit.objects.filter(status=Visit.Status.OPEN)
+    due = Q(last_activity_at__lte=now - idle)
+    for zone in open_visits.values_list("store__timezone", flat=True).distinct().order_by():
+        due |= Q(store__timezone=zone, local_date__lt=today_in(zone, now=now))
+    closed = Visit.objects.filter(pk__in=open_visits.filter(due).values("pk"), status=Visit.Status.OPEN).update(
+        status=Visit.Status.CLOSED, ended_at=F("last_activity_at"))
     if closed:
-        log.info("Closed %d stale open visit(s)", closed)
+        log.info("Closed %d idle open visit(s)", closed)
     return closed
 
 
@@ -215,6 +226,7 @@ def _photo_create(*, visit: Visit, user: User, upload: PendingUpload) -> tuple[P
     try:
         with transaction.atomic():
             photo.save()
+            visit_touch(visit, photo.uploaded_at)
     except IntegrityError:
         # A double submit of the same client upload id raced us: answer with the first photo.
         default_storage.delete(photo.original.name)
@@ -229,8 +241,4 @@ def _in_store_zone(taken_at, visit: Visit):
     """EXIF without an offset is the phone's local clock, i.e. the store's time zone."""
     if taken_at is None or taken_at.tzinfo is not None:
         return taken_at
-    try:
-        zone = ZoneInfo(visit.store.timezone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    return taken_at.replace(tzinfo=zone)
+    return taken_at.replace(tzinfo=store_zone(visit.store))

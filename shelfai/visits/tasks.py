@@ -12,4 +12,5 @@ from shelfai.visits import services
 
 @shared_task(acks_late=True)
 def close_stale_visits() -> int:
-    return services.visits_close_stale(older_than=timedelta(hours=settings.VISIT_CLOSE_AFTER_HOURS))
+    """Close visits idle for VISIT_IDLE_CLOSE_MINUTES or left open past their store's local day."""
+    return services.visits_close_idle(idle=timedelta(minutes=settings.VISIT_IDLE_CLOSE_MINUTES))

@@ -72,7 +72,8 @@ def test_only_the_visits_rep_ends_it(rep_api, world, api_for):
 
 def test_yesterdays_open_visit_is_not_resumed(rep_api, world):
     visit_id = check_in(rep_api, "a").json()["id"]
-    Visit.objects.filter(public_id=visit_id).update(started_at=timezone.now() - timedelta(days=1, hours=1))
+    Visit.objects.filter(public_id=visit_id).update(started_at=timezone.now() - timedelta(days=1, hours=1),
+                                                    local_date=timezone.localdate() - timedelta(days=1))
     assert check_in(rep_api, "b").json()["id"] != visit_id
 
 
