@@ -201,7 +201,10 @@ class AuthenticityFlag(models.Model):
     photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="flags")
     code = models.CharField(max_length=32)
     severity = models.CharField(max_length=8, choices=Severity.choices)
-    reason = models.TextField()
+    reason = models.TextField()  # English, for readers that do not render codes (and rows stored before params)
+    # What the reason says, as data (shelfai.visits.flag_messages renders it in the reader's language);
+    # empty on flags stored before params: their English ``reason`` is shown as it is.
+    params = models.JSONField(default=dict, blank=True)
     duplicate_of = models.ForeignKey(
         Photo, null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicated_by"
     )
