@@ -4,9 +4,15 @@ Everything goes through Django's locale formatting (``django.utils.formats``), s
 issue turns on other languages and time zones, every figure follows the active locale without a
 second formatter to hunt down. Pure functions of their arguments and the settings; no ORM.
 
-Money carries the currency (``settings.CURRENCY``, an ISO 4217 code) and thousands separators:
-"EUR 1,234.56". A code, not a symbol, because trade-spend files from retailers and the ERP speak
-in codes and "€" vs "EUR" must never be the reason two figures look different.
+Money carries the currency (the campaign's ISO 4217 code, else ``settings.CURRENCY``) and thousands
+separators: "EUR 1,234.56". A code, not a symbol, because trade-spend files from retailers and the ERP
+speak in codes and "€" vs "EUR" must never be the reason two figures look different. One exception,
+by language: in Chinese, yuan read as "¥1,234.56" (how every Chinese invoice and ERP screen writes
+them); other currencies keep their code there too ("EUR 1,234.56"). English always writes the code
+("CNY 1,234.56"). Thousands are grouped by three in both (shelfai/locale_formats/zh_Hans).
+
+Timestamps are read in the viewer's time zone (``shelfai.accounts.middleware``) and name it:
+"Dec. 4, 2026, 7:30 a.m. CST" / "2026年12月4日 07:30 CST".
 """
 
 from __future__ import annotations
@@ -17,10 +23,13 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import formats, timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 CENT = Decimal("0.01")
 DASH = "—"
+# The currencies a language writes with a symbol before the amount; every other one keeps its code.
+SYMBOLS = {"zh-hans": {"CNY": "¥"}}
 
 
 def _decimal(value: Any) -> Decimal | None:
@@ -43,12 +52,16 @@ def number(value: Any, places: int = 0) -> str:
 
 
 def money(value: Any, currency: str | None = None) -> str:
-    """``Decimal("41737.48")`` -> "EUR 41,737.48"; None -> "—"."""
+    """``Decimal("41737.48")`` -> "EUR 41,737.48" (zh-hans and CNY: "¥41,737.48"); None -> "—"."""
     amount = _decimal(value)
     if amount is None:
         return DASH
+    code = (currency or settings.CURRENCY).upper()
+    symbol = SYMBOLS.get((get_language() or "").lower(), {}).get(code)
+    if symbol:
+        return f"{symbol}{number(amount, 2)}"
     # Translators: a currency code and an amount, e.g. "EUR 1,234.56".
-    return _("%(currency)s %(amount)s") % {"currency": currency or settings.CURRENCY, "amount": number(amount, 2)}
+    return _("%(currency)s %(amount)s") % {"currency": code, "amount": number(amount, 2)}
 
 
 def percent(value: Any, places: int = 0) -> str:
@@ -70,10 +83,25 @@ def day(value: date | datetime | None) -> str:
     return formats.date_format(value, "DATE_FORMAT", use_l10n=True)
 
 
-def moment(value: datetime | None) -> str:
-    """A date and time in the locale's form (en: "Dec. 4, 2026, 1:15 p.m."), in the site's time zone."""
-    if value is None:
+def moment(value: datetime | str | None) -> str:
+    """A date and time in the locale's form, in the viewer's time zone, which it names:
+    "Dec. 4, 2026, 7:30 a.m. CST" (en), "2026年12月4日 07:30 CST" (zh-hans). ISO text is read too."""
+    if value is None or value == "":
         return DASH
-    if timezone.is_aware(value):
-        value = timezone.localtime(value)
-    return formats.date_format(value, "DATETIME_FORMAT", use_l10n=True)
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if not timezone.is_aware(value):
+        return formats.date_format(value, "DATETIME_FORMAT", use_l10n=True)
+    value = timezone.localtime(value)
+    # Translators: a date and time, then the time zone's abbreviation, e.g. "Dec. 4, 2026, 7:30 a.m. CST".
+    return _("%(datetime)s %(zone)s") % {"datetime": formats.date_format(value, "DATETIME_FORMAT", use_l10n=True),
+                                         "zone": zone_name(value)}
+
+
+def zone_name(value: datetime) -> str:
+    """The zone's abbreviation ("CST", "CET", "UTC"); a zone without one ("+07") reads "UTC+07"."""
+    name = value.tzname() or ""
+    return f"UTC{name}" if name[:1] in "+-" else name

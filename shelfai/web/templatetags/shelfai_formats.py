@@ -4,6 +4,8 @@
     {{ rate|percent }}               -> 53%       {{ rate|percent:1 }} -> 53.4%
     {{ count|number }}               -> 1,840
     {{ "2026-12-04"|day }}           -> Dec. 4, 2026 (a date, datetime, or the ISO text a stored packet holds)
+    {{ photo.taken_at|moment }}      -> Dec. 4, 2026, 7:30 a.m. CST (the viewer's zone, named)
+    {{ fee|money:campaign.currency }} -> CNY 1,234.56 (zh-hans: ¥1,234.56)
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ register = template.Library()
 
 
 @register.filter
-def money(value):
-    return formats.money(value)
+def money(value, currency=""):
+    """``{{ amount|money }}`` in the site's currency, ``{{ amount|money:campaign.currency }}`` in the campaign's."""
+    return formats.money(value, currency or None)
 
 
 @register.filter
@@ -40,3 +43,9 @@ def day(value):
         except ValueError:
             return value
     return formats.day(value)
+
+
+@register.filter
+def moment(value):
+    """A timestamp in the viewer's time zone, with the zone named: "Dec. 4, 2026, 7:30 a.m. CST"."""
+    return formats.moment(value)
