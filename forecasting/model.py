@@ -257,6 +257,11 @@ def _chinese_festivals(dates: tuple[tuple[pd.Timestamp, str], ...]) -> tuple[tup
     return tuple(sorted(out.items()))
 
 
+def spring_festival_calendar(first_year: int, last_year: int) -> tuple[tuple[pd.Timestamp, str], ...]:
+    """China's public holidays as the holidays package names them (for :func:`lunar_new_years`)."""
+    return _calendar("CN", first_year, last_year)
+
+
 def lunar_new_years(dates) -> list[pd.Timestamp]:
     """Chinese New Year's Day of each year in a CN calendar: the first day it names the Spring Festival."""
     days = sorted(day for day, name in dates if name == SPRING_FESTIVAL)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
@@ -189,10 +189,14 @@ def upsert_sales_rows(
 # --- demo data ----------------------------------------------------------------------------------------------
 
 
-def generate_demo_sales(*, stores, products, campaigns, start: date, end: date, seed: int) -> int:
+def generate_demo_sales(
+    *, stores, products, campaigns, start: date, end: date, seed: int,
+    festival_lifts: tuple[float, float] | None = None,
+) -> int:
     """Daily sales for every store x product from ``start`` to ``end`` with weekly and yearly seasonality,
     a mild trend, and the campaigns' effects (promotion +40% units and its planned discount, paid display
-    +25%), Poisson noise around it. Upserts in bulk; returns the number of rows written.
+    +25%), Poisson noise around it; ``festival_lifts`` (Spring Festival week, the week before) add China's
+    festival (forecasting.synthetic). Upserts in bulk; returns the number of rows written.
     """
     rng = np.random.default_rng(seed)
     days = (end - start).days + 1
@@ -208,6 +212,9 @@ def generate_demo_sales(*, stores, products, campaigns, start: date, end: date, 
             base = float(rng.lognormal(np.log(8.0), 0.7))
             unit_price = float(product.unit_price or 0) or round(float(rng.uniform(0.99, 9.99)), 2)
             truth = DemandTruth(base=base)
+            if festival_lifts:
+                truth = replace(truth, spring_festival_lift=festival_lifts[0],
+                                spring_festival_before_lift=festival_lifts[1])
             for store in stores:
                 promo, display, discount = calendars.get((store.pk, product.pk), (None, None, None))
                 promo = np.zeros(days) if promo is None else promo

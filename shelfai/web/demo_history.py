@@ -34,6 +34,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_DOWN, Decimal
+from zoneinfo import ZoneInfo
 
 import cv2
 import numpy as np
@@ -221,12 +222,14 @@ def plan_history(world: World, *, weeks: int, first_day: date, rng: np.random.Ge
     for week in range(weeks):
         for store in world.stores:
             day = first_day + timedelta(days=7 * week + int(rng.integers(0, 5)))
-            at = datetime.combine(day, time(8 + int(rng.integers(0, 8)), int(rng.integers(0, 60))), UTC)
+            # Shop hours in the store's own zone: 08:00-16:00 in Shanghai is 00:00-08:00 UTC.
+            local = time(8 + int(rng.integers(0, 8)), int(rng.integers(0, 60)))
+            at = datetime.combine(day, local, ZoneInfo(store.timezone)).astimezone(UTC)
             slots.append((at, week, store))
     plans = []
     # In time order, so a re-used photo is always a copy of one sent before it.
     for at, week, store in sorted(slots, key=lambda slot: (slot[0], slot[2].pk)):
-        day = at.date()
+        day = at.astimezone(ZoneInfo(store.timezone)).date()
         needs = world.displays_for(store, day)
         may_cheat = week > 0 and bool(needs)
         if may_cheat and week == weeks - 1 and not any(p.honesty in DISHONEST for p in plans):

@@ -3,6 +3,8 @@
 Besides master data and sales, the world gets four weeks of visits (``shelfai.web.demo_history``):
 good, poor and dishonest ones, sent through the photo API and the pipeline like a rep's, with claims
 for the paid end-caps, so marketing, finance and planning see real results when they first sign in.
+``--region cn`` builds the Chinese world instead (``shelfai.web.demo_worlds``): stores in Chinese cities,
+zh-hans users, yuan prices and fees, campaigns over Spring Festival and sales that move with it.
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ from decimal import Decimal
 
 import cv2
 import numpy as np
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from forecasting.model import lunar_new_years, spring_festival_calendar
 from forecasting.runs import active_run, forecast_run_create
 from forecasting.selectors import latest_run
 from forecasting.services import generate_demo_sales
@@ -41,27 +45,13 @@ from shelfai.stores.models import (
 )
 from shelfai.vision.offline.packart import flavour_name, make_pack_art, pack_size_for, reference_shot
 from shelfai.web.demo_history import history_create, history_exists
+from shelfai.web.demo_worlds import WORLDS, DemoWorld
 
 DEMO_PASSWORD = "shelfai-demo"
 LOGINS = [
     ("rep1", Role.REP), ("rep2", Role.REP), ("rep3", Role.REP),
     ("marketing", Role.MARKETING), ("finance", Role.FINANCE), ("planning", Role.PLANNING), ("admin", Role.ADMIN),
 ]
-REGIONS = [("north", "North", 53.55, 10.0), ("west", "West", 51.22, 6.78), ("south", "South", 48.14, 11.58)]
-RETAILERS = [("freshco", "FreshCo"), ("valumart", "ValuMart"), ("cornerplus", "Corner Plus")]
-# (brand, own?, share target, category, [(flavour variant, pack size, price)])
-BRANDS = [
-    ("Gold Formula", True, "0.40", "Infant formula",
-     [(0, "900 g", "24.99"), (1, "900 g", "25.99"), (0, "400 g", "12.49"), (2, "900 g", "26.49")]),
-    ("Nordic Dairy", True, "0.25", "Yogurt drinks",
-     [(0, "500 ml", "1.79"), (1, "500 ml", "1.79"), (2, "500 ml", "1.89"), (0, "1 l", "2.99")]),
-    ("Crisp Valley", True, "0.20", "Snacks", [(0, "150 g", "2.49"), (1, "150 g", "2.49"), (3, "150 g", "2.59")]),
-    ("BabyStar", False, None, "Infant formula", [(0, "900 g", "22.99"), (1, "800 g", "21.49")]),
-    ("Moo Farms", False, None, "Yogurt drinks", [(0, "500 ml", "1.59"), (2, "500 ml", "1.59")]),
-    ("Chip Co", False, None, "Snacks", [(0, "175 g", "1.99"), (2, "175 g", "1.99"), (4, "175 g", "2.19")]),
-]
-
-
 class Command(BaseCommand):
     help = "Create the demo world: stores, catalog with pack shots, planograms, users, campaigns, sales."
 
@@ -71,6 +61,8 @@ class Command(BaseCommand):
         parser.add_argument("--stores", type=int, default=12)
         parser.add_argument("--sales-days", type=int, default=730)
         parser.add_argument("--seed", type=int, default=7)
+        parser.add_argument("--region", choices=sorted(WORLDS), default="de",
+                            help="de: stores in Germany (the default); cn: a Chinese dairy brand's world.")
         parser.add_argument("--no-history", action="store_true",
                             help="Skip the generated visits, photos and claims of the last weeks.")
         parser.add_argument("--history-weeks", type=int, default=4)
@@ -81,26 +73,28 @@ class Command(BaseCommand):
                             help="Stores that get a visit every week (those with paid end-caps come first).")
 
     def handle(self, *args, if_empty: bool, print_logins: bool, stores: int, sales_days: int, seed: int,
-               no_history: bool, history_weeks: int, history_stores: int, no_forecast: bool = False, **_):
+               no_history: bool, history_weeks: int, history_stores: int, no_forecast: bool = False,
+               region: str = "de", **_):
 
         if print_logins:
             return self._print_logins()
         if if_empty and Store.objects.exists():
             self.stdout.write("Demo data already present; leaving it as it is.")
             return
+        world = WORLDS[region]
         rng = np.random.default_rng(seed)
         with transaction.atomic():
-            self._users()
-            store_list = self._stores(stores, rng)
-            products = self._catalog(rng)
-            self._planograms(store_list, products)
-            campaigns = self._campaigns(store_list, products, history_weeks=history_weeks)
+            self._users(world)
+            store_list = self._stores(world, stores, rng)
+            products = self._catalog(world, rng)
+            self._planograms(world, store_list, products)
+            campaigns = self._campaigns(world, store_list, products, history_weeks=history_weeks)
         self.stdout.write(f"Generating {sales_days} days of sales history…")
 
         end = date.today() - timedelta(days=1)
         count = generate_demo_sales(
             stores=store_list, products=products, campaigns=campaigns,
-            start=end - timedelta(days=sales_days - 1), end=end, seed=seed,
+            start=end - timedelta(days=sales_days - 1), end=end, seed=seed, festival_lifts=world.festival_lifts,
         )
         self.stdout.write(self.style.SUCCESS(
             f"Demo world ready: {len(store_list)} stores, {len(products)} SKUs, {len(campaigns)} campaigns, "
@@ -110,6 +104,10 @@ class Command(BaseCommand):
             self._history(store_list[:history_stores], weeks=history_weeks, seed=seed)
         if not no_forecast:
             self._forecast()
+        if world.festival_lifts and settings.FORECAST_COUNTRY != "CN":
+            self.stdout.write(self.style.WARNING(
+                f"FORECAST_COUNTRY is {settings.FORECAST_COUNTRY or 'empty'}: set FORECAST_COUNTRY=CN so the "
+                "forecasts know Spring Festival."))
         self._print_logins()
 
     def _forecast(self) -> None:
@@ -137,7 +135,7 @@ class Command(BaseCommand):
         for username, role in LOGINS:
             self.stdout.write(f"  {username:<10} {role.label}")
 
-    def _users(self) -> None:
+    def _users(self, world: DemoWorld) -> None:
         for username, role in LOGINS:
             # An address, so `make run` shows their alerts in the worker's log (the console e-mail backend).
             user, created = User.objects.get_or_create(username=username,
@@ -146,27 +144,33 @@ class Command(BaseCommand):
                 user.set_password(DEMO_PASSWORD)
                 user.is_staff = user.is_superuser = role == Role.ADMIN
                 user.save()
+            if world.language and role != Role.ADMIN:
+                # The brand's own people read Chinese; the administrator keeps the browser's language.
+                User.objects.filter(pk=user.pk).update(language=world.language, time_zone=world.user_time_zone)
 
-    def _stores(self, n: int, rng: np.random.Generator) -> list:
+    def _stores(self, world: DemoWorld, n: int, rng: np.random.Generator) -> list:
 
-        regions = [Region.objects.get_or_create(code=c, defaults={"name": name})[0] for c, name, *_ in REGIONS]
-        retailers = [Retailer.objects.get_or_create(code=c, defaults={"name": name})[0] for c, name in RETAILERS]
-        group, _ = StoreGroup.objects.get_or_create(name="All demo stores")
-        streets = ["Market St", "Harbour Rd", "Station Ave", "Park Lane", "Mill Rd", "High St", "Church St"]
+        regions = {c: Region.objects.get_or_create(code=c, defaults={"name": name})[0] for c, name in world.regions}
+        retailers = [Retailer.objects.get_or_create(code=c, defaults={"name": name})[0] for c, name in world.retailers]
+        group, _ = StoreGroup.objects.get_or_create(name=world.store_group)
         stores = []
         for i in range(n):
-            code, region_name, lat, lon = REGIONS[i % len(REGIONS)]
+            city = world.cities[i % len(world.cities)]
+            lap = i // len(world.cities)
+            district = city.districts[lap % len(city.districts)] if city.districts else ""
             retailer = retailers[i % len(retailers)]
+            house, street = int(rng.integers(1, 200)), world.streets[i % len(world.streets)]
             store, _ = Store.objects.get_or_create(
-                code=f"st{i + 1:03d}",
+                code=f"{world.store_code}{i + 1:03d}",
                 defaults=dict(
-                    name=f"{retailer.name} {region_name} {i // len(REGIONS) + 1}",
-                    region=regions[i % len(REGIONS)],
+                    name=world.store_name(retailer.name, city, lap + 1, district),
+                    region=regions[city.region],
                     retailer=retailer,
-                    address=f"{int(rng.integers(1, 200))} {streets[i % len(streets)]}",
-                    latitude=round(lat + rng.normal(0, 0.03), 6),
-                    longitude=round(lon + rng.normal(0, 0.05), 6),
+                    address=world.address(city, district, street, house),
+                    latitude=round(city.latitude + rng.normal(0, 0.03), 6),
+                    longitude=round(city.longitude + rng.normal(0, 0.05), 6),
                     geofence_radius_m=150,
+                    timezone=city.time_zone,
                 ),
             )
             stores.append(store)
@@ -177,20 +181,23 @@ class Command(BaseCommand):
             RepAssignment.objects.get_or_create(rep=reps[i % len(reps)], store=store, starts_on=start)
         return stores
 
-    def _catalog(self, rng: np.random.Generator) -> list:
+    def _catalog(self, world: DemoWorld, rng: np.random.Generator) -> list:
 
         products = []
-        for brand_name, own, target, category_name, variants in BRANDS:
+        for spec in world.brands:
+            brand_name = spec.name
             brand, _ = Brand.objects.get_or_create(
-                name=brand_name, defaults={"is_own": own, "share_of_shelf_target": Decimal(target) if target else None}
+                name=brand_name,
+                defaults={"is_own": spec.own,
+                          "share_of_shelf_target": Decimal(spec.share_target) if spec.share_target else None},
             )
-            category, _ = Category.objects.get_or_create(name=category_name)
-            for variant, size_label, price in variants:
-                sku = f"{brand_name.lower().replace(' ', '-')}-{variant}-{size_label.replace(' ', '')}"
+            category, _ = Category.objects.get_or_create(name=spec.category)
+            for variant, size_label, price in spec.variants:
+                sku = f"{spec.code}-{variant}-{size_label.replace(' ', '')}"
                 product, created = Product.objects.get_or_create(
                     sku=sku,
                     defaults=dict(
-                        name=f"{brand_name} {_flavour(brand_name, variant)}", brand=brand, category=category,
+                        name=f"{brand_name} {_flavour(world, brand_name, variant)}", brand=brand, category=category,
                         pack_size=size_label, unit_price=Decimal(price),
                         gtin=f"400{int(hashlib.sha1(sku.encode()).hexdigest(), 16) % 10**10:010d}",
                     ),
@@ -209,15 +216,15 @@ class Command(BaseCommand):
                     image.save()
         return products
 
-    def _planograms(self, stores: list, products: list) -> None:
+    def _planograms(self, world: DemoWorld, stores: list, products: list) -> None:
 
-        group = StoreGroup.objects.get(name="All demo stores")
+        group = StoreGroup.objects.get(name=world.store_group)
         by_category: dict = {}
         for product in products:
             by_category.setdefault(product.category, []).append(product)
         for category, items in by_category.items():
             planogram, created = Planogram.objects.get_or_create(
-                name=f"{category.name} — standard bay", category=category, store_group=group,
+                name=f"{category.name} — {world.bay}", category=category, store_group=group,
                 defaults={"effective_from": date.today() - timedelta(days=365)},
             )
             if not created:
@@ -232,26 +239,18 @@ class Command(BaseCommand):
                         shelf=shelf, product=product, position=position, facings=4 if product.brand.is_own else 3
                     )
 
-    def _campaigns(self, stores: list, products: list, *, history_weeks: int = 4) -> list:
+    def _campaigns(self, world: DemoWorld, stores: list, products: list, *, history_weeks: int = 4) -> list:
 
-        today = date.today()
-        # The running end-cap campaign started before the visit history, so its weeks can be claimed.
-        running_since = today - timedelta(days=max(21, 7 * history_weeks))
-        specs = [
-            ("Gold Formula spring end-caps", "Gold Formula", running_since, today + timedelta(days=7),
-             PaidPlacement.DisplayType.END_CAP, Decimal("400.00")),
-            ("Nordic Dairy summer floor stands", "Nordic Dairy", today - timedelta(days=200),
-             today - timedelta(days=170), PaidPlacement.DisplayType.FLOOR_STAND, Decimal("250.00")),
-            ("Crisp Valley eye-level", "Crisp Valley", today - timedelta(days=90), today - timedelta(days=62),
-             PaidPlacement.DisplayType.EYE_LEVEL, Decimal("150.00")),
-        ]
         campaigns = []
-        for name, brand_name, start, end, display_type, fee in specs:
-            brand = Brand.objects.get(name=brand_name)
+        for spec in world.campaigns:
+            start, end = _campaign_period(spec.when, history_weeks=history_weeks)
+            brand = Brand.objects.get(name=spec.brand)
+            display_type = PaidPlacement.DisplayType(spec.display_type)
             campaign, created = Campaign.objects.get_or_create(
-                name=name,
+                name=spec.name,
                 defaults=dict(brand=brand, kind=Campaign.Kind.MIXED, starts_on=start, ends_on=end,
-                              planned_price_discount_pct=Decimal("10"), budget=fee * len(stores[:6])),
+                              planned_price_discount_pct=Decimal("10"), budget=spec.fee * len(stores[:6]),
+                              **_currency(world)),
             )
             campaigns.append(campaign)
             if not created:
@@ -259,16 +258,41 @@ class Command(BaseCommand):
             brand_products = [p for p in products if p.brand_id == brand.pk]
             campaign.products.set(brand_products)
             campaign.stores.set(stores[:6])
+            note = spec.note or f"{display_type.label} with the campaign SKUs, at least 3 facings each."
             for store in stores[:6]:
                 placement = PaidPlacement.objects.create(
-                    campaign=campaign, store=store, display_type=display_type, starts_on=start, ends_on=end, fee=fee,
-                    requirements_note=f"{display_type.label} with the campaign SKUs, at least 3 facings each.",
+                    campaign=campaign, store=store, display_type=display_type, starts_on=start, ends_on=end,
+                    fee=spec.fee, requirements_note=note,
                 )
                 for product in brand_products[:2]:
                     PlacementRequirement.objects.create(placement=placement, product=product, min_facings=3)
         return campaigns
 
 
-def _flavour(brand: str, variant: int) -> str:
+def _campaign_period(when: str, *, history_weeks: int) -> tuple[date, date]:
+    today = date.today()
+    if when == "running":
+        # Started before the visit history, so its weeks can be claimed.
+        return today - timedelta(days=max(21, 7 * history_weeks)), today + timedelta(days=7)
+    if when == "past":
+        return today - timedelta(days=200), today - timedelta(days=170)
+    if when == "recent":
+        return today - timedelta(days=90), today - timedelta(days=62)
+    # Over Spring Festival: the two weeks before Chinese New Year's Day (the stock-up) and the festival week.
+    new_years = [day.date() for day in lunar_new_years(spring_festival_calendar(today.year - 1, today.year + 1))]
+    if when == "spring_festival_past":
+        new_year = max(day for day in new_years if day < today - timedelta(days=7))
+    else:
+        new_year = min(day for day in new_years if day >= today)
+    return new_year - timedelta(days=14), new_year + timedelta(days=6)
 
-    return flavour_name(brand, variant).title()
+
+def _currency(world: DemoWorld) -> dict:
+    """The campaign's currency where campaigns carry one; else every amount reads in settings.CURRENCY."""
+    fields = {f.name for f in Campaign._meta.get_fields()}
+    return {"currency": world.currency} if world.currency and "currency" in fields else {}
+
+
+def _flavour(world: DemoWorld, brand: str, variant: int) -> str:
+    flavour = flavour_name(brand, variant)
+    return world.flavours.get(flavour, flavour.title())
