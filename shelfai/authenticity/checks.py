@@ -25,7 +25,7 @@ Severities are the ``AuthenticityFlag.Severity`` values: info, warning, critical
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 
 INFO, WARNING, CRITICAL = "info", "warning", "critical"
@@ -61,8 +61,9 @@ EDITING_SOFTWARE = (
 class Flag:
     code: str
     severity: str  # info | warning | critical
-    reason: str
+    reason: str  # English; shelfai.visits.flag_messages renders code + params in the reader's language
     weight: float  # evidence multiplier, 0..1 (see the module docstring)
+    params: dict = field(default_factory=dict)  # what the reason says, as plain data (ISO times, metres, ...)
 
 
 def evidence_weight(flags: list[Flag]) -> float:
@@ -71,6 +72,14 @@ def evidence_weight(flags: list[Flag]) -> float:
     for flag in flags:
         weight *= min(1.0, max(0.0, flag.weight))
     return round(weight, 3)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="minutes")
+
+
+def _seconds(delta: timedelta) -> int:
+    return round(abs(delta.total_seconds()))
 
 
 def _when(moment: datetime) -> str:
@@ -110,6 +119,7 @@ def check_capture_time(
                 WARNING,
                 "The photo has no capture time in its camera data, so when it was taken cannot be checked.",
                 0.8,
+                {},
             )
         ]
     slack = timedelta(0)
@@ -127,6 +137,7 @@ def check_capture_time(
                 f"The camera time ({_when(captured_at)}) is {_span(captured_at - uploaded_at)} after the "
                 "upload: the phone clock is wrong or the time was edited.",
                 0.5,
+                {"captured": _iso(captured_at), "seconds": _seconds(captured_at - uploaded_at)},
             )
         ]
     if uploaded_at - captured_at > max_age + slack:
@@ -137,6 +148,7 @@ def check_capture_time(
                 f"The photo was taken on {_when(captured_at)}, {_span(uploaded_at - captured_at)} before it "
                 "was uploaded: it may be re-used from an earlier visit.",
                 0.1,
+                {"captured": _iso(captured_at), "seconds": _seconds(uploaded_at - captured_at)},
             )
         ]
     if visit_started_at and captured_at < visit_started_at - tolerance - slack:
@@ -147,6 +159,7 @@ def check_capture_time(
                 f"The photo was taken {_span(visit_started_at - captured_at)} before the visit started "
                 f"({_when(visit_started_at)}): it may not show the shelf as it was on this visit.",
                 0.5,
+                {"started": _iso(visit_started_at), "seconds": _seconds(visit_started_at - captured_at)},
             )
         ]
     if visit_ended_at and captured_at > visit_ended_at + tolerance + slack:
@@ -157,6 +170,7 @@ def check_capture_time(
                 f"The photo was taken {_span(captured_at - visit_ended_at)} after the visit ended "
                 f"({_when(visit_ended_at)}).",
                 0.8,
+                {"ended": _iso(visit_ended_at), "seconds": _seconds(captured_at - visit_ended_at)},
             )
         ]
     return []
@@ -192,6 +206,7 @@ def check_gps(
                 "The photo has no GPS position (location off, or removed), so the store cannot be "
                 "confirmed from the photo itself.",
                 0.9,
+                {},
             )
         ]
     outside = _beyond_geofence(latitude, longitude, store_latitude=store_latitude, store_longitude=store_longitude,
@@ -207,6 +222,7 @@ def check_gps(
                 f"The photo was taken {_distance(distance)} from the store (allowed {_distance(allowed)}): "
                 "it cannot show this store's shelf.",
                 0.0,
+                {"distance_m": round(distance, 1), "allowed_m": round(allowed, 1)},
             )
         ]
     return [
@@ -216,6 +232,7 @@ def check_gps(
             f"The photo was taken {_distance(distance)} from the store, outside its {_distance(allowed)} "
             "geofence.",
             0.4,
+            {"distance_m": round(distance, 1), "allowed_m": round(allowed, 1)},
         )
     ]
 
@@ -258,6 +275,7 @@ def check_checkin(
             f"The rep checked in {_distance(distance)} from the store (allowed {_distance(allowed)}): "
             + ("photos taken then cannot show this store." if far else "outside its geofence."),
             0.0 if far else 0.4,
+            {"distance_m": round(distance, 1), "allowed_m": round(allowed, 1)},
         )
     ]
 
@@ -284,6 +302,7 @@ def check_exif_present(has_exif: bool, *, place_from_checkin: bool = False) -> l
                 "The photo carries no camera data (EXIF), as photos sent from a browser often do; the place "
                 "is confirmed by the rep's check-in at the store.",
                 0.9,
+                {"checkin": True},
             )
         ]
     return [
@@ -293,6 +312,7 @@ def check_exif_present(has_exif: bool, *, place_from_checkin: bool = False) -> l
             "The photo carries no camera data (EXIF). Screenshots, downloaded images and photos sent "
             "through messaging apps lose it; a photo taken with the phone camera keeps it.",
             0.6,
+            {"checkin": False},
         )
     ]
 
@@ -311,6 +331,7 @@ def check_software(*software_tags: str | None) -> list[Flag]:
                         f"The photo was last saved by {text[:60]}, an editing program: it may have been "
                         "altered after it was taken.",
                         0.5,
+                        {"software": text[:60]},
                     )
                 ]
     return []
@@ -324,13 +345,16 @@ def duplicate_flag(
     distance: int | None = None,
     similarity: float | None = None,
     orientation: str = "",
+    original_params: dict | None = None,
 ) -> Flag:
     """A flag for a photo that repeats an earlier one; ``original`` describes it, e.g.
     "photo 8F2C uploaded 3 Mar 2025 at FreshCo Riverside"; ``orientation`` says how a near copy
-    was turned or mirrored ("rotated 180°"; empty when it was not)."""
+    was turned or mirrored ("rotated 180°"; empty when it was not). ``original_params`` is the same
+    description as data ({"photo": "8F2C", "uploaded": "2025-03-03", "store": "FreshCo Riverside"})."""
+    params = {"original": original_params or {"text": original}}
     if same_visit:
         return Flag(
-            "duplicate_in_visit", INFO, f"Same shot as {original} of this visit; it is counted once.", 1.0
+            "duplicate_in_visit", INFO, f"Same shot as {original} of this visit; it is counted once.", 1.0, params
         )
     if exact:
         return Flag(
@@ -338,13 +362,16 @@ def duplicate_flag(
             CRITICAL,
             f"The same file was already uploaded as {original}: it is not a new photo.",
             0.0,
+            params,
         )
     detail = ""
     if distance is not None and similarity is not None:
         detail = f" (hash distance {distance} of 64 bits, pixel match {similarity:.2f})"
     what = f"a copy of {original}, {orientation}" if orientation else (
         f"a resized, cropped, re-compressed or brightened copy of {original}")
-    return Flag("near_duplicate", CRITICAL, f"This photo is {what}{detail}: it is not a new photo.", 0.0)
+    params |= {"orientation": orientation, "distance": distance,
+               "similarity": None if similarity is None else round(similarity, 4)}
+    return Flag("near_duplicate", CRITICAL, f"This photo is {what}{detail}: it is not a new photo.", 0.0, params)
 
 
 def recapture_flag(score: float) -> list[Flag]:
@@ -357,6 +384,7 @@ def recapture_flag(score: float) -> list[Flag]:
                 f"The photo looks like a picture of a screen or a print (score {score:.2f}: regular "
                 "moiré patterns, a dark frame or flat colours), not of the shelf itself.",
                 0.2,
+                {"score": round(score, 4)},
             )
         ]
     if score >= 0.5:
@@ -366,6 +394,7 @@ def recapture_flag(score: float) -> list[Flag]:
                 WARNING,
                 f"The photo may be a picture of a screen or a print (score {score:.2f}); check it.",
                 0.6,
+                {"score": round(score, 4)},
             )
         ]
     return []

@@ -19,10 +19,9 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.translation import ngettext
+from django.utils import timezone, translation
 
-from shelfai import formats
+from shelfai.claims import messages
 from shelfai.claims.models import ClaimLine, ExpenseClaim, PaidPlacement, PlacementCheck
 from shelfai.claims.selectors import (
     current_checks,
@@ -35,7 +34,6 @@ from shelfai.compliance import placements as rules
 from shelfai.visits.models import AuthenticityFlag, Photo, Visit
 
 log = logging.getLogger(__name__)
-money = formats.money
 SEVERITY_ORDER = {AuthenticityFlag.Severity.INFO: 0, AuthenticityFlag.Severity.WARNING: 1,
                   AuthenticityFlag.Severity.CRITICAL: 2}
 CENT = Decimal("0.01")
@@ -51,7 +49,8 @@ def placement_verify(*, placement: PaidPlacement, visit: Visit) -> PlacementChec
         PlacementCheck.objects.filter(placement=placement, visit=visit, is_current=True).update(is_current=False)
         check = PlacementCheck(
             placement=placement, visit=visit, checked_on=facts.evidence.visit_date, verdict=str(verdict.verdict),
-            reasons=list(verdict.reasons), evidence_weight=facts.evidence.evidence_weight,
+            reasons=english(verdict.reason_codes), reason_codes=list(verdict.reason_codes),
+            evidence_weight=facts.evidence.evidence_weight,
             detector_sha256=facts.detector_sha256,
         )
         check.full_clean()
@@ -70,8 +69,14 @@ def placement_checks_refresh(*, visit: Visit) -> list[PlacementCheck]:
 class LineAdvice:
     outcome: str  # approve | partial | reject
     amount: Decimal
-    reasons: list[str]
+    reasons: list[dict]  # {"code", "params"} each (shelfai.claims.messages)
     risk: float
+
+
+def english(reasons: list[dict]) -> list[str]:
+    """The English text stored beside the codes, for readers that do not render them (the ERP, old clients)."""
+    with translation.override("en"):
+        return [messages.reason_text(r) for r in reasons]
 
 
 def claim_evidence_refresh(*, claim: ExpenseClaim) -> ExpenseClaim:
@@ -90,7 +95,8 @@ def claim_evidence_refresh(*, claim: ExpenseClaim) -> ExpenseClaim:
             advices.append(advice)
         _claim_recommendation(locked, lines, advices)
         locked.full_clean()
-        locked.save(update_fields=["recommended_amount", "recommendation", "recommendation_reasons", "risk_score"])
+        locked.save(update_fields=["recommended_amount", "recommendation", "recommendation_reasons",
+                                   "recommendation_reason_codes", "risk_score"])
     claim.refresh_from_db()
     return locked
 
@@ -119,23 +125,22 @@ def line_evidence(line: ClaimLine) -> tuple[dict, LineAdvice]:
             _visit_summary(v, verdicts[str(v.public_id)], facts[v.pk], photos.get(v.pk, []), line) for v in visits
         ],
         "coverage": _coverage_summary(assessment, line),
-        "payable": {"amount": str(assessment.payable), "fee_share": str(spec.fee), "rule": PRO_RATA_RULE},
-        "recommendation": {"outcome": advice.outcome, "amount": str(advice.amount), "reasons": advice.reasons},
+        "payable": {"amount": str(assessment.payable), "fee_share": str(spec.fee), "rule": _pro_rata_rule_english()},
+        "recommendation": {"outcome": advice.outcome, "amount": str(advice.amount), "reasons": english(advice.reasons),
+                           "reason_codes": advice.reasons},
         "risk": advice.risk,
         "model_versions": sorted({f.detector_sha256 for f in facts.values() if f.detector_sha256}),
     }
     return packet, advice
 
 
-PRO_RATA_RULE = (
-    "The claimed period is cut into weeks; each week takes the verdict of its latest usable visit. "
-    "Payable = fee share x (days of executed weeks + half the days of partly executed weeks) / days claimed, "
-    "rounded down to the cent. Weeks without usable photos are not paid; a visit whose photos' authenticity "
-    "weight is below 0.5 is not usable."
-)
+def _pro_rata_rule_english() -> str:
+    """Stored in English; pages show ``messages.pro_rata_rule()`` in the reader's language."""
+    with translation.override("en"):
+        return messages.pro_rata_rule()
 
 
-def _advise(line: ClaimLine, spec, outcome: str, amount: Decimal, reasons: list[str], facts: dict,
+def _advise(line: ClaimLine, spec, outcome: str, amount: Decimal, reasons: list[dict], facts: dict,
             photos: dict[int, list[Photo]]) -> LineAdvice:
     """The rules' recommendation, capped at the claim and the fee, with the authenticity reasons and a risk.
 
@@ -145,8 +150,8 @@ def _advise(line: ClaimLine, spec, outcome: str, amount: Decimal, reasons: list[
     amount = max(Decimal("0"), min(amount, line.amount, line.placement.fee))
     reasons = list(reasons)
     if spec.fee < line.placement.fee and line.amount <= spec.fee:  # above it, the rules' reason says this already
-        reasons.append(f"The claimed {spec.days} days are part of the placement period, so at most "
-                       f"{money(spec.fee)} of the {money(line.placement.fee)} contracted fee applies.")
+        reasons.append(messages.reason("part_of_period", days=spec.days, fee=str(spec.fee),
+                                       contracted=str(line.placement.fee)))
     flags = [(photo, flag) for group in photos.values() for photo in group for flag in photo.flags.all()]
     # One sentence per flagged photo, pointing at the flags shown under its visit (each flag's own text
     # is printed there once; it was repeated here and again as a separate weight sentence).
@@ -154,12 +159,8 @@ def _advise(line: ClaimLine, spec, outcome: str, amount: Decimal, reasons: list[
         own = [flag for p, flag in flags if p.pk == photo.pk]
         worst = max(own, key=lambda flag: SEVERITY_ORDER.get(flag.severity, 0))
         weight = next((f.photo_weights[photo.pk] for f in facts.values() if photo.pk in f.photo_weights), None)
-        reasons.append(ngettext(
-            "Photo of %(day)s flagged (%(severity)s): %(n)s authenticity flag%(weight)s; see it under that visit.",
-            "Photo of %(day)s flagged (%(severity)s): %(n)s authenticity flags%(weight)s; see them under that visit.",
-            len(own)) % {"day": formats.day(visit_date(photo.visit)), "severity": worst.get_severity_display().lower(),
-                         "n": len(own), "weight": f", evidence weight {formats.number(weight, 2)}"
-                         if weight is not None and weight < 1 else ""})
+        reasons.append(messages.reason("photo_flagged", day=visit_date(photo.visit).isoformat(),
+                                       severity=worst.severity, n=len(own), weight=weight))
     weights = [f.evidence.evidence_weight for f in facts.values() if f.evidence.evidence_weight is not None]
     lowest = min(weights, default=1.0)
     critical = any(flag.severity == AuthenticityFlag.Severity.CRITICAL for _, flag in flags)
@@ -180,7 +181,9 @@ def _coverage_summary(assessment, line: ClaimLine) -> dict:
         width = 960 * ((w.end - w.start).days + 1) / span
         windows.append({"start": w.start.isoformat(), "end": w.end.isoformat(), "status": str(w.status),
                         "credit": str(w.credit), "x": round(x, 1), "w": round(width, 1)})
-    return {"text": assessment.summary[0].upper() + assessment.summary[1:], "windows": windows,
+    with translation.override("en"):
+        text = assessment.summary
+    return {"text": text, "text_code": assessment.summary_code, "windows": windows,
             "executed_windows": assessment.executed_windows, "total_windows": len(assessment.windows)}
 
 
@@ -188,11 +191,13 @@ def _claim_recommendation(claim: ExpenseClaim, lines: list[ClaimLine], advices: 
     claim.recommended_amount = sum((a.amount for a in advices), Decimal("0"))
     outcomes = {a.outcome for a in advices}
     claim.recommendation = outcomes.pop() if len(outcomes) == 1 else "partial"
-    claim.recommendation_reasons = [
-        f"{line.placement.get_display_type_display()} at {line.placement.store.code}: {reason}"
+    claim.recommendation_reason_codes = [
+        messages.reason("line_reason", display_type=line.placement.display_type, store=line.placement.store.code,
+                        reason=reason)
         if len(lines) > 1 else reason
         for line, advice in zip(lines, advices, strict=True) for reason in advice.reasons
     ]
+    claim.recommendation_reasons = english(claim.recommendation_reason_codes)
     # Weighted by money: a risky large line matters more than a risky small one.
     total = sum((line.amount for line in lines), Decimal("0")) or Decimal("1")
     claim.risk_score = round(sum(a.risk * float(line.amount / total) for line, a in zip(lines, advices,
@@ -227,7 +232,8 @@ def _visit_summary(visit: Visit, verdict, facts, photos: list[Photo], line: Clai
     label = dict(PlacementCheck.Verdict.choices).get(str(verdict.verdict), str(verdict.verdict))
     return {
         "id": str(visit.public_id), "date": day.isoformat(), "rep": visit.rep.get_username(),
-        "verdict": str(verdict.verdict), "verdict_label": label, "reasons": verdict.reasons,
+        "verdict": str(verdict.verdict), "verdict_label": label, "reasons": english(verdict.reason_codes),
+        "reason_codes": verdict.reason_codes,
         "execution": None if verdict.execution is None else round(verdict.execution, 3),
         "evidence_weight": facts.evidence.evidence_weight, "detector_sha256": facts.detector_sha256,
         "facings_by_sku": facts.evidence.facings_by_sku,
@@ -252,7 +258,8 @@ def _photo_summary(photo: Photo, weight: float) -> dict:
 def _flag_summary(flag: AuthenticityFlag) -> dict:
     original = flag.duplicate_of
     return {
-        "code": flag.code, "severity": flag.severity, "reason": flag.reason, "distance": flag.distance,
+        "code": flag.code, "severity": flag.severity, "reason": flag.reason, "params": flag.params,
+        "distance": flag.distance,
         "duplicate_of": None if original is None else {
             "id": str(original.public_id), "store": original.visit.store.name,
             "visit_date": visit_date(original.visit).isoformat(),

@@ -108,7 +108,9 @@ class PlacementCheck(models.Model):
     visit = models.ForeignKey("visits.Visit", on_delete=models.CASCADE, related_name="placement_checks")
     checked_on = models.DateField()
     verdict = models.CharField(max_length=24, choices=Verdict.choices)
-    reasons = models.JSONField(default=list, blank=True)
+    reasons = models.JSONField(default=list, blank=True)  # English, for readers that do not render codes
+    # The same reasons as {"code", "params"} (shelfai.compliance.messages), read in the reader's language.
+    reason_codes = models.JSONField(default=list, blank=True)
     # None: the visit had no photo of the display, so there was nothing to weigh ("no evidence").
     evidence_weight = models.FloatField(null=True, blank=True, default=1.0)
     detector_sha256 = models.CharField(max_length=64, blank=True)
@@ -141,7 +143,8 @@ class ExpenseClaim(models.Model):
     total_amount = models.DecimalField(**MONEY, default=Decimal("0"))
     recommended_amount = models.DecimalField(**MONEY, null=True, blank=True)
     recommendation = models.CharField(max_length=12, blank=True)
-    recommendation_reasons = models.JSONField(default=list, blank=True)
+    recommendation_reasons = models.JSONField(default=list, blank=True)  # English (see reason_codes)
+    recommendation_reason_codes = models.JSONField(default=list, blank=True)
     risk_score = models.FloatField(default=0)
     submitted_at = models.DateTimeField(auto_now_add=True)
 

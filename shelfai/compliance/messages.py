@@ -13,12 +13,14 @@ Sentence pieces are rendered per language too: "shelves 1, 2 and 3" / "第1、2�
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
-from shelfai.formats import percent
+from shelfai import formats
+from shelfai.formats import money, percent
 
 
 def join_list(items: Iterable[Any]) -> str:
@@ -204,3 +206,115 @@ def report_not_verified_reason(report: Mapping[str, Any] | None) -> str:
     report = report or {}
     why = report.get("not_verified") or {}
     return not_verified_text(why.get("code", ""), why.get("params"), report.get("not_verified_reason", ""))
+
+
+# --- Reasons: paid-placement verdicts, coverage and claim recommendations ---------------------------
+# A reason is {"code": .., "params": {..}}; lists of them are stored beside their English text.
+
+def reason(code: str, **params: Any) -> dict[str, Any]:
+    return {"code": code, "params": params}
+
+
+def day_text(value: str) -> str:
+    try:
+        return formats.day(date.fromisoformat(value))
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _coverage(p: Mapping[str, Any]) -> str:
+    n, executed = p["windows"], p["executed"]
+    if p["window_days"] == 7:
+        # Translators: "Executed in 3 of 4 weeks" (the weeks of a paid display's period).
+        head = ngettext("Executed in %(executed)s of %(n)s week", "Executed in %(executed)s of %(n)s weeks", n)
+    else:
+        head = ngettext("Executed in %(executed)s of %(n)s %(days)s-day period",
+                        "Executed in %(executed)s of %(n)s %(days)s-day periods", n)
+    parts = [head % {"executed": executed, "n": n, "days": p["window_days"]}]
+    if p.get("partly"):
+        parts.append(_("partly in %(n)s") % {"n": p["partly"]})
+    if p.get("unverified"):
+        parts.append(_("no usable photos in %(n)s") % {"n": p["unverified"]})
+    # Translators: "Executed in 3 of 4 weeks, partly in 1; EUR 750.00 of EUR 1,000.00 payable."
+    return _("%(coverage)s; %(payable)s of %(fee)s payable.") % {
+        "coverage": pgettext("list separator", ", ").join(parts), "payable": money(p["payable"]),
+        "fee": money(p["fee"])}
+
+
+def _required_facings_short(p: Mapping[str, Any]) -> str:
+    values = {"name": p["name"], "seen": p["seen"], "required": p["required"]}
+    if p.get("eye_level"):
+        return _("%(name)s: %(seen)s of %(required)s required facings at eye level.") % values
+    return _("%(name)s: %(seen)s of %(required)s required facings.") % values
+
+
+def _outside_period(p: Mapping[str, Any]) -> str:
+    values = {"visit": p.get("visit"), "date": day_text(p["date"]), "start": day_text(p["start"]),
+              "end": day_text(p["end"])}
+    if p.get("visit") is None:
+        return _("A visit on %(date)s is outside the placement period %(start)s to %(end)s.") % values
+    return _("Visit %(visit)s on %(date)s is outside the placement period %(start)s to %(end)s.") % values
+
+
+REASONS: dict[str, Any] = {
+    "no_display_photo": lambda p: _("No photo of the display was taken on this visit."),
+    "photos_too_poor": lambda p: _("The photos are too poor to judge (blurred, dark or cut off); a retake is needed."),
+    "low_evidence_weight": lambda p: _(
+        "Authenticity checks lowered the evidence weight to %(weight)s (at least %(needed)s is needed); see the "
+        "photo flags.") % {"weight": formats.number(p["weight"], 2), "needed": formats.number(p["needed"], 2)},
+    "no_shelf_levels": lambda p: _(
+        "The photos do not show which shelf the products stand on, so eye level cannot be checked."),
+    "pos_needs_reviewer": lambda p: _(
+        "Point-of-sale material is not recognised automatically; a reviewer must confirm it on the photo."),
+    "display_too_few_recognised": lambda p: _(
+        "Only %(named)s of %(total)s products on the display's photos were recognised: too few to tell a missing "
+        "product from an unrecognised one. A reviewer can confirm the display on the photo.") % {
+        "named": p["named"], "total": p["total"]},
+    "reviewer_confirmed": lambda p: _("A reviewer confirmed the material on the photo."),
+    "reviewer_found_none": lambda p: _("A reviewer found no material."),
+    "required_facings_short": _required_facings_short,
+    "all_required_displayed": lambda p: _("All required products are displayed with their facings."),
+    "outside_period": _outside_period,
+    "coverage": _coverage,
+    "no_week_verified": lambda p: _("No week of the period is verified as executed by photos."),
+    "photos_support": lambda p: _("Photos support %(cap)s of the %(claimed)s claimed.") % {
+        "cap": money(p["cap"]), "claimed": money(p["claimed"])},
+    "above_fee": lambda p: _("The claim (%(claimed)s) is above the contracted fee (%(fee)s).") % {
+        "claimed": money(p["claimed"]), "fee": money(p["fee"])},
+    "above_fee_share": lambda p: _(
+        "The claim (%(claimed)s) is more than the %(days)s days claimed can cost: they are part of the placement "
+        "period, so at most %(fee)s of the %(contracted)s contracted fee applies.") % {
+        "claimed": money(p["claimed"]), "days": p["days"], "fee": money(p["fee"]),
+        "contracted": money(p["contracted"])},
+}
+
+
+def register_reasons(renderers: Mapping[str, Any]) -> None:
+    """Later packages (claims) add their own reason codes; a code is never registered twice."""
+    clash = set(renderers) & set(REASONS)
+    if clash:
+        raise ValueError(f"Reason codes registered twice: {sorted(clash)}")
+    REASONS.update(renderers)
+
+
+def reason_text(reason_: Mapping[str, Any] | str | None) -> str:
+    """One reason in the active language. A plain string (a row stored before codes) is shown as it is."""
+    if reason_ is None:
+        return ""
+    if isinstance(reason_, str):
+        return reason_
+    render = REASONS.get(reason_.get("code", ""))
+    if render is None:
+        return reason_.get("text", "") or reason_.get("code", "")
+    try:
+        return render(reason_.get("params") or {})
+    except (KeyError, TypeError, ValueError):
+        return reason_.get("text", "") or reason_.get("code", "")
+
+
+def reasons_text(texts: Iterable[str] | None, codes: Iterable[Mapping[str, Any]] | None) -> list[str]:
+    """A stored list of reasons: rendered from its codes when they were stored (same length), else its text."""
+    texts, codes = list(texts or []), list(codes or [])
+    if codes and (len(codes) == len(texts) or not texts):
+        return [reason_text(c) for c in codes]
+    return [reason_text(t) for t in texts]

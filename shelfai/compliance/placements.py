@@ -39,7 +39,7 @@ from decimal import ROUND_DOWN, Decimal
 from enum import StrEnum
 from typing import Any
 
-from shelfai.formats import money
+from shelfai.compliance.messages import reason, reason_text
 
 PARTIAL_CREDIT = Decimal("0.5")
 CENT = Decimal("0.01")
@@ -125,7 +125,12 @@ class VisitVerdict:
     visit_date: date
     verdict: Verdict
     execution: float | None  # 0..1 mean fulfilment of the required SKUs; None without evidence
-    reasons: list[str]
+    reason_codes: list[dict]  # {"code", "params"} each (shelfai.compliance.messages)
+
+    @property
+    def reasons(self) -> list[str]:
+        """The reasons in the active language."""
+        return [reason_text(r) for r in self.reason_codes]
 
 
 @dataclass(slots=True)
@@ -143,25 +148,29 @@ class PlacementAssessment:
     windows: list[CoverageWindow]
     payable: Decimal
     fee: Decimal
-    ignored: list[str]  # visits outside the period, with why
+    ignored_codes: list[dict]  # visits outside the period, with why ({"code", "params"})
     window_days: int = 7
+
+    @property
+    def ignored(self) -> list[str]:
+        return [reason_text(r) for r in self.ignored_codes]
 
     @property
     def executed_windows(self) -> int:
         return sum(w.status == Verdict.EXECUTED for w in self.windows)
 
     @property
+    def summary_code(self) -> dict:
+        """"Executed in 3 of 4 weeks, partly in 1; EUR 750.00 of EUR 1,000.00 payable." as a code and parameters."""
+        return reason("coverage", executed=self.executed_windows, windows=len(self.windows),
+                      window_days=self.window_days,
+                      partly=sum(w.status == Verdict.PARTLY_EXECUTED for w in self.windows),
+                      unverified=sum(w.status == "unverified" for w in self.windows),
+                      payable=str(self.payable), fee=str(self.fee))
+
+    @property
     def summary(self) -> str:
-        n = len(self.windows)
-        unit = "week" if self.window_days == 7 else f"{self.window_days}-day period"
-        parts = [f"executed in {self.executed_windows} of {n} {unit}{'s' if n != 1 else ''}"]
-        partly = sum(w.status == Verdict.PARTLY_EXECUTED for w in self.windows)
-        unverified = sum(w.status == "unverified" for w in self.windows)
-        if partly:
-            parts.append(f"partly in {partly}")
-        if unverified:
-            parts.append(f"no usable photos in {unverified}")
-        return ", ".join(parts) + f"; {money(self.payable)} of {money(self.fee)} payable."
+        return reason_text(self.summary_code)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -172,6 +181,7 @@ class PlacementAssessment:
                     "verdict": str(v.verdict),
                     "execution": None if v.execution is None else round(v.execution, 3),
                     "reasons": v.reasons,
+                    "reason_codes": v.reason_codes,
                 }
                 for v in self.verdicts
             ],
@@ -188,7 +198,9 @@ class PlacementAssessment:
             "payable": str(self.payable),
             "fee": str(self.fee),
             "summary": self.summary,
+            "summary_code": self.summary_code,
             "ignored": self.ignored,
+            "ignored_codes": self.ignored_codes,
         }
 
 
@@ -204,31 +216,26 @@ def _counted(spec: PlacementSpec, evidence: VisitEvidence, sku: str) -> int | No
     return sum(n for lvl, n in evidence.facings_by_level.get(sku, {}).items() if lvl in spec.eye_levels)
 
 
-def _insufficient(spec: PlacementSpec, evidence: VisitEvidence) -> str | None:
+def _insufficient(spec: PlacementSpec, evidence: VisitEvidence) -> dict | None:
     if evidence.photos < 1:
-        return "No photo of the display was taken on this visit."
+        return reason("no_display_photo")
     if not evidence.quality_ok:
-        return "The photos are too poor to judge (blurred, dark or cut off); a retake is needed."
+        return reason("photos_too_poor")
     if evidence.evidence_weight is not None and evidence.evidence_weight < spec.min_evidence_weight:
-        return (
-            f"Authenticity checks lowered the evidence weight to {evidence.evidence_weight:.2f} "
-            f"(at least {spec.min_evidence_weight:.2f} is needed); see the photo flags."
-        )
+        return reason("low_evidence_weight", weight=round(evidence.evidence_weight, 4),
+                      needed=spec.min_evidence_weight)
     if spec.display_type == DisplayType.EYE_LEVEL and evidence.facings_by_level is None:
-        return "The photos do not show which shelf the products stand on, so eye level cannot be checked."
+        return reason("no_shelf_levels")
     if not spec.required and evidence.confirmed is None:
-        return (
-            "Point-of-sale material is not recognised automatically; a reviewer must confirm it on the photo."
-        )
+        return reason("pos_needs_reviewer")
     return None
 
 
-def _too_few_recognised(spec: PlacementSpec, evidence: VisitEvidence) -> str | None:
+def _too_few_recognised(spec: PlacementSpec, evidence: VisitEvidence) -> dict | None:
     total, named = evidence.facings_total, evidence.facings_recognised
     if not total or named is None or named / total >= spec.min_recognised_share:
         return None
-    return (f"Only {named} of {total} products on the display's photos were recognised: too few to tell a "
-            "missing product from an unrecognised one. A reviewer can confirm the display on the photo.")
+    return reason("display_too_few_recognised", named=named, total=total)
 
 
 def judge_visit(spec: PlacementSpec, evidence: VisitEvidence) -> VisitVerdict:
@@ -240,23 +247,22 @@ def judge_visit(spec: PlacementSpec, evidence: VisitEvidence) -> VisitVerdict:
         )
     if not spec.required:
         done = bool(evidence.confirmed)
-        reason = (
-            "A reviewer confirmed the material on the photo." if done else "A reviewer found no material."
-        )
+        why = reason("reviewer_confirmed" if done else "reviewer_found_none")
         verdict = Verdict.EXECUTED if done else Verdict.NOT_EXECUTED
-        return VisitVerdict(evidence.visit_id, evidence.visit_date, verdict, float(done), [reason])
-    where = " at eye level" if spec.display_type == DisplayType.EYE_LEVEL else ""
+        return VisitVerdict(evidence.visit_id, evidence.visit_date, verdict, float(done), [why])
+    eye_level = spec.display_type == DisplayType.EYE_LEVEL
     fulfilment, reasons = [], []
     for req in spec.required:
         seen = _counted(spec, evidence, req.sku) or 0
         fulfilment.append(min(1.0, seen / req.min_facings))
         if seen < req.min_facings:
-            reasons.append(f"{_label(req)}: {seen} of {req.min_facings} required facings{where}.")
+            reasons.append(reason("required_facings_short", name=_label(req), seen=seen, required=req.min_facings,
+                                  eye_level=eye_level))
     execution = sum(fulfilment) / len(fulfilment)
     if execution < 1.0 and (unsure := _too_few_recognised(spec, evidence)):
         return VisitVerdict(evidence.visit_id, evidence.visit_date, Verdict.INSUFFICIENT_EVIDENCE, None, [unsure])
     if execution >= 1.0:
-        verdict, reasons = Verdict.EXECUTED, ["All required products are displayed with their facings."]
+        verdict, reasons = Verdict.EXECUTED, [reason("all_required_displayed")]
     elif execution >= spec.partly_threshold:
         verdict = Verdict.PARTLY_EXECUTED
     else:
@@ -287,10 +293,8 @@ def assess_placement(spec: PlacementSpec, visits: list[VisitEvidence]) -> Placem
         if spec.start <= ev.visit_date <= spec.end:
             in_period.append(ev)
         else:
-            label = "A visit" if ev.visit_id is None else f"Visit {ev.visit_id}"
-            ignored.append(
-                f"{label} on {ev.visit_date} is outside the placement period {spec.start} to {spec.end}."
-            )
+            ignored.append(reason("outside_period", visit=ev.visit_id, date=ev.visit_date.isoformat(),
+                                  start=spec.start.isoformat(), end=spec.end.isoformat()))
     verdicts = [judge_visit(spec, ev) for ev in in_period]
     windows = []
     for start, end in coverage_windows(spec):
@@ -312,7 +316,7 @@ def assess_placement(spec: PlacementSpec, visits: list[VisitEvidence]) -> Placem
 
 
 def claim_recommendation(claimed: Decimal, assessment: PlacementAssessment, *,
-                         contracted_fee: Decimal | None = None) -> tuple[str, Decimal, list[str]]:
+                         contracted_fee: Decimal | None = None) -> tuple[str, Decimal, list[dict]]:
     """approve / partial / reject for a claimed amount, with the amount to approve and the reasons.
 
     Only finance decides; this is the recommendation shown next to the evidence. ``assessment.fee``
@@ -321,7 +325,7 @@ def claim_recommendation(claimed: Decimal, assessment: PlacementAssessment, *,
     """
     if not isinstance(claimed, Decimal) or claimed <= 0:
         raise ValueError("The claimed amount must be a positive Decimal")
-    reasons = [assessment.summary[0].upper() + assessment.summary[1:]]
+    reasons = [assessment.summary_code]
     cap = min(assessment.payable, assessment.fee)
     if claimed > assessment.fee:
         reasons.append(_above_fee(claimed, assessment, contracted_fee))
@@ -329,20 +333,19 @@ def claim_recommendation(claimed: Decimal, assessment: PlacementAssessment, *,
         return (
             "reject",
             Decimal("0.00"),
-            reasons + ["No week of the period is verified as executed by photos."],
+            reasons + [reason("no_week_verified")],
         )
     if claimed <= cap:
         return "approve", claimed.quantize(CENT, rounding=ROUND_DOWN), reasons
-    return "partial", cap, reasons + [f"Photos support {money(cap)} of the {money(claimed)} claimed."]
+    return "partial", cap, reasons + [reason("photos_support", cap=str(cap), claimed=str(claimed))]
 
 
-def _above_fee(claimed: Decimal, assessment: PlacementAssessment, contracted_fee: Decimal | None) -> str:
+def _above_fee(claimed: Decimal, assessment: PlacementAssessment, contracted_fee: Decimal | None) -> dict:
     """Names each amount for what it is: the claim, the contracted fee, and (for part of the period)
     the share of that fee the claimed days can cost. "The claim (400.00) is above the contracted fee
     (303.44)" called the pro-rata share the fee while 400.00 was the fee itself."""
     if contracted_fee is None or contracted_fee <= assessment.fee or not assessment.windows:
-        return f"The claim ({money(claimed)}) is above the contracted fee ({money(assessment.fee)})."
+        return reason("above_fee", claimed=str(claimed), fee=str(assessment.fee))
     days = (assessment.windows[-1].end - assessment.windows[0].start).days + 1
-    return (f"The claim ({money(claimed)}) is more than the {days} days claimed can cost: they are part of the "
-            f"placement period, so at most {money(assessment.fee)} of the {money(contracted_fee)} contracted fee "
-            "applies.")
+    return reason("above_fee_share", claimed=str(claimed), days=days, fee=str(assessment.fee),
+                  contracted=str(contracted_fee))

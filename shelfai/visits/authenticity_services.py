@@ -30,6 +30,12 @@ def _describe(original: Photo) -> str:
             f"at {original.visit.store.name}")
 
 
+def _original_params(original: Photo) -> dict:
+    """The same as ``_describe``, as data, so the flag reads in the reader's language (flag_messages)."""
+    return {"photo": str(original.public_id)[:8], "uploaded": original.uploaded_at.isoformat(timespec="minutes"),
+            "store": original.visit.store.name}
+
+
 def photo_check_authenticity(photo: Photo, *, image: np.ndarray | None = None) -> list[AuthenticityFlag]:
     """(Re)compute the photo's flags and index it. Idempotent: old flags and index rows are replaced.
 
@@ -47,7 +53,8 @@ def photo_check_authenticity(photo: Photo, *, image: np.ndarray | None = None) -
     duplicate = _exact_duplicate(photo)
     if duplicate is not None:
         same_visit = duplicate.visit_id == photo.visit_id
-        flags.append((auth.duplicate_flag(original=_describe(duplicate), exact=True, same_visit=same_visit),
+        flags.append((auth.duplicate_flag(original=_describe(duplicate), exact=True, same_visit=same_visit,
+                                            original_params=_original_params(duplicate)),
                       duplicate, 0))
     else:
         near = _near_duplicate(photo, variants)
@@ -56,7 +63,7 @@ def photo_check_authenticity(photo: Photo, *, image: np.ndarray | None = None) -
             flag = auth.duplicate_flag(original=_describe(original), exact=False,
                                        same_visit=original.visit_id == photo.visit_id,
                                        distance=match.distance, similarity=match.similarity,
-                                       orientation=orientation)
+                                       orientation=orientation, original_params=_original_params(original))
             flags.append((flag, original, match.distance))
 
     visit, store = photo.visit, photo.visit.store
@@ -83,7 +90,7 @@ def photo_check_authenticity(photo: Photo, *, image: np.ndarray | None = None) -
         AuthenticityFlag.objects.filter(photo=photo).delete()
         stored = AuthenticityFlag.objects.bulk_create([
             AuthenticityFlag(photo=photo, code=f.code, severity=f.severity, reason=f.reason, weight=f.weight,
-                             duplicate_of=original, distance=distance)
+                             params=f.params, duplicate_of=original, distance=distance)
             for f, original, distance in {f.code: (f, o, d) for f, o, d in flags}.values()
         ])
         _index(photo, hashes)

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from shelfai.compliance.messages import reason_text
 from shelfai.compliance.placements import (
     PARTIAL_CREDIT,
     DisplayType,
@@ -102,7 +103,7 @@ def test_executed_in_3_of_4_weeks_pays_three_quarters():
 
     assert [w.status for w in result.windows] == ["executed", "executed", "not_executed", "executed"]
     assert result.payable == Decimal("750.00")
-    assert result.summary.startswith("executed in 3 of 4 weeks")
+    assert result.summary.startswith("Executed in 3 of 4 weeks")
 
 
 def test_partial_execution_pays_the_documented_fraction_of_its_week():
@@ -163,7 +164,7 @@ def test_claim_recommendation_never_approves_more_than_the_photos_support():
     assert claim_recommendation(Decimal("700.00"), result)[:2] == ("approve", Decimal("700.00"))
     decision, amount, reasons = claim_recommendation(Decimal("1200.00"), result)
     assert (decision, amount) == ("partial", Decimal("750.00"))
-    assert any("above the contracted fee" in r for r in reasons)
+    assert any("above the contracted fee" in reason_text(r) for r in reasons)
     nothing = assess_placement(end_cap(), [visit(1, g900=0, g400=0)])
     assert claim_recommendation(Decimal("100.00"), nothing)[:2] == ("reject", Decimal("0.00"))
 
