@@ -1,8 +1,8 @@
 """Generated daily sales with known truth: for the demo data, the benchmarks and the tests. Pure numpy/pandas.
 
 Demand rate = base x weekday profile x yearly season x trend x promo lift x display lift x price effect
-(x the Spring Festival's lifts, off unless asked for); units are Poisson around it. Stock-out days sell nothing (lost sales) and are flagged, which is exactly the
-censoring the forecaster has to ignore.
+(x the Spring Festival's lifts, off unless asked for); units are Poisson around it. Stock-out days sell
+nothing (lost sales) and are flagged, which is exactly the censoring the forecaster has to ignore.
 """
 
 from __future__ import annotations
