@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Exists, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, NullIf, TruncWeek
+from django.utils.translation import gettext as _
 
 from analytics.filters import Filters
 from analytics.models import BrandDay, SkuDay, StoreDay
@@ -33,8 +34,8 @@ VERDICTS = PlacementCheck.Verdict
 
 
 def visit_q(f: Filters, prefix: str = "") -> Q:
-    """Visits checked in within the dates at the filtered stores."""
-    return Q(**{f"{prefix}started_at__gte": f.starts_at, f"{prefix}started_at__lt": f.ends_before}) & f.store_q(
+    """Visits within the dates (each dated by its store's own day) at the filtered stores."""
+    return Q(**{f"{prefix}local_date__gte": f.date_from, f"{prefix}local_date__lte": f.date_to}) & f.store_q(
         f"{prefix}store__"
     )
 
@@ -57,14 +58,14 @@ def visits_in_scope(f: Filters) -> QuerySet[Visit]:
 
 
 def observations(f: Filters, *, limit_products: bool = True) -> QuerySet[SkuObservation]:
-    """Observations of the visits in scope (dated, like every figure, by the visit's check-in).
+    """Observations of the visits in scope (dated, like every figure, by the visit's store-local day).
 
-    ``observed_on`` is the visit's day; the one-day margin keeps time zones out of it while letting
-    the (store, product, observed_on) index skip the other days before the visits are joined.
+    ``observed_on`` is the visit's local day (older rows: its UTC day, hence the one-day margin, which
+    still lets the (store, product, observed_on) index skip the other days before the visits are joined).
     """
     margin = timedelta(days=1)
     q = Q(observed_on__gte=f.date_from - margin, observed_on__lte=f.date_to + margin)
-    q &= Q(visit__started_at__gte=f.starts_at, visit__started_at__lt=f.ends_before) & f.store_q("store__")
+    q &= Q(visit__local_date__gte=f.date_from, visit__local_date__lte=f.date_to) & f.store_q("store__")
     rows = SkuObservation.objects.filter(q)
     product_ids = f.product_ids() if limit_products else None
     return rows if product_ids is None else rows.filter(product_id__in=product_ids)
@@ -373,7 +374,7 @@ def photo_detections(photo: Photo) -> tuple[object | None, list[dict]]:
         kind = "unknown" if product is None else ("own" if product.brand.is_own else "competitor")
         boxes.append({
             "x": d.x1, "y": d.y1, "w": max(d.x2 - d.x1, 1), "h": max(d.y2 - d.y1, 1), "kind": kind,
-            "sku": product.sku if product else "", "label": str(product) if product else "Unrecognised product",
+            "sku": product.sku if product else "", "label": str(product) if product else _("Unrecognised product"),
             "brand": product.brand.name if product else "", "confidence": d.confidence,
             # An unrecognised product has no SKU, so no confidence in one (the stored 1.00 meant nothing).
             "sku_confidence": d.sku_confidence if product else None, "shelf": d.shelf_level,
@@ -396,8 +397,8 @@ def shelf_rows(boxes: list[dict]) -> list[dict]:
     for level in sorted(rows, key=lambda lvl: (lvl is None, lvl or 0)):
         row = rows[level]
         top = sorted(row["skus"].items(), key=lambda kv: (-kv[1], kv[0]))
-        row["products"] = ", ".join(f"{name} × {n}" for name, n in top)
-        row["label"] = f"Shelf {level}" if level is not None else "Shelf not known"
+        row["products"] = _(", ").join(_("%(name)s × %(n)s") % {"name": name, "n": n} for name, n in top)
+        row["label"] = _("Shelf %(level)s") % {"level": level} if level is not None else _("Shelf not known")
         out.append(row)
     return out
 

@@ -3,7 +3,7 @@
 Incremental: each source table's highest id already summarised is kept in SummaryMark; rows with
 a higher id name the days to rebuild, and each of those days is recomputed from its visits (so a
 rescored visit — a new ComplianceResult, new observations — replaces its day's figures rather than
-adding to them). A day is found by its visits' check-in time and everything else through the
+adding to them). A day is found by its visits' local_date (the store's day) and everything else through the
 visit ids, so every lookup is an index lookup except the one over visits. Deleted rows are only
 noticed by a full rebuild, which the nightly task and ``manage.py refresh_analytics --full`` do.
 
@@ -16,12 +16,10 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
 from django.db import transaction
-from django.db.models import Count, Exists, Max, OuterRef
-from django.db.models.functions import TruncDate
-from django.utils import timezone
+from django.db.models import Count, Exists, F, Max, OuterRef
 
 from analytics.models import BrandDay, SkuDay, StoreDay, SummaryMark
 from shelfai.compliance.models import ComplianceResult, SkuObservation
@@ -38,10 +36,11 @@ DAYS_PER_READ = 31
 def _sources() -> dict[str, tuple]:
     """Each source: its rows, and the expression giving the (local) day a row counts on."""
     return {
-        "visit": (Visit.objects.all(), TruncDate("started_at")),
-        "photo": (Photo.objects.all(), TruncDate("visit__started_at")),
-        "result": (ComplianceResult.objects.filter(scope=ComplianceResult.Scope.VISIT), TruncDate("visit__started_at")),
-        "observation": (SkuObservation.objects.all(), TruncDate("visit__started_at")),
+        # A day is the visit's day in its store's time zone (Visit.local_date), never the server's.
+        "visit": (Visit.objects.all(), F("local_date")),
+        "photo": (Photo.objects.all(), F("visit__local_date")),
+        "result": (ComplianceResult.objects.filter(scope=ComplianceResult.Scope.VISIT), F("visit__local_date")),
+        "observation": (SkuObservation.objects.all(), F("visit__local_date")),
     }
 
 
@@ -72,7 +71,7 @@ def refresh_all() -> int:
     sources = _sources()
     with transaction.atomic():
         newest = {name: rows.aggregate(m=Max("pk"))["m"] or 0 for name, (rows, _) in sources.items()}
-        days = set(Visit.objects.annotate(d=TruncDate("started_at")).values_list("d", flat=True).distinct())
+        days = set(Visit.objects.values_list("local_date", flat=True).distinct().order_by())
         for summary in (StoreDay, SkuDay, BrandDay):
             summary.objects.all().delete()
         rebuild_days(sorted(days), replace=False)
@@ -90,13 +89,12 @@ def rebuild_days(days: Iterable[date], *, replace: bool = True) -> None:
     brand_ids = dict(Brand.objects.values_list("name", "pk"))
     for start in range(0, len(days), DAYS_PER_READ):
         batch = days[start:start + DAYS_PER_READ]
-        first = timezone.make_aware(datetime.combine(batch[0], time.min))
-        last = timezone.make_aware(datetime.combine(batch[-1] + timedelta(days=1), time.min))
         by_day: dict[date, list[tuple]] = defaultdict(list)
-        visits = Visit.objects.filter(started_at__gte=first, started_at__lt=last).filter(
+        visits = Visit.objects.filter(local_date__gte=batch[0], local_date__lte=batch[-1]).filter(
             Exists(Photo.objects.filter(visit_id=OuterRef("pk"))))  # an empty visit never counts
-        for row in visits.values_list("pk", "store_id", "started_at", "store__region_id").iterator(chunk_size=5000):
-            by_day[timezone.localtime(row[2]).date()].append(row)
+        rows = visits.values_list("pk", "store_id", "started_at", "store__region_id", "local_date")
+        for row in rows.iterator(chunk_size=5000):
+            by_day[row[4]].append(row[:4])
         for day in batch:
             if replace:
                 for summary in (StoreDay, SkuDay, BrandDay):

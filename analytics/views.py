@@ -15,7 +15,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
@@ -47,8 +46,8 @@ def analytics_page(view, action: Action = Action.ANALYTICS_READ):
             return redirect_to_login(request.get_full_path())
         if not may(user, action):
             if user.is_rep:  # the styled 403 page, with the rep's own pages (it was a silent redirect)
-                raise PermissionDenied("Compliance analytics are for marketing.")
-            raise Http404("Compliance analytics are for marketing.")
+                raise PermissionDenied(_("Compliance analytics are for marketing."))
+            raise Http404(_("Compliance analytics are for marketing."))
         response = view(request, *args, **kwargs)
         if not response.has_header("Cache-Control"):
             add_never_cache_headers(response)
@@ -73,7 +72,8 @@ def _respond(request: HttpRequest, template: str, context: dict, tables: TableBu
     if export:
         fmt = request.GET.get("format", "csv")
         if export not in tables or fmt not in FORMATS:
-            raise Http404(f"Nothing to export as {export!r} in {fmt!r}: use one of the page's export links.")
+            raise Http404(_("Nothing to export as %(table)r in %(format)r: use one of the page's export links.")
+                          % {"table": export, "format": fmt})
         return table_response(tables[export](True), fmt, filters_text=describe(f) if f else "", subject=subject,
                               filters=file_label(f) if f else "")
     query = request.GET.copy()
@@ -84,12 +84,15 @@ def _respond(request: HttpRequest, template: str, context: dict, tables: TableBu
 
 
 def describe(f: Filters) -> str:
-    parts = [f"{formats.day(f.date_from)} – {formats.day(f.date_to)}"]
+    # Translators: a period, e.g. "Sep. 6, 2026 – Dec. 4, 2026".
+    parts = [_("%(start)s – %(end)s") % {"start": formats.day(f.date_from), "end": formats.day(f.date_to)}]
     for label, value in [(_("region"), f.region), (_("retailer"), f.retailer), (_("store"), f.store),
                          (_("brand"), f.brand), (_("SKU"), f.product), (_("campaign"), f.campaign)]:
         if value is not None:
-            parts.append(f"{label} {value}")
-    return "; ".join(parts)
+            # Translators: one filter in "Showing …", e.g. "region North".
+            parts.append(_("%(filter)s %(value)s") % {"filter": label, "value": value})
+    # Translators: joins the filters in "Showing …" (the period; region North; brand Acme).
+    return _("; ").join(parts)
 
 
 def file_label(f: Filters) -> str:
@@ -173,7 +176,7 @@ def visit_detail(request: HttpRequest, public_id) -> HttpResponse:
         "placement_checks": lambda export: figures.placement_checks_table(checks),
     }
     context = {"section": "visits", "visit": visit, "result": result, "shelves": selectors.shelf_results(visit)}
-    day = timezone.localdate(visit.started_at)
+    day = visit.local_date
     return _respond(request, "analytics/visit.html", context, tables,
                     subject=f"visit {visit.store.code} {day:%Y-%m-%d}")
 

@@ -62,11 +62,9 @@ def fill(stores: int, claims: int, rng: random.Random) -> dict[str, int]:
         for day in range(28 if not behind else 10, 0, -1):
             when = today - timedelta(days=day)
             if when.weekday() in (0, 2, 4) and (not behind or day > 14):
-                visits.append((Visit(rep=rep, store=shop), when))
-    Visit.objects.bulk_create([v for v, _ in visits])
-    for visit, when in visits:
-        visit.started_at = timezone.make_aware(datetime.combine(when, datetime.min.time()).replace(hour=10))
-    Visit.objects.bulk_update([v for v, _ in visits], ["started_at"], batch_size=2000)
+                at = timezone.make_aware(datetime.combine(when, datetime.min.time()).replace(hour=10))
+                visits.append((Visit(rep=rep, store=shop, started_at=at), when))
+    Visit.objects.bulk_create([v for v, _ in visits], batch_size=2000)
     brand = Brand.objects.create(name="Brand", is_own=True)
     campaign = Campaign.objects.create(name="Spring", brand=brand, starts_on=start, ends_on=today)
     placements = PaidPlacement.objects.bulk_create([

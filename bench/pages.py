@@ -287,11 +287,12 @@ def sql_steps(p: dict[str, int]) -> list[tuple[str, str, dict]]:
         (
             f"{p['visits']:,} visits over a year (ids in time order, as in production)",
             """
-            INSERT INTO visits_visit (id, public_id, rep_id, store_id, started_at, status, client_visit_id)
+            INSERT INTO visits_visit (id, public_id, rep_id, store_id, started_at, status, client_visit_id,
+                                      local_date, last_activity_at)
             SELECT g, gen_random_uuid(), %(rep_min)s + (g %% %(rep_n)s), %(store_min)s + ((g * 7919) %% %(store_n)s),
-                   now() - (%(visits)s - g) * interval '365 days' / %(visits)s - random() * interval '3 hours',
-                   'closed', ''
-            FROM generate_series(1, %(visits)s) g""",
+                   t.at, 'closed', '', (t.at AT TIME ZONE 'UTC')::date, t.at
+            FROM generate_series(1, %(visits)s) g, LATERAL (SELECT now() - (%(visits)s - g) * interval '365 days'
+                 / %(visits)s - random() * interval '3 hours' AS at) t""",
             {},
         ),
         (

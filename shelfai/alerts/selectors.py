@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
 from django.db.models import Min, OuterRef, Prefetch, Q, Subquery
-from django.utils import timezone
 
 from shelfai.accounts.models import Role, User
 from shelfai.alerts import rules
@@ -20,6 +19,7 @@ from shelfai.pipeline import dispatch
 from shelfai.pipeline.status import STAGES
 from shelfai.pipeline.sweeper import ENTERED
 from shelfai.stores.models import RepAssignment
+from shelfai.stores.zones import UTC, local_today
 from shelfai.visits.models import Photo, Visit
 
 
@@ -44,19 +44,22 @@ def claims_to_judge() -> Iterator[rules.ClaimFacts]:
                                packets=[line.evidence or {} for line in claim.lines.all()])
 
 
-def assignments_to_judge(*, today: date) -> Iterator[tuple[rules.AssignmentFacts, int]]:
-    """Assignments running today, with the rep's last visit to the store; and the rep's id."""
-    last_visit = (Visit.objects.filter(rep=OuterRef("rep"), store=OuterRef("store")).order_by("-started_at")
-                  .values("started_at")[:1])
-    assignments = (RepAssignment.objects.filter(starts_on__lte=today)
-                   .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+def assignments_to_judge(*, now: datetime) -> Iterator[tuple[rules.AssignmentFacts, int, date]]:
+    """Assignments running today, with the rep's last visit to the store (its local day); the rep's id; and
+    today in the store's time zone (the days the schedule names are the store's days)."""
+    last_visit = (Visit.objects.filter(rep=OuterRef("rep"), store=OuterRef("store")).order_by("-local_date")
+                  .values("local_date")[:1])
+    # Today somewhere on earth is at most a day either side of UTC's today; each store's own is taken below.
+    utc_today = now.astimezone(UTC).date()
+    assignments = (RepAssignment.objects.filter(starts_on__lte=utc_today + timedelta(days=1))
+                   .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=utc_today - timedelta(days=1)))
                    .filter(store__is_active=True, rep__is_active=True)
                    .annotate(last_visit=Subquery(last_visit))
                    .select_related("rep", "store").order_by("pk"))
     for a in assignments:
         yield rules.AssignmentFacts(
             id=a.pk, rep=a.rep.get_username(), store=a.store.name, starts_on=a.starts_on, ends_on=a.ends_on,
-            weekdays=a.weekdays, last_visit=timezone.localdate(a.last_visit) if a.last_visit else None), a.rep_id
+            weekdays=a.weekdays, last_visit=a.last_visit), a.rep_id, local_today(a.store, now=now)
 
 
 def failed_photos(*, since: datetime) -> Iterator[rules.FailedPhoto]:

@@ -30,6 +30,7 @@ from shelfai.alerts.models import (
 )
 from shelfai.alerts.rules import Rule
 from shelfai.celery import app
+from shelfai.stores.zones import zone_named
 
 log = logging.getLogger(__name__)
 WEBHOOK_TASK = "shelfai.alerts.tasks.deliver_webhook"
@@ -104,8 +105,10 @@ def facts_now(now: datetime) -> list[tuple[rules.AlertFact, list[User]]]:
     for claim in selectors.claims_to_judge():
         if fact := rules.claim_critical(claim):
             found.append((fact, finance))
-    for assignment, rep_id in selectors.assignments_to_judge(today=today):
-        if fact := rules.store_unvisited(assignment, today=today, grace_days=settings.ALERTS_UNVISITED_GRACE_DAYS):
+    for assignment, rep_id, store_today in selectors.assignments_to_judge(now=now):
+        # The first missed day is a day of the store's calendar, weekdays as the store's clock reads them.
+        if fact := rules.store_unvisited(assignment, today=store_today,
+                                         grace_days=settings.ALERTS_UNVISITED_GRACE_DAYS):
             found.append((fact, selectors.manager_of(rep_id)))
     for photo in selectors.failed_photos(since=now - timedelta(days=settings.ALERTS_LOOKBACK_DAYS)):
         found.append((rules.photo_failed(photo), admins))
@@ -230,14 +233,14 @@ def webhooks_enqueue_due(now: datetime) -> int:
 def digests_send(now: datetime | None = None) -> int:
     """Each user's unsent digest alerts in one e-mail, once per (local) day, from ``ALERTS_DIGEST_HOUR`` on."""
     now = now or timezone.now()
-    local = timezone.localtime(now)
-    if local.hour < settings.ALERTS_DIGEST_HOUR:
-        return 0
     sent = 0
     user_ids = (Notification.objects.filter(frequency=Frequency.DIGEST, sent_at__isnull=True, created_at__lte=now)
                 .values_list("user_id", flat=True).distinct())
     for user in User.objects.filter(pk__in=list(user_ids)).order_by("pk"):
-        sent += digest_send(user, day=local.date(), now=now)
+        # The digest hour and its day are the recipient's (their profile's time zone, else the site's).
+        local = now.astimezone(zone_named(getattr(user, "time_zone", "") or settings.TIME_ZONE))
+        if local.hour >= settings.ALERTS_DIGEST_HOUR:
+            sent += digest_send(user, day=local.date(), now=now)
     return sent
 
 

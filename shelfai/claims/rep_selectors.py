@@ -7,7 +7,7 @@ the rep sees what they claimed, their own photos, the status and the decision wi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Max, QuerySet, Sum
@@ -62,8 +62,8 @@ def claims_of(user: User) -> QuerySet[ExpenseClaim]:
 
 
 def _stores_visited_today(user: User, today: date) -> set[int]:
-    start = timezone.make_aware(datetime.combine(today, time.min))
-    return set(Visit.objects.filter(rep=user, started_at__gte=start).values_list("store_id", flat=True))
+    # A visit's day is its store's day (Visit.local_date); ``today`` is the rep's, who stands in the store.
+    return set(Visit.objects.filter(rep=user, local_date__gte=today).values_list("store_id", flat=True))
 
 
 def claim_options(user: User, *, today: date) -> list[ClaimOption]:
@@ -107,7 +107,7 @@ def claim_option(user: User, placement: PaidPlacement, *, today: date, visited: 
 def backing_photos(user: User, placement: PaidPlacement, *, start: date, end: date) -> list[dict]:
     """The rep's own photos taken for this display's task within the period, oldest first."""
     photos = (Photo.objects.filter(placement_links__placement=placement, visit__rep=user,
-                                   visit__started_at__date__gte=start, visit__started_at__date__lte=end)
+                                   visit__local_date__gte=start, visit__local_date__lte=end)
               .select_related("visit").order_by("uploaded_at", "pk").distinct())
     return [_photo_card(photo) for photo in photos]
 

@@ -133,7 +133,7 @@ def visits_for_placement(*, placement: PaidPlacement, start: date, end: date) ->
     """The store's visits in the claimed part of the placement's period, oldest first."""
     start, end = max(start, placement.starts_on), min(end, placement.ends_on)
     return (
-        Visit.objects.filter(store=placement.store, started_at__date__gte=start, started_at__date__lte=end)
+        Visit.objects.filter(store=placement.store, local_date__gte=start, local_date__lte=end)
         # A visit without a photo (a tap on the store, then nothing) is no evidence either way.
         .filter(Exists(Photo.objects.filter(visit_id=OuterRef("pk"))))
         .select_related("rep", "store")
@@ -147,9 +147,8 @@ def current_checks(*, placement: PaidPlacement, visits) -> dict[int, PlacementCh
 
 
 def visit_date(visit: Visit) -> date:
-    from django.utils import timezone
-
-    return timezone.localdate(visit.started_at)
+    """The visit's day in its store's time zone (a claim week is seven of the store's days)."""
+    return visit.local_date
 
 
 def claim_audit_trail(claim: ExpenseClaim):

@@ -24,6 +24,7 @@ from shelfai.claims.evidence import claim_evidence_refresh
 from shelfai.claims.models import AuditEvent, ClaimDecision, ClaimLine, ExpenseClaim, PaidPlacement
 from shelfai.claims.selectors import user_decides_claims
 from shelfai.formats import money
+from shelfai.stores.zones import local_today
 
 log = logging.getLogger(__name__)
 CENT = Decimal("0.01")
@@ -103,7 +104,7 @@ def claim_line_problems(*, line: LineInput, earlier: list[LineInput]) -> list[st
     if start < placement.starts_on or end > placement.ends_on:
         problems.append(f"{label} runs {placement.starts_on} to {placement.ends_on}; the claimed period "
                         f"{start} to {end} is outside it.")
-    if end > timezone.localdate():
+    if end > local_today(placement.store):  # the store's today: its days are the placement's days
         problems.append(f"The claimed period ends on {end}, in the future: claim it once it has passed.")
     if amount <= 0:
         problems.append("The amount must be more than 0.")

@@ -200,7 +200,7 @@ def _record_observations(visit: Visit, report) -> None:
             product_id=products[line.sku],
             defaults={
                 "store": visit.store,
-                "observed_on": visit.started_at.date(),
+                "observed_on": visit.local_date,  # the store's day: forecasting's out-of-stock day
                 "facings": line.observed_facings,
                 "expected_facings": line.expected_facings,
                 "out_of_stock": line.observed_facings == 0,

@@ -142,7 +142,7 @@ def _analyse_claimed(claimed: dict[int, datetime]) -> dict[int, str]:
 
 def _record_detection(photo: Photo, image: np.ndarray, analysis, batch: detection.DetectionBatch,
                       token: datetime) -> str:
-    expected = planned_skus(store=photo.visit.store, on=photo.uploaded_at.date())
+    expected = planned_skus(store=photo.visit.store, on=photo.visit.local_date)  # the visit's store-local day
     evidence_name = detection.evidence_save(photo, image, analysis, expected_skus=expected)
     retake = None if analysis.quality.ok else " ".join(analysis.quality.reasons)
     try:
@@ -211,7 +211,7 @@ def photo_boxes_correct(photo: Photo, *, reviewer, keep: list, add: list) -> det
     _, catalog = engine.get_catalog()
     analysis = analyze_boxes(image, boxes, known=known, catalog=catalog, quality=QualityVerdict(
         ok=previous.quality_ok, reasons=list(previous.quality_reasons), metrics=dict(previous.quality_metrics)))
-    expected = planned_skus(store=photo.visit.store, on=photo.uploaded_at.date())
+    expected = planned_skus(store=photo.visit.store, on=photo.visit.local_date)  # the visit's store-local day
     evidence_name = detection.evidence_save(photo, image, analysis, expected_skus=expected)
     skus = dict(Product.objects.filter(sku__in={f.sku for f in analysis.facings}).values_list("sku", "pk"))
     run = detection.run_store_reviewed(photo=photo, previous=previous, analysis=analysis, reviewer=reviewer,

@@ -71,7 +71,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 def _displays(photo: Photo) -> list[dict]:
     """The paid displays this photo is evidence for on its visit, with the current check and answer."""
     visit = photo.visit
-    on = visit.started_at.date()
+    on = visit.local_date
     confirmations = selectors.confirmations_of(visit)
     rows = []
     placements = (PaidPlacement.objects.filter(store=visit.store, starts_on__lte=on, ends_on__gte=on)

@@ -187,7 +187,7 @@ class PlanogramAdmin(admin.ModelAdmin):
 
 @admin.register(models.Store)
 class StoreAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "region", "retailer", "geofence_radius_m", "is_active")
+    list_display = ("code", "name", "region", "retailer", "timezone", "geofence_radius_m", "is_active")
     list_filter = ("region", "retailer", "is_active")
     search_fields = ("code", "name", "address")
 

@@ -50,7 +50,7 @@ def scored_visit(*, store, rep, day: date, score: float | None, deductions: list
     (one planogram per visit): each brand's facings there, and their widths from Product.width_mm.
     """
     visit = Visit.objects.create(rep=rep, store=store, status=Visit.Status.CLOSED)
-    Visit.objects.filter(pk=visit.pk).update(started_at=at(day))
+    Visit.objects.filter(pk=visit.pk).update(started_at=at(day), local_date=day, last_activity_at=at(day))
     visit.refresh_from_db()
     observations = observations or {}
     if score is not None:

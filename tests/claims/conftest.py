@@ -61,7 +61,7 @@ def visit_on(world, day: date, *, rep=None, store=None):
 
     visit = Visit.objects.create(rep=rep or world.users["rep"], store=store or world.store)
     moment = timezone.make_aware(datetime.combine(day, time(10, 0)))
-    Visit.objects.filter(pk=visit.pk).update(started_at=moment)
+    Visit.objects.filter(pk=visit.pk).update(started_at=moment, local_date=day, last_activity_at=moment)
     visit.refresh_from_db()
     return visit
 

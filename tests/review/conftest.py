@@ -26,7 +26,8 @@ def visit_on(world, day):
     from shelfai.visits.models import Visit
 
     visit = Visit.objects.create(rep=world.users["rep"], store=world.store)
-    Visit.objects.filter(pk=visit.pk).update(started_at=timezone.make_aware(datetime.combine(day, time(10, 0))))
+    moment = timezone.make_aware(datetime.combine(day, time(10, 0)))
+    Visit.objects.filter(pk=visit.pk).update(started_at=moment, local_date=day, last_activity_at=moment)
     visit.refresh_from_db()
     return visit
 

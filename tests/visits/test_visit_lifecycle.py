@@ -77,24 +77,25 @@ def test_yesterdays_open_visit_is_not_resumed(rep_api, world):
     assert check_in(rep_api, "b").json()["id"] != visit_id
 
 
-def test_beat_closes_visits_left_open_at_their_last_photo(rep_api, world, make_jpeg, settings):
-    settings.VISIT_CLOSE_AFTER_HOURS = 12
+def test_beat_closes_visits_left_idle_at_their_last_photo(rep_api, world, make_jpeg, settings):
+    settings.VISIT_IDLE_CLOSE_MINUTES = 120
     with_photo = check_in(rep_api, "a").json()["id"]
     send_photo(rep_api, with_photo, make_jpeg)
-    long_ago = timezone.now() - timedelta(hours=13)
-    Visit.objects.filter(public_id=with_photo).update(started_at=long_ago)
-    Visit.objects.get(public_id=with_photo).photos.update(uploaded_at=long_ago + timedelta(minutes=25))
-    empty, _ = services.visit_start(rep=world.users["rep"], store=world.store)
-    assert empty.public_id != with_photo  # the old one is not today's any more
+    long_ago = timezone.now() - timedelta(hours=3)
+    last_photo = long_ago + timedelta(minutes=25)
+    Visit.objects.filter(public_id=with_photo).update(started_at=long_ago, last_activity_at=last_photo)
+    Visit.objects.get(public_id=with_photo).photos.update(uploaded_at=last_photo)
     fresh = world.users["other_rep"]
     recent, _ = services.visit_start(rep=fresh, store=world.other_store)
 
     assert close_stale_visits() == 1
     closed = Visit.objects.get(public_id=with_photo)
-    assert closed.status == Visit.Status.CLOSED and closed.ended_at == long_ago + timedelta(minutes=25)
+    assert closed.status == Visit.Status.CLOSED and closed.ended_at == last_photo
     assert Visit.objects.get(pk=recent.pk).status == Visit.Status.OPEN
-    assert Visit.objects.get(pk=empty.pk).status == Visit.Status.OPEN
     assert close_stale_visits() == 0  # nothing twice
+    # A photo still on its way is accepted by the closed visit, which keeps its end time.
+    assert send_photo(rep_api, with_photo, make_jpeg, client_id="late").status_code == 202
+    assert Visit.objects.get(public_id=with_photo).ended_at == last_photo
 
 
 def test_an_empty_visit_counts_in_no_dashboard(world, make_jpeg, rep_api):
