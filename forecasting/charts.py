@@ -1,10 +1,17 @@
 """Geometry of the forecast chart (history, forecast with its interval, campaign periods and stock-outs)
-for a server-rendered SVG. Pure: the template draws, this module does the arithmetic."""
+for a server-rendered SVG. The template draws, this module does the arithmetic; its only texts (tick
+labels, the shaded periods' titles) are written in the active language."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from shelfai import formats
 
 WIDTH, HEIGHT = 1100, 340
 MARGIN = (48, 12, 12, 28)  # left, top, right, bottom
@@ -73,14 +80,24 @@ def forecast_chart(history: list[dict], forecast: list[dict], *, width: int = WI
         chart.band_path = _path(upper + lower) + " Z"
         chart.forecast_start_x = round(x(forecast[0]["date"]), 1)
     rows = [(r["date"], r["promo"], r["display"]) for r in history + forecast]
-    chart.campaigns = _runs(rows, lambda r: r[1] > 0 or r[2] > 0, x, step, "Promotion or display")
+    chart.campaigns = _runs(rows, lambda r: r[1] > 0 or r[2] > 0, x, step, _("Promotion or display"))
     chart.stockouts = _runs(
-        [(r["date"], r["out_of_stock"]) for r in history], lambda r: r[1], x, step, "Out of stock"
+        [(r["date"], r["out_of_stock"]) for r in history], lambda r: r[1], x, step, _("Out of stock")
     )
     chart.y_ticks = [(round(y(top_value * i / 4), 1), f"{top_value * i / 4:.0f}") for i in range(5)]
     months = sorted({day.replace(day=1) for day in days if day.replace(day=1) >= first})
-    chart.x_ticks = [(round(x(month), 1), month.strftime("%b %y")) for month in months]
+    # A tick "Aug 26" read as a day: name the month, with the year on the first tick and on Januaries.
+    chart.x_ticks = [(round(x(month), 1), _month_label(month, with_year=i == 0 or month.month == 1))
+                     for i, month in enumerate(months)]
     return chart
+
+
+def _month_label(month: date, *, with_year: bool) -> str:
+    if with_year:
+        # Translators: a Django date format for a month on the forecast chart's axis, with its year ("Aug 2026").
+        return date_format(month, pgettext("chart axis month and year", "M Y"))
+    # Translators: a Django date format for a month on the forecast chart's axis ("Aug").
+    return date_format(month, pgettext("chart axis month", "M"))
 
 
 def _runs(rows, flagged, x, step: float, label: str) -> list[Span]:
@@ -95,7 +112,8 @@ def _runs(rows, flagged, x, step: float, label: str) -> list[Span]:
                 Span(
                     round(x(start), 1),
                     round(max((end - start).days + 1, 1) * step, 1),
-                    f"{label}: {start} to {end}",
+                    _("%(what)s: %(start)s to %(end)s") % {"what": label, "start": formats.day(start),
+                                                            "end": formats.day(end)},
                 )
             )
             start = end = None

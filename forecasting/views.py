@@ -10,7 +10,6 @@ existing, and anonymous users are sent to sign in. Marketing reads; saving (runs
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from decimal import Decimal
 from functools import wraps
 
@@ -25,6 +24,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from forecasting import selectors
@@ -42,6 +43,7 @@ from forecasting.plan_services import (
 from forecasting.reports import forecast_report
 from forecasting.runs import RunAlreadyActive, active_run, forecast_run_create
 from forecasting.tasks import run_forecast
+from shelfai import formats
 from shelfai.accounts.roles import Action, may
 from shelfai.claims.models import Campaign
 from shelfai.stores.models import Product, Region, Store
@@ -51,7 +53,8 @@ RECENT_RUNS = 5
 MAX_PLANS = 50  # inventory rows per request: each is a saved plan, so a whole chain at once is a batch job
 MAX_CAMPAIGNS = 30
 SELECTION_KEYS = ("sku", "store", "region", "freq")
-EFFECT_LABELS = {"promo": "Promotion", "display": "Display fully up", "price_cut_10pct": "Price 10% lower"}
+EFFECT_LABELS = {"promo": gettext_lazy("Promotion"), "display": gettext_lazy("Display fully up"),
+                 "price_cut_10pct": gettext_lazy("Price 10% lower")}
 PERIOD = {Freq.DAILY: "day", Freq.WEEKLY: "week"}
 
 
@@ -64,9 +67,9 @@ def planning_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if not can_plan(request.user):
-            raise Http404("Planning is for marketing, planning and admin users.")
+            raise Http404(_("Planning is for marketing, planning and admin users."))
         if request.method == "POST" and not may(request.user, Action.PLANNING_WRITE):
-            raise PermissionDenied("Marketing reads forecasts and plans; planners start runs and save plans.")
+            raise PermissionDenied(_("Marketing reads forecasts and plans; planners start runs and save plans."))
         response = view(request, *args, **kwargs)
         add_never_cache_headers(response)
         return response
@@ -83,29 +86,30 @@ def _with_sales(model, field: str):
 
 
 class ForecastSelectForm(forms.Form):
-    sku = forms.ChoiceField(label="SKU")
-    store = forms.ChoiceField(label="Store", required=False, help_text="A store overrides the region.")
-    region = forms.ChoiceField(label="Region", required=False)
-    freq = forms.ChoiceField(label="Periods", choices=Freq.choices, initial=Freq.DAILY)
+    sku = forms.ChoiceField(label=gettext_lazy("SKU"))
+    store = forms.ChoiceField(label=gettext_lazy("Store"), required=False,
+                              help_text=gettext_lazy("A store overrides the region."))
+    region = forms.ChoiceField(label=gettext_lazy("Region"), required=False)
+    freq = forms.ChoiceField(label=gettext_lazy("Periods"), choices=Freq.choices, initial=Freq.DAILY)
 
     def __init__(self, *args, products, stores, regions, **kwargs):
         super().__init__(*args, **kwargs)
         # The pack size too: "Gold Formula 400 g" and "Gold Formula 900 g" are two products.
         self.fields["sku"].choices = [(p.sku, f"{p.sku} · {p}") for p in products]
-        self.fields["store"].choices = [("", "All stores (SKU total)")] + [
+        self.fields["store"].choices = [("", _("All stores (SKU total)"))] + [
             (s.code, f"{s.code} · {s.name}") for s in stores
         ]
-        self.fields["region"].choices = [("", "All regions")] + [(r.code, r.name) for r in regions]
+        self.fields["region"].choices = [("", _("All regions"))] + [(r.code, r.name) for r in regions]
 
 
 class RunForm(forms.Form):
-    freq = forms.ChoiceField(label="Periods", choices=Freq.choices, initial=Freq.DAILY)
+    freq = forms.ChoiceField(label=gettext_lazy("Periods"), choices=Freq.choices, initial=Freq.DAILY)
     horizon = forms.IntegerField(
-        label="Periods ahead",
+        label=gettext_lazy("Periods ahead"),
         min_value=1,
         max_value=730,
         required=False,
-        help_text="Leave empty for 84 days or 12 weeks.",
+        help_text=gettext_lazy("Leave empty for 84 days or 12 weeks."),
     )
     back = forms.CharField(required=False, widget=forms.HiddenInput)
 
@@ -156,16 +160,16 @@ def _forecast(values: dict) -> dict:
     report = forecast_report(
         product=product, store=store, region=region, freq=freq, history_days=HISTORY_DAYS
     )
-    where = f"{store.code} · {store.name}" if store else f"region {region.name}" if region else "all stores"
+    where = (f"{store.code} · {store.name}" if store
+             else _("region %(name)s") % {"name": region.name} if region else _("all stores"))
     fit_model = report.get("model")
     chart = forecast_chart(report["history"], report["forecast"])
-    chart.x_ticks = _month_ticks(chart.x_ticks)
     left, top, right, bottom = chart.plot
     return {
         "product": product,
         "where": where,
         "period": PERIOD[freq],
-        "freq_label": Freq(freq).label.lower(),
+        "freq_label": str(Freq(freq).label).lower(),
         "report": report,
         "model_label": ModelName(fit_model).label if fit_model in ModelName.values else fit_model,
         "chart": chart,
@@ -176,25 +180,14 @@ def _forecast(values: dict) -> dict:
     }
 
 
-def _month_ticks(ticks: list[tuple[float, str]]) -> list[tuple[float, str]]:
-    """A tick "Aug 26" reads as a day: name the month, with the year on the first tick and on Januaries."""
-    out = []
-    for index, (x, label) in enumerate(ticks):
-        try:
-            month = datetime.strptime(label, "%b %y")
-        except ValueError:  # forecasting.charts labels them some other way now: keep its label
-            return ticks
-        out.append((x, month.strftime("%b %Y" if index == 0 or month.month == 1 else "%b")))
-    return out
-
-
 def _marks(row: dict) -> str:
     parts = []
     if row["promo"] > 0:
-        parts.append("promotion")
+        parts.append(_("promotion"))
     if row["display"] > 0:
-        parts.append("display" if row["display"] >= 1 else f"display {row['display']:.0%}")
-    return ", ".join(parts)
+        parts.append(_("display") if row["display"] >= 1
+                     else _("display %(share)s") % {"share": formats.percent(row["display"])})
+    return _(", ").join(parts)
 
 
 def _number_rows(report: dict) -> list[dict]:
@@ -263,7 +256,8 @@ def forecast_run_start(request: HttpRequest) -> HttpResponse:
     except RunAlreadyActive as exc:
         form.add_error(None, str(exc))
         return render(request, "planning/forecast.html", _forecast_context(back, run_form=form), status=409)
-    messages.success(request, f"Forecast run {run.pk} is queued; its progress shows under Forecast runs.")
+    messages.success(request, _("Forecast run %(run)s is queued; its progress shows under Forecast runs.")
+                     % {"run": run.pk})
     query = back.urlencode()
     return redirect(reverse("forecast-page") + (f"?{query}" if query else "") + "#runs")
 
@@ -272,29 +266,30 @@ def forecast_run_start(request: HttpRequest) -> HttpResponse:
 
 
 class InventoryForm(forms.Form):
-    store = forms.ChoiceField(label="Store", required=False)
-    sku = forms.ChoiceField(label="SKU", required=False)
-    lead_time_days = forms.IntegerField(label="Lead time (days)", min_value=1, max_value=120, initial=7)
+    store = forms.ChoiceField(label=gettext_lazy("Store"), required=False)
+    sku = forms.ChoiceField(label=gettext_lazy("SKU"), required=False)
+    lead_time_days = forms.IntegerField(label=gettext_lazy("Lead time (days)"), min_value=1, max_value=120, initial=7)
     review_period_days = forms.IntegerField(
-        label="Review period (days)", min_value=0, max_value=120, initial=7, help_text="Days between orders."
+        label=gettext_lazy("Review period (days)"), min_value=0, max_value=120, initial=7,
+        help_text=gettext_lazy("Days between orders."),
     )
     service_level = forms.DecimalField(
-        label="Service level (%)",
+        label=gettext_lazy("Service level (%)"),
         min_value=Decimal("50"),
         max_value=Decimal("99.9"),
         decimal_places=1,
         initial=Decimal("95"),
-        help_text="Chance of not running out before the next delivery, e.g. 95.",
+        help_text=gettext_lazy("Chance of not running out before the next delivery, e.g. 95."),
     )
     on_hand = forms.DecimalField(
-        label="On hand (units)",
+        label=gettext_lazy("On hand (units)"),
         min_value=0,
         decimal_places=3,
         initial=0,
-        help_text="For one store and SKU; with several, leave at 0.",
+        help_text=gettext_lazy("For one store and SKU; with several, leave at 0."),
     )
-    on_order = forms.DecimalField(label="On order (units)", min_value=0, decimal_places=3, initial=0)
-    case_size = forms.IntegerField(label="Case size (units)", min_value=1, max_value=10000, initial=1)
+    on_order = forms.DecimalField(label=gettext_lazy("On order (units)"), min_value=0, decimal_places=3, initial=0)
+    case_size = forms.IntegerField(label=gettext_lazy("Case size (units)"), min_value=1, max_value=10000, initial=1)
 
     def __init__(self, *args, run: ForecastRun | None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -302,29 +297,30 @@ class InventoryForm(forms.Form):
         fits = SeriesFit.objects.filter(run=run, level=Level.SERIES) if run else SeriesFit.objects.none()
         stores = Store.objects.filter(pk__in=fits.values("store_id")).order_by("code")
         products = Product.objects.filter(pk__in=fits.values("product_id")).order_by("sku")
-        self.fields["store"].choices = [("", "All stores")] + [
+        self.fields["store"].choices = [("", _("All stores"))] + [
             (s.code, f"{s.code} · {s.name}") for s in stores
         ]
-        self.fields["sku"].choices = [("", "All SKUs")] + [(p.sku, f"{p.sku} · {p}") for p in products]
+        self.fields["sku"].choices = [("", _("All SKUs"))] + [(p.sku, f"{p.sku} · {p}") for p in products]
 
     def clean(self):
         values = super().clean()
         if self.run is None:
-            raise forms.ValidationError("There is no finished daily forecast run yet: start one on Forecast.")
+            raise forms.ValidationError(_("There is no finished daily forecast run yet: start one on Forecast."))
         lead, review = values.get("lead_time_days"), values.get("review_period_days")
         if lead is not None and review is not None and lead + review > self.run.horizon:
             self.add_error(
                 "lead_time_days",
-                f"Lead time plus review period is {lead + review} days, but forecast run {self.run.pk} "
-                f"covers {self.run.horizon}; shorten them or start a longer run.",
+                _("Lead time plus review period is %(days)s days, but forecast run %(run)s covers %(horizon)s; "
+                  "shorten them or start a longer run.") % {"days": lead + review, "run": self.run.pk,
+                                                            "horizon": self.run.horizon},
             )
         if (values.get("on_hand") or values.get("on_order")) and not (
             values.get("store") and values.get("sku")
         ):
             self.add_error(
                 "on_hand",
-                "Stock on hand and on order belong to one store × SKU: pick a store and a SKU, "
-                "or leave them at 0.",
+                _("Stock on hand and on order belong to one store × SKU: pick a store and a SKU, "
+                  "or leave them at 0."),
             )
         return values
 
@@ -379,10 +375,11 @@ def inventory_page(request: HttpRequest) -> HttpResponse:
 
 class CompareForm(forms.Form):
     ids = forms.ModelMultipleChoiceField(
-        label="Campaigns to compare",
+        label=gettext_lazy("Campaigns to compare"),
         queryset=Campaign.objects.all(),
         required=False,
-        error_messages={"invalid_choice": "Campaign %(value)s does not exist; tick campaigns from the list."},
+        error_messages={
+            "invalid_choice": gettext_lazy("Campaign %(value)s does not exist; tick campaigns from the list.")},
     )
 
 

@@ -8,15 +8,14 @@
     toggle.addEventListener("change", () => stage.classList.toggle("hide-boxes", !toggle.checked));
   }
 
-  // Tables on the photo page have an SKU column; find it by its header.
+  // Tables on the photo page have an SKU column; find it by its key (the header is in the user's language).
   const boxes = document.querySelectorAll("svg.boxes .box");
   function light(sku) {
     boxes.forEach((b) => b.classList.toggle("lit", !!sku && b.dataset.sku === sku));
   }
   if (boxes.length) {
     document.querySelectorAll("table[data-table]").forEach((table) => {
-      const headers = [...table.querySelectorAll("thead th")].map((th) => th.textContent.trim());
-      const col = headers.indexOf("SKU");
+      const col = [...table.querySelectorAll("thead th")].findIndex((th) => th.dataset.col === "sku");
       if (col < 0) return;
       table.querySelectorAll("tbody tr").forEach((tr) => {
         const cell = tr.children[col];

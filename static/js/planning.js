@@ -3,7 +3,13 @@
 (function () {
   "use strict";
   const POLL_MS = 2000;
-  const LABELS = { queued: "Queued", running: "Running", done: "Done", failed: "Failed" };
+  // Django's JavaScript catalog (/jsi18n/, loaded by base.html); English if it did not load.
+  const gettext = window.gettext || function (text) { return text; };
+  const interpolate = window.interpolate || function (fmt, obj) {
+    return fmt.replace(/%\((\w+)\)s/g, function (_m, key) { return String(obj[key]); });
+  };
+  const LABELS = { queued: gettext("Queued"), running: gettext("Running"), done: gettext("Done"), failed: gettext("Failed") };
+  const lang = document.documentElement.lang || undefined;
   const announcer = document.getElementById("run-announcer");
 
   function render(row, run) {
@@ -11,9 +17,10 @@
     status.textContent = LABELS[run.status] || run.status;
     status.className = "badge " + run.status;
     row.querySelector("progress").value = run.progress;
-    const failed = run.series_failed ? ", " + run.series_failed + " failed" : "";
-    row.querySelector("[data-field=counts]").textContent =
-      run.series_done + " of " + run.series_total + " series" + failed;
+    const counts = { done: run.series_done, total: run.series_total, failed: run.series_failed };
+    row.querySelector("[data-field=counts]").textContent = run.series_failed
+      ? interpolate(gettext("%(done)s of %(total)s series, %(failed)s failed"), counts, true)
+      : interpolate(gettext("%(done)s of %(total)s series"), counts, true);
     if (run.error) {
       const error = row.querySelector("[data-field=error]");
       error.textContent = run.error;
@@ -25,7 +32,7 @@
 
   // The finish time as the page writes it is only known to the server, so the cell says how long ago the
   // run finished ("2 minutes ago", kept current) with the exact time in the browser's own format beside it.
-  const relative = window.Intl && Intl.RelativeTimeFormat ? new Intl.RelativeTimeFormat(undefined, { numeric: "auto" }) : null;
+  const relative = window.Intl && Intl.RelativeTimeFormat ? new Intl.RelativeTimeFormat(lang, { numeric: "auto" }) : null;
 
   function ago(date) {
     const seconds = Math.round((date.getTime() - Date.now()) / 1000);
@@ -38,13 +45,14 @@
   function showFinished(cell, iso) {
     const date = new Date(iso);
     if (isNaN(date.getTime())) return;
-    const exact = date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+    const exact = date.toLocaleString(lang, { dateStyle: "medium", timeStyle: "short" });
     const time = document.createElement("time");
     time.dateTime = iso;
     time.title = exact;
     cell.replaceChildren(time);
     function tick() {
-      time.textContent = exact + " (" + ago(date) + ")";
+      // Translators: a finish time and how long ago it was, e.g. "Dec 4, 2026, 7:30 AM (2 minutes ago)".
+      time.textContent = interpolate(gettext("%(exact)s (%(ago)s)"), { exact: exact, ago: ago(date) }, true);
       if (Date.now() - date.getTime() < 3600 * 1000) setTimeout(tick, 30000);
     }
     tick();
@@ -59,7 +67,10 @@
       .then(function (run) {
         render(row, run);
         if (run.status === "done" || run.status === "failed") {
-          if (announcer) announcer.textContent = "Forecast run " + run.id + ": " + LABELS[run.status] + ".";
+          if (announcer) {
+            announcer.textContent = interpolate(gettext("Forecast run %(run)s: %(status)s."),
+              { run: run.id, status: LABELS[run.status] }, true);
+          }
           return;
         }
         setTimeout(function () { poll(row); }, POLL_MS);

@@ -147,9 +147,10 @@ def test_the_chart_shows_history_forecast_band_campaigns_and_stockouts(sales_his
     for series in ("history", "forecast", "interval"):
         assert re.search(rf'<path class="\w+" data-series="{series}" d="M[\d.]+,[\d.]+ L', page), series
     planned, past = sales_history.planned_campaign, sales_history.past_campaign
-    assert f"Promotion or display: {planned.starts_on} to {planned.ends_on}" in page
-    assert f"Promotion or display: {past.starts_on} to {past.ends_on}" in page
-    assert f"Out of stock: {empty_day} to {empty_day + timedelta(days=2)}" in page  # carried until a revisit
+    day = formats.day  # the shaded periods' titles write their dates the locale's way
+    assert f"Promotion or display: {day(planned.starts_on)} to {day(planned.ends_on)}" in page
+    assert f"Promotion or display: {day(past.starts_on)} to {day(past.ends_on)}" in page
+    assert f"Out of stock: {day(empty_day)} to {day(empty_day + timedelta(days=2))}" in page  # until a revisit
     assert "Units per day</text>" in page and ">Date</text>" in page
     assert "80% interval of the forecast</li>" in page
     table = page.split('data-table="forecast-numbers"')[1]
