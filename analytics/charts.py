@@ -6,10 +6,13 @@ and screen-reader-usable list of links (and each chart has a table next to it).
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
 from django.utils.formats import date_format
+from django.utils.translation import pgettext
 
 # Wide charts span the page; bar charts sit two to a row. Text is 12 px at these sizes.
 LINE_WIDTH, BAR_WIDTH = 1100, 540
@@ -80,14 +83,21 @@ def line_chart(points: list[tuple[date, float, str, str]], *, start: date, end: 
                                 value_text=f"{value:.0f}"))
     chart.path = " ".join(f"{'M' if i == 0 else 'L'}{m.x},{m.y}" for i, m in enumerate(chart.marks))
     step = max(1, len(points) // 10)
-    # Django's date formatting (localised month names), short enough for an axis: "Nov. 30".
-    chart.x_ticks = [(m.x, date_format(points[i][0], "N j")) for i, m in enumerate(chart.marks) if i % step == 0]
+    # Django's date formatting (localised month names), short enough for an axis: "Nov. 30" (zh: "11月30日").
+    # Translators: a Django date format for a chart's axis (month and day, short): https://docs.djangoproject.com/en/5.2/ref/templates/builtins/#date
+    tick_format = pgettext("chart axis date format", "N j")
+    chart.x_ticks = [(m.x, date_format(points[i][0], tick_format)) for i, m in enumerate(chart.marks)
+                     if i % step == 0]
     return chart
 
 
-def bar_chart(bars: list[dict], *, max_value: float | None = None, value_format: str = "{:.0f}",
+def bar_chart(bars: list[dict], *, max_value: float | None = None,
+              value_format: str | Callable[[float], str] = "{:.0f}",
               bar_height: int = 20, label_width: int = 190, width: int = BAR_WIDTH) -> Chart:
-    """Horizontal bars. Each bar dict: label, value, url, title, optional target and css."""
+    """Horizontal bars. Each bar dict: label, value, url, title, optional target and css.
+
+    ``value_format`` is a ``str.format`` pattern or a function of the value (e.g. a locale's percentage)."""
+    write = value_format if callable(value_format) else value_format.format
     gap, top = 7, 6
     height = top * 2 + len(bars) * (bar_height + gap)
     left, right = float(label_width), width - 50.0
@@ -100,7 +110,7 @@ def bar_chart(bars: list[dict], *, max_value: float | None = None, value_format:
         target = bar.get("target")
         chart.marks.append(Mark(
             x=left, y=y, w=round(max(width, 1.5), 1), h=bar_height, url=bar["url"], title=bar["title"],
-            label=_shorten(bar["label"], 28), value_text=value_format.format(bar["value"]), css=bar.get("css", ""),
+            label=_shorten(bar["label"], 28), value_text=write(bar["value"]), css=bar.get("css", ""),
             target_x=round(left + (right - left) * target / scale_max, 1) if target is not None else None,
         ))
     return chart
@@ -123,4 +133,14 @@ def stacked_bar(segments: list[dict], *, height: int = 40, width: int = BAR_WIDT
 
 
 def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """At most ``limit`` columns, where a Chinese (wide) character takes two: 28 of them would be twice
+    the label column's width and run under the bars."""
+    widths = [2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text]
+    if sum(widths) <= limit:
+        return text
+    used = 0
+    for i, width in enumerate(widths):
+        if used + width > limit - 1:  # the ellipsis takes one column
+            return text[:i] + "…"
+        used += width
+    return text

@@ -1,4 +1,10 @@
-"""Any analytics table as CSV or XLSX, with the filters that produced it written alongside."""
+"""Any analytics table as CSV or XLSX, with the filters that produced it written alongside.
+
+Who reads these: marketing, in a spreadsheet program; no importer or ERP reads them back (finance's ERP
+file is the claims export, whose headers stay English). So the column headers, the sheet names and the
+"Filters" sheet are in the user's language, while the columns keep the table's fixed ORDER and the
+values stay machine-readable (numbers as numbers, ISO dates and times in CSV), in every language.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -81,7 +88,7 @@ def _xlsx_cell(sheet, value: Any, column: Column) -> Any:
 
 def table_xlsx(table: Table, *, filters_text: str = "") -> bytes:
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=table.title[:31] or "Table")
+    sheet = workbook.create_sheet(title=_sheet_title(table.title) or _("Table"))
     bold = Font(bold=True)
     header = []
     for column in table.export_columns:
@@ -93,14 +100,19 @@ def table_xlsx(table: Table, *, filters_text: str = "") -> bytes:
     for row in table.export_rows():
         sheet.append([_xlsx_cell(sheet, v, c) for v, c in zip(row, columns, strict=True)])
     if filters_text:
-        about = workbook.create_sheet(title="Filters")
+        about = workbook.create_sheet(title=_sheet_title(_("Filters")))
         exported = WriteOnlyCell(about, value=timezone.localtime().replace(tzinfo=None, microsecond=0))
         exported.number_format = XLSX_FORMATS["datetime"]
-        about.append(["Exported", exported])
-        about.append(["Filters", filters_text])
+        about.append([_("Exported"), exported])
+        about.append([_("Filters"), filters_text])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def _sheet_title(text: str) -> str:
+    r"""A sheet name Excel accepts: at most 31 characters, none of ``[]:*?/\``."""
+    return re.sub(r"[\[\]:*?/\\]", " ", str(text))[:31].strip()
 
 
 def table_response(table: Table, fmt: str, *, filters_text: str = "", subject: str = "", filters: str = ""

@@ -32,10 +32,10 @@ def score_trend_table(f: Filters) -> Table:
          "_url": _url("analytics-visits", _whole_visits(f).with_dates(p.starts_on, p.ends_on))}
         for p in selectors.score_trend(f)
     ]
-    return Table("score_trend", "Score trend", [
-        Column("starts_on", "From", "date"), Column("ends_on", "To", "date"),
-        Column("average", "Average score", "float"), Column("visits", "Scored visits", "int"),
-    ], rows, empty_text="No scored visits in this period.")
+    return Table("score_trend", _("Score trend"), [
+        Column("starts_on", _("From"), "date"), Column("ends_on", _("To"), "date"),
+        Column("average", _("Average score"), "float"), Column("visits", _("Scored visits"), "int"),
+    ], rows, empty_text=_("No scored visits in this period."))
 
 
 def score_trend_chart(table: Table, f: Filters) -> charts.Chart:
@@ -72,11 +72,12 @@ def worst_stores_table(f: Filters, *, limit: int | None = 10) -> Table:
         {**r, "_url": _url("analytics-visits", _whole_visits(f), store=r["code"], order="worst")}
         for r in selectors.worst_stores(f, limit=limit)
     ]
-    return Table("worst_stores", "Worst stores", [
-        Column("name", "Store"), Column("code", "Code"), Column("region", "Region"), Column("retailer", "Retailer"),
-        Column("average", "Average score", "float"), Column("visits", "Scored visits", "int"),
-        Column("last_visit", "Last visit", "datetime"),
-    ], rows, empty_text="No scored visits in this period.")
+    return Table("worst_stores", _("Worst stores"), [
+        Column("name", _("Store")), Column("code", _("Code")), Column("region", _("Region")),
+        Column("retailer", _("Retailer")),
+        Column("average", _("Average score"), "float"), Column("visits", _("Scored visits"), "int"),
+        Column("last_visit", _("Last visit"), "datetime"),
+    ], rows, empty_text=_("No scored visits in this period."))
 
 
 def worst_stores_chart(table: Table) -> charts.Chart:
@@ -88,11 +89,11 @@ def worst_stores_chart(table: Table) -> charts.Chart:
 def out_of_stock_table(f: Filters, *, limit: int | None = 15, totals=None) -> Table:
     rows = [{**r, "_url": _url("analytics-visits", f, oos=r["sku"])}
             for r in selectors.out_of_stock_by_sku(f, limit=limit, totals=totals)]
-    return Table("out_of_stock", "Out of stock by SKU", [
-        Column("sku", "SKU"), Column("name", "Product"), Column("brand", "Brand"),
-        Column("oos", "Visits out of stock", "int"), Column("observations", "Visits checked", "int"),
-        Column("rate", "Out-of-stock rate", "pct"),
-    ], rows, empty_text="No out-of-stock SKUs seen in this period.")
+    return Table("out_of_stock", _("Out of stock by SKU"), [
+        Column("sku", _("SKU")), Column("name", _("Product")), Column("brand", _("Brand")),
+        Column("oos", _("Visits out of stock"), "int"), Column("observations", _("Visits checked"), "int"),
+        Column("rate", _("Out-of-stock rate"), "pct"),
+    ], rows, empty_text=_("No out-of-stock SKUs seen in this period."))
 
 
 def out_of_stock_chart(table: Table) -> charts.Chart:
@@ -102,44 +103,55 @@ def out_of_stock_chart(table: Table) -> charts.Chart:
              % {"name": r["name"], "sku": r["sku"], "oos": formats.number(r["oos"]),
                 "n": formats.number(r["observations"])}}
             for r in table.rows]
-    return charts.bar_chart(bars, max_value=100, value_format="{:.0f}%")
+    return charts.bar_chart(bars, max_value=100, value_format=_percent_of_100)
 
 
 def share_of_shelf_table(f: Filters) -> Table:
-    rows = [{**r, "own": "own" if r["is_own"] else "competitor",
+    rows = [{**r, "own": _("own") if r["is_own"] else _("competitor"),
              "_url": _url("analytics-visits", f, brand=r["brand_id"])}
             for r in selectors.share_of_shelf(f)]
-    return Table("share_of_shelf", "Share of shelf against target", [
-        Column("brand", "Brand"), Column("own", "Own or competitor"), Column("facings", "Facings", "int"),
-        Column("shelf_facings", "Facings on its shelves", "int"), Column("share", "Share of facings", "pct"),
-        Column("width_share", "Share of width", "pct"), Column("target", "Target", "pct"),
-        Column("gap", "Against target", "pct"),
-    ], rows, empty_text="No scored shelves in this period.",
-        note="Among all recognised facings on the shelves of the categories the brand is sold in; "
-             "the target is a share of facings.")
+    return Table("share_of_shelf", _("Share of shelf against target"), [
+        Column("brand", _("Brand")), Column("own", _("Own or competitor")), Column("facings", _("Facings"), "int"),
+        Column("shelf_facings", _("Facings on its shelves"), "int"), Column("share", _("Share of facings"), "pct"),
+        Column("width_share", _("Share of width"), "pct"), Column("target", _("Target"), "pct"),
+        Column("gap", _("Against target"), "pct"),
+    ], rows, empty_text=_("No scored shelves in this period."),
+        note=_("Among all recognised facings on the shelves of the categories the brand is sold in; "
+               "the target is a share of facings."))
 
 
 def share_of_shelf_chart(table: Table) -> charts.Chart:
     bars = []
     for r in table.rows:
         target = r["target"] * 100 if r["target"] is not None else None
-        versus = f", target {target:.0f}%" if target is not None else ""
+
         css = "muted" if not r["is_own"] else ("ok" if target is None or r["share"] * 100 >= target else "warn")
         bars.append({"label": r["brand"], "value": r["share"] * 100, "target": target, "url": r["_url"], "css": css,
-                     "title": f"{r['brand']}: {r['share'] * 100:.1f}% of facings{versus}"})
-    return charts.bar_chart(bars, max_value=100, value_format="{:.0f}%")
+                     "title": _share_title(r["brand"], r["share"], r["target"])})
+    return charts.bar_chart(bars, max_value=100, value_format=_percent_of_100)
+
+
+def _percent_of_100(value: float) -> str:
+    return formats.percent(value / 100)
+
+
+def _share_title(brand: str, share: float, target: float | None) -> str:
+    if target is None:
+        return _("%(brand)s: %(share)s of facings") % {"brand": brand, "share": formats.percent(share, 1)}
+    return _("%(brand)s: %(share)s of facings, target %(target)s") % {
+        "brand": brand, "share": formats.percent(share, 1), "target": formats.percent(target)}
 
 
 def placements_table(f: Filters) -> Table:
     rows = [{**r, "_url": _url("analytics-placements", f, campaign=r["campaign_id"])}
             for r in selectors.placements_by_campaign(f)]
-    return Table("placements", "Paid placements executed", [
-        Column("campaign", "Campaign"), Column("brand", "Brand"), Column("placements", "Placements", "int"),
-        Column("checks", "Checks", "int"), Column("executed", "Executed", "int"),
-        Column("partly", "Partly executed", "int"), Column("not_executed", "Not executed", "int"),
-        Column("insufficient", "Insufficient evidence", "int"), Column("executed_rate", "Executed rate", "pct"),
-    ], rows, empty_text="No paid placements were checked in this period.",
-        note="Executed rate leaves out checks with insufficient evidence.")
+    return Table("placements", _("Paid placements executed"), [
+        Column("campaign", _("Campaign")), Column("brand", _("Brand")), Column("placements", _("Placements"), "int"),
+        Column("checks", _("Checks"), "int"), Column("executed", _("Executed"), "int"),
+        Column("partly", _("Partly executed"), "int"), Column("not_executed", _("Not executed"), "int"),
+        Column("insufficient", _("Insufficient evidence"), "int"), Column("executed_rate", _("Executed rate"), "pct"),
+    ], rows, empty_text=_("No paid placements were checked in this period."),
+        note=_("Executed rate leaves out checks with insufficient evidence."))
 
 
 def verdict_chart(f: Filters) -> tuple[charts.Chart, list[dict]]:
@@ -160,17 +172,17 @@ def visits_table(visits, f: Filters, *, with_thumbs: bool = True) -> Table:
          "rep": v.rep.get_full_name() or v.rep.username, "score": v.score, "photos": v.photo_count,
          "thumbs": pictures.get(v.pk, []),
          "confidence": v.confidence if v.score is not None else None,
-         "evidence": "not verified" if v.unverified else "",
+         "evidence": _("not verified") if v.unverified else "",
          "status": v.get_status_display(), "_url": reverse("analytics-visit", args=[v.public_id])}
         for v in visits
     ]
-    return Table("visits", "Visits", [
+    return Table("visits", _("Visits"), [
         # The pictures right after the time: on a phone they are on screen without scrolling the table sideways.
-        Column("started_at", "Checked in", "datetime"), Column("thumbs", _("Photos"), "thumbs"),
-        Column("store", "Store"), Column("code", "Code"), Column("region", "Region"), Column("rep", "Rep"),
-        Column("score", "Score", "float"), Column("confidence", "Confidence", "ratio"),
-        Column("evidence", "Evidence"), Column("photos", _("Photo count"), "int"), Column("status", "Visit"),
-    ], rows, empty_text="No visits match these filters.")
+        Column("started_at", _("Checked in"), "datetime"), Column("thumbs", _("Photos"), "thumbs"),
+        Column("store", _("Store")), Column("code", _("Code")), Column("region", _("Region")), Column("rep", _("Rep")),
+        Column("score", _("Score"), "float"), Column("confidence", _("Confidence"), "ratio"),
+        Column("evidence", _("Evidence")), Column("photos", _("Photo count"), "int"), Column("status", _("Visit")),
+    ], rows, empty_text=_("No visits match these filters."))
 
 
 def placement_checks_table(checks) -> Table:
@@ -181,11 +193,12 @@ def placement_checks_table(checks) -> Table:
          "_url": reverse("analytics-visit", args=[c.visit.public_id])}
         for c in checks
     ]
-    return Table("placement_checks", "Placement checks", [
-        Column("checked_on", "Checked", "date"), Column("store", "Store"), Column("campaign", "Campaign"),
-        Column("display", "Display"), Column("verdict", "Verdict"), Column("weight", "Evidence weight", "ratio"),
-        Column("reasons", "Why"),
-    ], rows, empty_text="No placement checks match these filters.")
+    return Table("placement_checks", _("Placement checks"), [
+        Column("checked_on", _("Checked"), "date"), Column("store", _("Store")), Column("campaign", _("Campaign")),
+        Column("display", _("Display")), Column("verdict", _("Verdict")),
+        Column("weight", _("Evidence weight"), "ratio"),
+        Column("reasons", _("Why")),
+    ], rows, empty_text=_("No placement checks match these filters."))
 
 
 def _score_css(score: float) -> str:
@@ -199,48 +212,50 @@ def deductions_table(name: str, result) -> Table:
     rows = [{"points": d.get("points"), "sku": d.get("sku") or "", "message": d.get("message", ""),
              "code": d.get("code", "")} for d in ((result.deductions if result else None) or [])]
     rows.sort(key=lambda r: -(r["points"] or 0))
-    return Table(name, "What to fix", [
-        Column("message", "What to fix"), Column("points", "Points off", "float"), Column("sku", "SKU"),
-        Column("code", "Rule"),
+    return Table(name, _("What to fix"), [
+        Column("message", _("What to fix")), Column("points", _("Points off"), "float"), Column("sku", _("SKU")),
+        Column("code", _("Rule")),
     ], rows, empty_text=_no_deductions_text(result))
 
 
 def _no_deductions_text(result) -> str:
     if not result:
-        return "Not scored yet."
+        return _("Not scored yet.")
     if (result.report or {}).get("verified") is False:  # nothing was judged, so nothing "matched"
-        return "Not verified: nothing is stated as missing until the shelf can be read (see the reason above)."
-    return "No deductions: the shelf matched the planogram."
+        return _("Not verified: nothing is stated as missing until the shelf can be read (see the reason above).")
+    return _("No deductions: the shelf matched the planogram.")
 
 
 def visit_photos_table(photos) -> Table:
     """The visit's photos, each shown by its thumbnail, which opens the photo page with its boxes."""
-    rows = [{"thumb": [thumb(p, alt=f"Photo {i} of the visit, uploaded {formats.moment(p.uploaded_at)}")],
+    rows = [{"thumb": [thumb(p, alt=_("Photo %(n)s of the visit, uploaded %(when)s")
+                                 % {"n": i, "when": formats.moment(p.uploaded_at)})],
              "uploaded_at": p.uploaded_at, "photo": str(p.public_id)[:8], "status": p.get_status_display(),
              "score": p.score, "flags": p.flag_count, "reason": p.status_reason,
              "_url": reverse("analytics-photo", args=[p.public_id])} for i, p in enumerate(photos, start=1)]
-    return Table("photos", "Photos", [
-        Column("thumb", _("Photo"), "thumbs"), Column("uploaded_at", "Uploaded", "datetime"),
-        Column("photo", _("Photo id")), Column("status", "Status"),
-        Column("score", "Score", "float"), Column("flags", "Authenticity flags", "int"), Column("reason", "Note"),
-    ], rows, empty_text="No photos in this visit.")
+    return Table("photos", _("Photos"), [
+        Column("thumb", _("Photo"), "thumbs"), Column("uploaded_at", _("Uploaded"), "datetime"),
+        Column("photo", _("Photo id")), Column("status", _("Status")),
+        Column("score", _("Score"), "float"), Column("flags", _("Authenticity flags"), "int"),
+        Column("reason", _("Note")),
+    ], rows, empty_text=_("No photos in this visit."))
 
 
 def visit_skus_table(observations) -> Table:
     rows = [{"sku": o.product.sku, "name": str(o.product), "brand": o.product.brand.name, "facings": o.facings,
-             "expected": o.expected_facings, "oos": "out of stock" if o.out_of_stock else ""}
+             "expected": o.expected_facings, "oos": _("out of stock") if o.out_of_stock else ""}
             for o in observations]
-    return Table("skus", "SKUs on the shelf", [
-        Column("sku", "SKU"), Column("name", "Product"), Column("brand", "Brand"), Column("facings", "Facings", "int"),
-        Column("expected", "Expected", "int"), Column("oos", "Stock"),
-    ], rows, empty_text="No SKU observations recorded for this visit.")
+    return Table("skus", _("SKUs on the shelf"), [
+        Column("sku", _("SKU")), Column("name", _("Product")), Column("brand", _("Brand")),
+        Column("facings", _("Facings"), "int"), Column("expected", _("Expected"), "int"), Column("oos", _("Stock")),
+    ], rows, empty_text=_("No SKU observations recorded for this visit."))
 
 
 def facings_table(rows: list[dict]) -> Table:
-    return Table("facings", "Facings by SKU", [
-        Column("sku", "SKU"), Column("name", "Product"), Column("brand", "Brand"),
-        Column("facings", "Facings seen", "int"), Column("expected", "Expected", "int"),
-    ], rows, empty_text="No products detected.")
+    return Table("facings", _("Facings by SKU"), [
+        Column("sku", _("SKU")), Column("name", _("Product")), Column("brand", _("Brand")),
+        Column("facings", _("Facings seen"), "int"), Column("expected", _("Expected"), "int"),
+    ], rows, empty_text=_("No products detected."))
 
 
 def shelf_rows_table(rows: list[dict]) -> Table:
@@ -271,7 +286,7 @@ def flags_table(photo) -> Table:
                      "duplicate_of": str(flag.duplicate_of.public_id)[:8] if flag.duplicate_of else "",
                      "_url": reverse("analytics-photo", args=[flag.duplicate_of.public_id])
                      if flag.duplicate_of else None})
-    return Table("flags", "Authenticity flags", [
-        Column("severity", "Severity"), Column("code", "Check"), Column("reason", "Why"),
-        Column("duplicate_of", "Duplicate of"),
-    ], rows, empty_text="No authenticity flags.")
+    return Table("flags", _("Authenticity flags"), [
+        Column("severity", _("Severity")), Column("code", _("Check")), Column("reason", _("Why")),
+        Column("duplicate_of", _("Duplicate of")),
+    ], rows, empty_text=_("No authenticity flags."))

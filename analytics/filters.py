@@ -18,6 +18,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from shelfai import formats
 from shelfai.claims.models import Campaign
 from shelfai.stores.models import Brand, Product, Region, Retailer, Store
 
@@ -113,20 +114,22 @@ class Filters:
 
 
 class FilterForm(forms.Form):
-    date_from = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
-    region = forms.ModelChoiceField(Region.objects.all(), required=False, to_field_name="code",
-                                    empty_label="All regions")
+    date_from = forms.DateField(required=False, label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(required=False, label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    region = forms.ModelChoiceField(Region.objects.all(), required=False, to_field_name="code", label=_("Region"),
+                                    empty_label=_("All regions"))
     retailer = forms.ModelChoiceField(Retailer.objects.all(), required=False, to_field_name="code",
-                                      empty_label="All retailers")
+                                      label=_("Retailer"), empty_label=_("All retailers"))
     store = forms.ModelChoiceField(Store.objects.filter(is_active=True), required=False, to_field_name="code",
-                                   empty_label="All stores")
-    brand = forms.ModelChoiceField(Brand.objects.all(), required=False, empty_label="All brands")
+                                   label=_("Store"), empty_label=_("All stores"))
+    brand = forms.ModelChoiceField(Brand.objects.all(), required=False, label=_("Brand"),
+                                   empty_label=_("All brands"))
     sku = forms.ModelChoiceField(Product.objects.select_related("brand"), required=False, to_field_name="sku",
-                                 label="SKU", empty_label="All SKUs")
+                                 label=_("SKU"), empty_label=_("All SKUs"))
     # "All campaigns", not "No campaign": an empty choice filters nothing out, and "No campaign" read as
     # "leave out the visits of campaigns".
-    campaign = forms.ModelChoiceField(Campaign.objects.all(), required=False, empty_label=_("All campaigns"))
+    campaign = forms.ModelChoiceField(Campaign.objects.all(), required=False, label=_("Campaign"),
+                                      empty_label=_("All campaigns"))
 
     def __init__(self, data=None, *args, **kwargs):
         if data is not None:
@@ -167,8 +170,8 @@ class FilterForm(forms.Form):
         data = super().clean()
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
-            self.add_error("date_to", "The end date is before the start date: pick a date on or after "
-                                      f"{start:%d %b %Y}.")
+            self.add_error("date_to", _("The end date is before the start date: pick a date on or after "
+                                        "%(start)s.") % {"start": formats.day(start)})
         return data
 
 

@@ -12,8 +12,8 @@ from datetime import date
 
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from analytics import figures, selectors
 from analytics.filters import Filters
@@ -60,13 +60,13 @@ def placement_coverage_table(campaign: Campaign) -> Table:
             "coverage": ngettext("%(ok)s of %(n)s visit", "%(ok)s of %(n)s visits", judged) % {
                 "ok": formats.number(p.executed), "n": formats.number(judged)} if judged else _("no usable evidence"),
         })
-    return Table("placement_coverage", "Paid placements", [
-        Column("store", "Store"), Column("display", "Display"), Column("starts_on", "From", "date"),
-        Column("ends_on", "To", "date"), Column("fee", "Fee", "money"), Column("checks", "Checks", "int"),
-        Column("executed", "Executed", "int"), Column("partly", "Partly", "int"),
-        Column("not_executed", "Not executed", "int"), Column("insufficient", "Insufficient", "int"),
-        Column("coverage", "Verified on"),
-    ], rows, empty_text="This campaign pays for no placements.")
+    return Table("placement_coverage", _("Paid placements"), [
+        Column("store", _("Store")), Column("display", _("Display")), Column("starts_on", _("From"), "date"),
+        Column("ends_on", _("To"), "date"), Column("fee", _("Fee"), "money"), Column("checks", _("Checks"), "int"),
+        Column("executed", _("Executed"), "int"), Column("partly", _("Partly"), "int"),
+        Column("not_executed", _("Not executed"), "int"), Column("insufficient", _("Insufficient"), "int"),
+        Column("coverage", _("Verified on")),
+    ], rows, empty_text=_("This campaign pays for no placements."))
 
 
 def campaign_report(campaign: Campaign, *, today: date | None = None) -> CampaignReport:
@@ -75,12 +75,13 @@ def campaign_report(campaign: Campaign, *, today: date | None = None) -> Campaig
                 campaign=campaign)
     store_count = campaign.stores.count()
     facts = [
-        ("Brand", campaign.brand.name),
-        ("Kind", campaign.get_kind_display()),
-        ("Period", f"{formats.day(campaign.starts_on)} – {formats.day(campaign.ends_on)}"),
-        ("Reported up to", formats.day(f.date_to)),
-        ("Stores", str(store_count) if store_count else "every store"),
-        ("Budget", formats.money(campaign.budget)),
+        (_("Brand"), campaign.brand.name),
+        (_("Kind"), str(campaign.get_kind_display())),
+        (_("Period"), _("%(start)s – %(end)s") % {"start": formats.day(campaign.starts_on),
+                                                  "end": formats.day(campaign.ends_on)}),
+        (_("Reported up to"), formats.day(f.date_to)),
+        (_("Stores"), formats.number(store_count) if store_count else _("every store")),
+        (_("Budget"), formats.money(campaign.budget, getattr(campaign, "currency", None))),
     ]
     trend = figures.score_trend_table(f)
     totals = selectors.sku_totals(f)
@@ -101,7 +102,8 @@ def _pct(value: float | None) -> str:
 
 
 def render_pdf(data: CampaignReport, *, compress: bool = True) -> bytes:
-    """The report as an A4 PDF (reportlab platypus: paragraphs and tables, no external assets).
+    """The report as an A4 PDF (reportlab platypus: paragraphs and tables, no external assets), in the
+    active language (the requesting user's: the figures in ``data`` were written in it too).
 
     ``compress=False`` leaves the page text readable in the file, which is what tests look at.
     """
@@ -114,28 +116,29 @@ def render_pdf(data: CampaignReport, *, compress: bool = True) -> bytes:
 
     styles = getSampleStyleSheet()
     small = styles["BodyText"].clone("small", fontSize=8, leading=10)
-    if _needs_cjk(data):
+    if _needs_cjk(data) or (get_language() or "").startswith("zh"):
         # Helvetica has no Chinese glyphs: a store or campaign named in Chinese would print as empty boxes.
         # ReportLab's built-in CID font needs no font file (the reader supplies the glyphs).
         cjk = _cjk_font()
         for style in (*styles.byName.values(), small):
             style.fontName = cjk
+            # Chinese has no spaces: let a line break between any two characters (CJK wrapping), not
+            # only at spaces, or a long Chinese cell runs past its column.
+            style.wordWrap = "CJK"
     out = io.BytesIO()
     doc = SimpleDocTemplate(out, pagesize=landscape(A4), leftMargin=14 * mm, rightMargin=14 * mm,
-                            topMargin=12 * mm, bottomMargin=12 * mm, title=f"Campaign report: {data.campaign.name}",
+                            topMargin=12 * mm, bottomMargin=12 * mm,
+                            title=_("Campaign report: %(name)s") % {"name": data.campaign.name},
                             author="ShelfAI", pageCompression=1 if compress else 0)
     h = data.headline
     story = [
-        Paragraph(f"Campaign report: {_esc(data.campaign.name)}", styles["Title"]),
+        Paragraph(_esc(_("Campaign report: %(name)s") % {"name": data.campaign.name}), styles["Title"]),
         Paragraph(" · ".join(f"<b>{_esc(k)}</b> {_esc(v)}" for k, v in data.facts), styles["BodyText"]),
         Spacer(1, 4 * mm),
         Paragraph(
-            f"Average visit score <b>{formats.number(h.average_score, 1)}</b>" if h.average_score is not None
-            else "No scored visits yet", styles["BodyText"]),
-        Paragraph(ngettext("%(n)s visit", "%(n)s visits", h.visits) % {"n": formats.number(h.visits)} + ", "
-                  + ngettext("%(n)s photo", "%(n)s photos", h.photos) % {"n": formats.number(h.photos)}
-                  + f" · out of stock {_pct(h.oos_rate)} · "
-                  f"placements executed {_pct(h.executed_rate)}", styles["BodyText"]),
+            _esc(_("Average visit score %(score)s") % {"score": formats.number(h.average_score, 1)})
+            if h.average_score is not None else _esc(_("No scored visits yet")), styles["BodyText"]),
+        Paragraph(_esc(_headline_text(h)), styles["BodyText"]),
     ]
     grid = colors.HexColor("#d7dee3")
     for table in data.tables:
@@ -154,9 +157,19 @@ def render_pdf(data: CampaignReport, *, compress: bool = True) -> bytes:
         story.append(pdf_table)
         if table.note:
             story.append(Paragraph(_esc(table.note), small))
-    story += [Spacer(1, 6 * mm), Paragraph(f"Generated {formats.moment(data.generated_at)} by ShelfAI.", small)]
+    story += [Spacer(1, 6 * mm), Paragraph(_esc(_("Generated %(when)s by ShelfAI.")
+                                                % {"when": formats.moment(data.generated_at)}), small)]
     doc.build(story)
     return out.getvalue()
+
+
+def _headline_text(h: selectors.Headline) -> str:
+    # Translators: the PDF's headline figures, e.g. "12 visits, 40 photos · out of stock 8% · placements
+    # executed 75%". The visit and photo counts are the two messages above this one.
+    return _("%(visits)s, %(photos)s · out of stock %(oos)s · placements executed %(executed)s") % {
+        "visits": ngettext("%(n)s visit", "%(n)s visits", h.visits) % {"n": formats.number(h.visits)},
+        "photos": ngettext("%(n)s photo", "%(n)s photos", h.photos) % {"n": formats.number(h.photos)},
+        "oos": _pct(h.oos_rate), "executed": _pct(h.executed_rate)}
 
 
 CJK_FONT = "STSong-Light"  # Adobe's Simplified Chinese CID font, built into every PDF reader

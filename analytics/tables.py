@@ -10,6 +10,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from shelfai import formats
 
@@ -41,7 +42,7 @@ class Table:
     title: str
     columns: list[Column]
     rows: list[dict[str, Any]] = field(default_factory=list)
-    empty_text: str = "Nothing matches these filters."
+    empty_text: str = field(default_factory=lambda: _("Nothing matches these filters."))
     note: str = ""
 
     @property

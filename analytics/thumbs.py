@@ -17,6 +17,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 
 from shelfai.pil_safety import pillow_open, restore_pil_open
@@ -70,7 +71,7 @@ def thumb(photo: Photo, *, alt: str = "") -> dict:
     """One thumbnail cell: the photo page it opens (with boxes) and the picture it shows."""
     return {"url": reverse("analytics-photo", args=[photo.public_id]),
             "src": reverse("analytics-photo-thumb", args=[photo.public_id]),
-            "alt": alt or f"Shelf photo {str(photo.public_id)[:8]}"}
+            "alt": alt or _("Shelf photo %(id)s") % {"id": str(photo.public_id)[:8]}}
 
 
 def thumbs_by_visit(visit_ids: list[int], photos: QuerySet[Photo] | None = None) -> dict[int, list[dict]]:
@@ -81,5 +82,5 @@ def thumbs_by_visit(visit_ids: list[int], photos: QuerySet[Photo] | None = None)
     for photo in rows:
         group = found.setdefault(photo.visit_id, [])
         if len(group) < PER_VISIT:
-            group.append(thumb(photo, alt=f"Photo {len(group) + 1} of the visit"))
+            group.append(thumb(photo, alt=_("Photo %(n)s of the visit") % {"n": len(group) + 1}))
     return found
