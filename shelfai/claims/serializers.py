@@ -7,9 +7,10 @@ sees ShelfAI's assessment: risk score, recommendation, recommended amounts and t
 
 from __future__ import annotations
 
-from drf_spectacular.utils import PolymorphicProxySerializer
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
+from shelfai.claims import messages
 from shelfai.claims.models import Campaign, ClaimDecision, ClaimLine, ExpenseClaim, PaidPlacement, PlacementCheck
 
 ASSESSMENT = ["recommendation", "recommended_amount", "risk_score"]
@@ -36,6 +37,14 @@ class ClaimLineOutput(serializers.ModelSerializer):
 
 
 class ClaimLineWithEvidenceOutput(ClaimLineOutput):
+    evidence = serializers.SerializerMethodField(
+        help_text="The evidence packet; its sentences (reasons, coverage text, flag reasons) in the request's "
+                  "language, with the codes and parameters beside them (reason_codes, text_code, params).")
+
+    @extend_schema_field(serializers.DictField())
+    def get_evidence(self, line: ClaimLine) -> dict:
+        return messages.packet_for_reader(line.evidence) if line.evidence else (line.evidence or {})
+
     class Meta(ClaimLineOutput.Meta):
         fields = [*ClaimLineOutput.Meta.fields, "recommended_amount", "evidence"]
 
@@ -73,9 +82,21 @@ class ClaimWithEvidenceOutput(ClaimAssessedListOutput):
 
     lines = ClaimLineWithEvidenceOutput(many=True)
     decisions = ClaimDecisionOutput(many=True)
+    recommendation_reasons = serializers.SerializerMethodField(
+        help_text="Why ShelfAI recommends its outcome, in the request's language (Accept-Language).")
+    recommendation_reason_codes = serializers.SerializerMethodField(
+        help_text="The same reasons as {code, params}; empty for claims assessed before reasons had codes.")
 
     class Meta(ClaimAssessedListOutput.Meta):
-        fields = [*ClaimAssessedListOutput.Meta.fields, "lines", "decisions", "recommendation_reasons"]
+        fields = [*ClaimAssessedListOutput.Meta.fields, "lines", "decisions", "recommendation_reasons",
+                  "recommendation_reason_codes"]
+
+    def get_recommendation_reasons(self, claim: ExpenseClaim) -> list[str]:
+        return messages.recommendation_reasons(claim)
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_recommendation_reason_codes(self, claim: ExpenseClaim) -> list[dict]:
+        return list(claim.recommendation_reason_codes or [])
 
 
 # What the schema says a claim read returns: one shape or the other, by the reader's role.
@@ -119,8 +140,12 @@ class PlacementOutput(serializers.ModelSerializer):
 class PlacementCheckOutput(serializers.ModelSerializer):
     visit = serializers.UUIDField(source="visit.public_id")
     store = serializers.CharField(source="placement.store.code")
+    reasons = serializers.SerializerMethodField(help_text="Why this verdict, in the request's language.")
 
     class Meta:
         model = PlacementCheck
-        fields = ["id", "placement", "visit", "store", "checked_on", "verdict", "reasons", "evidence_weight",
-                  "detector_sha256", "created_at"]
+        fields = ["id", "placement", "visit", "store", "checked_on", "verdict", "reasons", "reason_codes",
+                  "evidence_weight", "detector_sha256", "created_at"]
+
+    def get_reasons(self, check: PlacementCheck) -> list[str]:
+        return messages.check_reasons(check)

@@ -24,6 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from shelfai import formats
+from shelfai.claims import messages as reason_messages
 from shelfai.claims import selectors, services
 from shelfai.claims.api import export_csv_response
 from shelfai.claims.csv_import import REQUIRED_COLUMNS, claims_import_csv
@@ -164,11 +165,13 @@ def _render_claim(request, claim, *, form=None, reopen_form=None, refusal="", st
         form = DecisionForm(initial={"decisions_seen": len(decisions)})
     errors = _error_summary(form) + _error_summary(reopen_form)
     lines = list(selectors.claim_lines_with_placements(claim))
+    for line in lines:  # shown, never saved: every sentence of the packet in the reader's language
+        line.evidence = reason_messages.packet_for_reader(line.evidence) if line.evidence else line.evidence
     # The coverage sentence is each line's "Coverage" row already: listed again as a reason it was read twice.
     coverage = {(line.evidence or {}).get("coverage", {}).get("text") for line in lines}
     return render(request, "claims/detail.html", {
         "claim": claim,
-        "reasons": [r for r in claim.recommendation_reasons or [] if r not in coverage],
+        "reasons": [r for r in reason_messages.recommendation_reasons(claim) if r not in coverage],
         "claimant": claimant_of(claim),
         "lines": lines,
         "decisions": decisions,
