@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
@@ -15,6 +16,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from forecasting import explanations
 from forecasting.models import ForecastRun, Freq, Level
 from forecasting.plan_services import (
     PlanningError,
@@ -239,7 +241,9 @@ class InventoryPlanView(PlanningWriteView):
             "safety_stock": str(plan.safety_stock),
             "reorder_point": str(plan.reorder_point),
             "order_quantity": plan.order_quantity,
-            "explanation": plan.explanation,
+            "explanation": plan.explanation_text,
+            "explanation_code": explanations.INVENTORY,
+            "explanation_params": plan.explanation_params,
         }
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -269,6 +273,8 @@ def _estimate_body(estimate) -> dict:
             roi=result.roi,
             roi_interval=[result.roi_low, result.roi_high],
             explanation=result.explanation,
+            explanation_code=explanations.UPLIFT,
+            explanation_params=result.explanation_params,
         )
     return body
 
@@ -298,8 +304,8 @@ class CampaignCompareView(PlanningView):
         try:
             ids = [int(part) for part in raw.split(",") if part.strip()]
         except ValueError:
-            raise ValidationError({"ids": ["Give campaign ids as ?ids=1,2,3."]}) from None
+            raise ValidationError({"ids": [_("Give campaign ids as ?ids=1,2,3.")]}) from None
         if not ids:
-            raise ValidationError({"ids": ["Give campaign ids as ?ids=1,2,3."]})
+            raise ValidationError({"ids": [_("Give campaign ids as ?ids=1,2,3.")]})
         campaigns = list(Campaign.objects.filter(pk__in=ids))
         return Response({"campaigns": [_estimate_body(e) for e in compare_campaigns(campaigns)]})

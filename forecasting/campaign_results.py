@@ -18,13 +18,17 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Max, Sum
 from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from forecasting import selectors
 from forecasting.measured import MeasuredResult, SeriesMeasurement, counterfactual, measured_result
 from forecasting.model import MIN_PROPHET_PERIODS, ModelSettings
 from forecasting.models import SalesRecord
+from forecasting.notes import model_note
 from forecasting.plan_services import PlanningError
 from forecasting.regressors import PROMOTION_KINDS
+from shelfai import formats
 from shelfai.claims.models import Campaign, ClaimLine, ExpenseClaim
 from shelfai.stores.models import Store
 
@@ -62,12 +66,14 @@ def campaign_measured(*, campaign: Campaign, today: date | None = None) -> Measu
     today = today or timezone.localdate()
     if campaign.ends_on >= today:
         raise PlanningError(
-            f"{campaign.name} runs until {campaign.ends_on:%d %b %Y}: it is measured once it has ended, from the "
-            "sales of its days against a forecast from the history before it."
+            _("%(name)s runs until %(end)s: it is measured once it has ended, from the sales of its days against a "
+              "forecast from the history before it.") % {"name": campaign.name, "end": formats.day(campaign.ends_on)}
         )
     products = {p.pk: p for p in campaign.products.all()}
     if not products:
-        raise PlanningError(f"Campaign {campaign.name!r} has no products, so there are no sales to measure.")
+        raise PlanningError(
+            _("Campaign %(name)s has no products, so there are no sales to measure.") % {"name": campaign.name}
+        )
     store_ids = [s.pk for s in campaign.stores.all()] or None
     keys = selectors.series_keys(store_ids=store_ids, product_ids=list(products))[:MAX_SERIES]
     fee, source = fee_paid(campaign)
@@ -79,12 +85,12 @@ def campaign_measured(*, campaign: Campaign, today: date | None = None) -> Measu
     series = _measure_series(campaign, keys, products, measured.notes)
     controls = _measure_series(campaign, _control_keys(campaign, store_ids, products), products, [])
     if not series:
-        raise PlanningError(
-            f"No store x SKU of {campaign.name!r} has sales on its days and enough history before "
-            f"{campaign.starts_on:%d %b %Y} to forecast them"
-            + (f" ({measured.notes[0]})" if measured.notes else "")
-            + "."
-        )
+        facts = {"name": campaign.name, "start": formats.day(campaign.starts_on), "note": "; ".join(measured.notes[:1])}
+        if measured.notes:
+            raise PlanningError(_("No store × SKU of %(name)s has sales on its days and enough history before "
+                                  "%(start)s to forecast them (%(note)s).") % facts)
+        raise PlanningError(_("No store × SKU of %(name)s has sales on its days and enough history before "
+                              "%(start)s to forecast them.") % facts)
     discount = campaign.planned_price_discount_pct if campaign.kind in PROMOTION_KINDS else None
     measured.result = measured_result(series, discount_pct=discount, fee=fee, controls=controls)
     measured.stores = _by_store(measured.result.series)  # scaled by the control stores, as the total
@@ -118,20 +124,20 @@ def _measure_series(campaign, keys, products, notes) -> list[SeriesMeasurement]:
     for store_id, product_id in keys:
         frame = data.histories.get((store_id, product_id))
         product = products[product_id]
-        label = f"store {store_id} × {product.sku}"
+        label = {"store": store_id, "sku": product.sku, "days": MIN_PROPHET_PERIODS["D"]}
         if frame is None:
             continue
         before = frame[frame["ds"] < start]
         during = frame[(frame["ds"] >= start) & (frame["ds"] <= end)]
         if (~before["oos"].astype(bool)).sum() < MIN_PROPHET_PERIODS["D"]:
-            notes.append(f"{label}: under {MIN_PROPHET_PERIODS['D']} days of sales before the campaign")
+            notes.append(_("store %(store)s × %(sku)s: under %(days)s days of sales before the campaign") % label)
             continue
         if during.empty:
-            notes.append(f"{label}: no sales days inside the campaign")
+            notes.append(_("store %(store)s × %(sku)s: no sales days inside the campaign") % label)
             continue
         outcome = counterfactual((store_id, product_id), before, during, model_settings, product.unit_price)
         if isinstance(outcome, str):
-            notes.append(f"{label}: {outcome}")
+            notes.append(_("store %(store)s × %(sku)s: %(why)s") % {**label, "why": model_note(outcome)})
         else:
             series.append(outcome)
     return series
@@ -157,8 +163,9 @@ def _cache_key(campaign: Campaign, keys, fee: Decimal) -> str:
         date__lte=campaign.ends_on,
         date__gte=campaign.starts_on - timedelta(days=3 * 365),
     ).aggregate(n=Count("pk"), last=Max("pk"), units=Sum("units"))
+    # The language too: the cached result's explanation and notes are sentences in the reader's language.
     text = (
-        f"{campaign.pk}|{campaign.starts_on}|{campaign.ends_on}|{campaign.kind}|{campaign.planned_price_discount_pct}"
+        f"{get_language()}|{campaign.pk}|{campaign.starts_on}|{campaign.ends_on}|{campaign.kind}|{campaign.planned_price_discount_pct}"
         f"|{sorted(keys)}|{fee}|{sales}"
     )
     return "measured-campaign:" + hashlib.sha256(text.encode()).hexdigest()

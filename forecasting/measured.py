@@ -29,6 +29,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
+from forecasting import explanations
 from forecasting.model import NO_FORECAST, ModelSettings, forecast_series
 from forecasting.planning import money
 
@@ -66,9 +67,10 @@ class MeasuredResult:
     roi_low: float | None
     roi_high: float | None
     series: list[SeriesMeasurement] = field(default_factory=list)
-    explanation: str = ""
+    explanation: str = ""  # in the active language; explanation_params say it in any (forecasting.explanations)
     control_ratio: float | None = None
     control_series: int = 0
+    explanation_params: dict = field(default_factory=dict)
 
 
 def counterfactual(
@@ -151,22 +153,12 @@ def measured_result(
     def roi(units: float) -> float | None:
         return round(float((revenue(units) - spend) / spend), 3) if spend > 0 else None
 
-    width = f"{interval_width:.0%}"
-    explanation = (
-        f"Sold {actual:,.0f} units on {sum(s.days for s in series)} store-SKU days; forecast without the "
-        f"campaign from the history before it: {expected:,.0f} ({width} interval {expected - below:,.0f} to "
-        f"{expected + above:,.0f}). Incremental {incremental:+,.0f} units ({inc_low:+,.0f} to {inc_high:+,.0f})."
-    )
-    if ratio is not None:
-        explanation += (
-            f" The forecast without the campaign is scaled by {ratio:.2f}: on the same days, {len(controls)} "
-            f"store-SKU series the campaign did not reach sold {ratio:.0%} of their own forecast."
-        )
-    if inc_low < 0 < inc_high:
-        explanation += (
-            " The interval includes no effect at all: these days at these stores cannot tell the campaign's "
-            "effect from the usual ups and downs of sales."
-        )
+    params = {
+        "actual_units": actual, "days": sum(s.days for s in series), "counterfactual_units": expected,
+        "interval_width": interval_width, "counterfactual_low": expected - below,
+        "counterfactual_high": expected + above, "incremental_units": incremental, "incremental_low": inc_low,
+        "incremental_high": inc_high, "control_ratio": ratio, "control_series": len(controls or []),
+    }
     return MeasuredResult(
         actual_units=actual,
         counterfactual_units=expected,
@@ -184,7 +176,8 @@ def measured_result(
         roi_low=roi(inc_low),
         roi_high=roi(inc_high),
         series=series,
-        explanation=explanation,
+        explanation=explanations.measured(params),
+        explanation_params=params,
         control_ratio=ratio,
         control_series=len(controls or []) if ratio is not None else 0,
     )

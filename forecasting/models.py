@@ -6,6 +6,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from forecasting import explanations
+
 UNITS = {"max_digits": 12, "decimal_places": 3}
 
 
@@ -193,8 +195,15 @@ class InventoryPlan(models.Model):
     safety_stock = models.DecimalField(**UNITS)
     reorder_point = models.DecimalField(**UNITS)
     order_quantity = models.PositiveIntegerField()
-    explanation = models.TextField()
+    explanation = models.TextField(help_text="In English, for clients that read only this; see explanation_text.")
+    # The explanation's figures (forecasting.explanations), so it reads in the viewer's language.
+    explanation_params = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["store", "product", "created_at"])]
+
+    @property
+    def explanation_text(self) -> str:
+        """The explanation in the active language (the stored English one for plans saved before this)."""
+        return explanations.render(explanations.INVENTORY, self.explanation_params, fallback=self.explanation)

@@ -6,8 +6,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import numpy as np
+from django.utils import translation
+from django.utils.translation import gettext as _
 
-from forecasting import planning, selectors
+from forecasting import explanations, planning, selectors
 from forecasting.models import ForecastRun, InventoryPlan, Level, SeriesFit
 from forecasting.planning import EffectEstimate, SeriesScenario, UpliftResult
 from forecasting.regressors import PROMOTION_KINDS, VERDICT_SCORE
@@ -26,10 +28,10 @@ def _daily_run(run: ForecastRun | None) -> ForecastRun:
     run = run or selectors.latest_run(freq="D")
     if run is None:
         raise PlanningError(
-            "No finished daily forecast run: run `python manage.py fit_forecasts --freq D` first."
+            _("No finished daily forecast run: run `python manage.py fit_forecasts --freq D` first.")
         )
     if run.freq != "D" or run.status != ForecastRun.Status.DONE:
-        raise PlanningError(f"Forecast run {run.pk} is not a finished daily run; plans need one.")
+        raise PlanningError(_("Forecast run %(run)s is not a finished daily run; plans need one.") % {"run": run.pk})
     return run
 
 
@@ -54,9 +56,11 @@ def inventory_plan_create(
     points = list(selectors.forecast_points(run, product_id=product.pk, store_id=store.pk))
     if not points:
         fit = selectors.series_fit(run, product_id=product.pk, store_id=store.pk)
-        reason = f": {fit.note}" if fit and fit.note else "; is there sales history for it?"
+        where = {"run": run.pk, "store": store.code, "sku": product.sku, "note": fit.note if fit else ""}
+        if fit and fit.note:
+            raise PlanningError(_("Run %(run)s has no forecast for store %(store)s × SKU %(sku)s: %(note)s") % where)
         raise PlanningError(
-            f"Run {run.pk} has no forecast for store {store.code} x SKU {product.sku}{reason}"
+            _("Run %(run)s has no forecast for store %(store)s × SKU %(sku)s; is there sales history for it?") % where
         )
     result = planning.inventory_plan(
         yhat=np.array([p.yhat for p in points]),
@@ -85,11 +89,19 @@ def inventory_plan_create(
         safety_stock=_units(result.safety_stock),
         reorder_point=_units(result.reorder_point),
         order_quantity=result.order_quantity,
-        explanation=result.explanation,
+        explanation=_in_english(result.explanation_params),
+        explanation_params=result.explanation_params,
     )
     plan.full_clean()
     plan.save()
     return plan
+
+
+def _in_english(params: dict) -> str:
+    """The stored explanation: English, for clients that read only that field (InventoryPlan.explanation_text
+    says it in the reader's language)."""
+    with translation.override("en"):
+        return explanations.render(explanations.INVENTORY, params)
 
 
 # --- campaigns ----------------------------------------------------------------------------------------------
@@ -132,12 +144,14 @@ def campaign_uplift_estimate(
     (stores never checked count as fully executed, so they add nothing).
     """
     if comparison not in ("baseline", "execution"):
-        raise PlanningError("comparison must be 'baseline' or 'execution'.")
+        raise PlanningError(_("comparison must be 'baseline' or 'execution'."))
     run = _daily_run(run)
     estimate = CampaignEstimate(campaign, comparison)
     products = list(campaign.products.all())
     if not products:
-        raise PlanningError(f"Campaign {campaign.name!r} has no products; add them to estimate an uplift.")
+        raise PlanningError(
+            _("Campaign %(name)s has no products; add them to estimate an uplift.") % {"name": campaign.name}
+        )
     store_ids = {s.pk for s in campaign.stores.all()}
     display_stores = set(campaign.placements.values_list("store_id", flat=True))
     executed = observed_execution(campaign) if comparison == "execution" else None
@@ -152,11 +166,8 @@ def campaign_uplift_estimate(
         series=series,
         discount_pct=discount if comparison == "baseline" else None,
         fee=fee if comparison == "baseline" else Decimal(0),
-        **(
-            {"reference_label": "Without the campaign", "scenario_label": "as planned"}
-            if comparison == "baseline"
-            else {"reference_label": "With displays as verified", "scenario_label": "fully executed"}
-        ),
+        comparison="planned" if comparison == "baseline" else "execution",
+        currency=getattr(campaign, "currency", None),
     )
     estimate.series = len(series)
     return estimate
@@ -166,20 +177,25 @@ def _no_days_reason(run: ForecastRun, campaign: Campaign) -> str:
     """Why a run has no forecast for a campaign's days, and what the user can do about it (a forecast only
     ever looks forward, so a campaign that has ended is measured after the fact instead)."""
     first, last = selectors.forecast_span(run)
-    when = f"{formats.day(campaign.starts_on)} – {formats.day(campaign.ends_on)}"
+    # Translators: a campaign's period, e.g. "Dec. 1, 2026 – Dec. 14, 2026".
+    when = _("%(start)s – %(end)s") % {"start": formats.day(campaign.starts_on), "end": formats.day(campaign.ends_on)}
+    facts = {"run": run.pk, "name": campaign.name, "when": when,
+             "first": formats.day(first) if first else "", "last": formats.day(last) if last else ""}
     if last is None:
-        return f"Run {run.pk} has no store × SKU forecasts, so it has nothing to estimate {campaign.name} from."
+        return _("Run %(run)s has no store × SKU forecasts, so it has nothing to estimate %(name)s from.") % facts
     if campaign.ends_on < first:
-        return (
-            f"{campaign.name} ({when}) was over before run {run.pk}'s forecast begins "
-            f"({formats.day(first)}): a forecast only looks ahead, so it is measured after the fact instead."
-        )
+        return _(
+            "%(name)s (%(when)s) was over before run %(run)s's forecast begins (%(first)s): a forecast only looks "
+            "ahead, so it is measured after the fact instead."
+        ) % facts
     if campaign.starts_on > last:
-        return (
-            f"{campaign.name} ({when}) starts after run {run.pk}'s last forecast day ({formats.day(last)}): "
-            "start a run with more periods ahead on Forecast to estimate it."
-        )
-    return f"Run {run.pk} has no forecast for {campaign.name}'s stores and SKUs ({when}): are there sales for them?"
+        return _(
+            "%(name)s (%(when)s) starts after run %(run)s's last forecast day (%(last)s): start a run with more "
+            "periods ahead on Forecast to estimate it."
+        ) % facts
+    return _(
+        "Run %(run)s has no forecast for %(name)s's stores and SKUs (%(when)s): are there sales for them?"
+    ) % facts
 
 
 def _product_scenarios(run, campaign, product, store_ids, display_stores, executed, estimate):
@@ -209,8 +225,11 @@ def _product_scenarios(run, campaign, product, store_ids, display_stores, execut
             )
         missing = needed - effects.keys()
         if missing:
+            # Translators: the effect is a promotion's or a display's, learned from the sales history.
+            name = _("promotion") if "promo" in missing else _("display")
             estimate.notes.append(
-                f"store {store_id} x {product.sku}: no {', '.join(sorted(missing))} effect learned"
+                _("store %(store)s × %(sku)s: no %(effect)s effect learned")
+                % {"store": store_id, "sku": product.sku, "effect": name}
             )
             continue
         out.append(

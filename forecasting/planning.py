@@ -15,13 +15,13 @@ in it, and a scenario is the baseline with the scenario's effects put back. Mone
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from statistics import NormalDist
 
 import numpy as np
 
-from shelfai import formats
+from forecasting import explanations
 
 Z_80 = NormalDist().inv_cdf(0.9)  # half-width of an 80% central interval, in standard deviations
 CENT = Decimal("0.01")
@@ -45,7 +45,8 @@ class InventoryPlanResult:
     reorder_point: float
     order_up_to: float
     order_quantity: int
-    explanation: str
+    explanation: str  # in the active language; explanation_params say it in any (forecasting.explanations)
+    explanation_params: dict = field(default_factory=dict)
 
 
 def inventory_plan(
@@ -82,14 +83,12 @@ def inventory_plan(
     order_up_to = cover_demand + z * cover_sigma
     shortfall = max(0.0, order_up_to - on_hand - on_order)
     quantity = int(math.ceil(shortfall / case_size - 1e-9) * case_size) if shortfall > 0 else 0
-    explanation = (
-        f"Expected demand over the {lead_time}-day lead time is {lead_demand:.0f} units "
-        f"(sigma {lead_sigma:.1f}). A {service_level:.0%} service level needs z={z:.2f}, so safety stock is "
-        f"{safety:.0f} units and the reorder point is {reorder_point:.0f}. Covering lead time plus the "
-        f"{review_period}-day review period "
-        f"needs {order_up_to:.0f} units; with {on_hand:.0f} on hand and {on_order:.0f} on order, order "
-        f"{quantity} units" + (f" ({quantity // case_size} cases of {case_size})." if case_size > 1 else ".")
-    )
+    params = {
+        "lead_time": lead_time, "lead_demand": lead_demand, "lead_sigma": lead_sigma,
+        "service_level": service_level, "z": z, "safety": safety, "reorder_point": reorder_point,
+        "review_period": review_period, "order_up_to": order_up_to, "on_hand": on_hand, "on_order": on_order,
+        "quantity": quantity, "case_size": case_size,
+    }
     return InventoryPlanResult(
         lead_time_demand=lead_demand,
         lead_time_sigma=lead_sigma,
@@ -97,7 +96,8 @@ def inventory_plan(
         reorder_point=reorder_point,
         order_up_to=order_up_to,
         order_quantity=quantity,
-        explanation=explanation,
+        explanation=explanations.inventory(params),
+        explanation_params=params,
     )
 
 
@@ -122,7 +122,8 @@ class UpliftResult:
     roi: float | None
     roi_low: float | None
     roi_high: float | None
-    explanation: str
+    explanation: str  # in the active language; explanation_params say it in any (forecasting.explanations)
+    explanation_params: dict = field(default_factory=dict)
 
 
 # Regressor values of "no campaign": no promotion, no display, the reference price.
@@ -170,13 +171,14 @@ def campaign_uplift(
     discount_pct: Decimal | None,
     fee: Decimal,
     interval_width: float = 0.8,
-    reference_label: str = "Without the campaign",
-    scenario_label: str = "with it",
+    comparison: str = "",
+    currency: str | None = None,
 ) -> UpliftResult:
     """Incremental units, revenue and ROI of each series' ``scenario`` over its ``reference``, summed.
 
-    The labels name the two situations in the explanation, so two comparisons on one page never both
-    call their reference "baseline".
+    ``comparison`` ("planned", "execution", or "" for the campaign against none) names the two situations
+    in the explanation (forecasting.explanations), so two comparisons on one page never both call their
+    reference "baseline"; ``currency`` is the one the explanation writes its amounts in.
 
     The interval moves every effect to its lower (upper) bound together, which is conservative when effects
     are independent. ROI is on revenue, not margin (margins are not in the system):
@@ -205,7 +207,7 @@ def campaign_uplift(
         revenue["low"] += Decimal(str(min(bounds))) * selling_price
         revenue["high"] += Decimal(str(max(bounds))) * selling_price
         discount_cost += Decimal(str(baseline)) * Decimal(item.unit_price) * pct
-    labels = (reference_label, scenario_label)
+    labels = {"comparison": comparison, "currency": currency or ""}
     return _uplift_result(totals, revenue, money(discount_cost), money(fee), interval_width, labels)
 
 
@@ -216,19 +218,13 @@ def _uplift_result(totals, revenue, discount_cost: Decimal, fee: Decimal, width:
         return round(float((gain - spend) / spend), 3) if spend > 0 else None
 
     incremental = totals["scenario"] - totals["baseline"]
-    signed = lambda units: ("+" if units >= 0 else "") + formats.number(units)  # noqa: E731
-    explanation = (
-        f"{labels[0]}: {formats.number(totals['baseline'])} units; {labels[1]}: "
-        f"{formats.number(totals['scenario'])}, so {signed(incremental)} units ({width:.0%} interval "
-        f"{signed(totals['low'])} to {signed(totals['high'])}) and {formats.money(revenue['mid'])} of revenue"
-        + (f", {formats.money(discount_cost)} of discount on units that sell anyway" if discount_cost else "")
-        + (f", against a fee of {formats.money(fee)}" if fee else "")
-        + (
-            f". ROI on revenue {'+' if roi(revenue['mid']) >= 0 else ''}{formats.percent(roi(revenue['mid']))}."
-            if spend > 0
-            else ". No spend, so no ROI."
-        )
-    )
+    params = {
+        **labels,
+        "baseline_units": totals["baseline"], "scenario_units": totals["scenario"], "incremental_units": incremental,
+        "incremental_low": totals["low"], "incremental_high": totals["high"], "interval_width": width,
+        "revenue": str(money(revenue["mid"])), "discount_cost": str(discount_cost), "fee": str(fee),
+        "roi": roi(revenue["mid"]),
+    }
     return UpliftResult(
         baseline_units=totals["baseline"],
         scenario_units=totals["scenario"],
@@ -241,7 +237,8 @@ def _uplift_result(totals, revenue, discount_cost: Decimal, fee: Decimal, width:
         roi=roi(revenue["mid"]),
         roi_low=roi(revenue["low"]),
         roi_high=roi(revenue["high"]),
-        explanation=explanation,
+        explanation=explanations.uplift(params),
+        explanation_params=params,
     )
 
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import numpy as np
+from django.utils.translation import gettext as _
 
 from forecasting import selectors
 from forecasting.models import ForecastRun, Level
+from forecasting.notes import model_note
 from forecasting.planning import EffectEstimate, effect_lift
 from shelfai.stores.models import Store
 
@@ -44,7 +46,7 @@ def forecast_report(
         "freq": run.freq,
         "level": Level.SERIES if store else Level.REGION if region else Level.SKU,
         "model": fit.model if fit else None,
-        "note": fit.note if fit else "This series was not in the run.",
+        "note": model_note(fit.note) if fit else _("This series was not in the run."),
         "effects": effect_lifts(fit, points),
         "history": history,
         "forecast": [
