@@ -78,7 +78,8 @@ def local_day_bounds(store, day: date) -> tuple[datetime, datetime]:
     zone = store_zone(store)
     start = datetime.combine(day, time.min, tzinfo=zone)
     end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
-    return start, end
+    # In UTC: Python subtracts two datetimes of one zone by their wall clocks (24 h across a DST change).
+    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 def week_start(day: date) -> date:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
@@ -10,6 +11,12 @@ from django.utils import timezone
 
 from shelfai.stores.models import Store
 from shelfai.stores.zones import local_date
+
+
+def now() -> datetime:
+    # Looked up at call time (not ``default=timezone.now``), so a clock set by a test or by the demo
+    # history's ``clock_at`` dates the visit too.
+    return timezone.now()
 
 
 def _fill_local_fields(visits) -> None:
@@ -21,7 +28,7 @@ def _fill_local_fields(visits) -> None:
     missing = {v.store_id for v in pending} - set(loaded)
     zones = dict(Store.objects.filter(pk__in=missing).values_list("pk", "timezone")) if missing else {}
     for visit in pending:
-        visit.started_at = visit.started_at or timezone.now()
+        visit.started_at = visit.started_at or now()
         if visit.local_date is None:
             store = loaded.get(visit.store_id) or Store(timezone=zones.get(visit.store_id, ""))
             visit.local_date = local_date(store, visit.started_at)
@@ -43,7 +50,7 @@ class Visit(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     rep = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="visits")
     store = models.ForeignKey("stores.Store", on_delete=models.PROTECT, related_name="visits")
-    started_at = models.DateTimeField(default=timezone.now, editable=False)
+    started_at = models.DateTimeField(default=now, editable=False)
     # Which day this visit was, in the store's time zone: the one answer every count by day or week
     # uses (set when the visit starts; never recomputed, so a store moved to another zone keeps its past).
     local_date = models.DateField(editable=False)

@@ -3,9 +3,10 @@ the store's time zone and from their latest photo."""
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import django.utils.timezone
 from django.db import migrations, models
 from django.db.models import Max
+
+import shelfai.visits.models
 
 
 def _zone(name):
@@ -44,7 +45,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="visit",
             name="started_at",
-            field=models.DateTimeField(default=django.utils.timezone.now, editable=False),
+            field=models.DateTimeField(default=shelfai.visits.models.now, editable=False),
         ),
         migrations.AddField(
             model_name="visit",
