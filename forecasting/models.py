@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from forecasting import explanations
 
@@ -12,24 +13,24 @@ UNITS = {"max_digits": 12, "decimal_places": 3}
 
 
 class Freq(models.TextChoices):
-    DAILY = "D", "Daily"
-    WEEKLY = "W", "Weekly"
+    DAILY = "D", _("Daily")
+    WEEKLY = "W", _("Weekly")
 
 
 class Level(models.TextChoices):
-    SERIES = "series", "Store x SKU"
-    SKU = "sku", "SKU (all stores)"
-    REGION = "region", "Region x SKU"
+    SERIES = "series", _("Store x SKU")
+    SKU = "sku", _("SKU (all stores)")
+    REGION = "region", _("Region x SKU")
 
 
 class ModelName(models.TextChoices):
-    PROPHET = "prophet", "Prophet"
-    POOLED = "pooled", "Pooled effects"
-    GLOBAL = "global", "Global (LightGBM)"
-    ENSEMBLE = "ensemble", "Ensemble (pooled × global)"
-    SEASONAL_NAIVE = "seasonal_naive", "Seasonal naive"
-    LAST_VALUE = "last_value", "Last value"
-    NONE = "none", "Not enough history"
+    PROPHET = "prophet", _("Prophet")
+    POOLED = "pooled", _("Pooled effects")
+    GLOBAL = "global", _("Global (LightGBM)")
+    ENSEMBLE = "ensemble", _("Ensemble (pooled × global)")
+    SEASONAL_NAIVE = "seasonal_naive", _("Seasonal naive")
+    LAST_VALUE = "last_value", _("Last value")
+    NONE = "none", _("Not enough history")
 
 
 class SalesRecord(models.Model):
@@ -65,10 +66,10 @@ class SalesRecord(models.Model):
 
 class ForecastRun(models.Model):
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

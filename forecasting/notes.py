@@ -49,17 +49,21 @@ SENTENCES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"every campaign day was out of stock", _("every campaign day was out of stock")),
     )
 )
-# Sentences end with ". " and the next one starts with a letter; figures like "0.210" never split.
-_BOUNDARY = re.compile(r"(?<=\.) (?=[A-Za-z])")
+# A sentence ends with ". " (a figure like "0.210" has no space after its point).
+_BOUNDARY = re.compile(r"(?<=\.) (?=\S)")
 
 
 def model_note(note: str) -> str:
     """``note`` with every sentence of a known form said in the active language."""
     if not note or (get_language() or "en").startswith("en"):
         return note
-    return ("" if (get_language() or "").startswith("zh") else " ").join(
-        _sentence(part) for part in _BOUNDARY.split(note.strip())
-    )
+    gap = "" if (get_language() or "").startswith("zh") else " "
+    out = ""
+    for part in _BOUNDARY.split(note.strip()):
+        said = _sentence(part)
+        # Chinese sentences follow each other without a space; one left in English keeps its space.
+        out += (gap if said is not part else " ") + said if out else said
+    return out
 
 
 def _sentence(text: str) -> str:
