@@ -15,6 +15,8 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from shelfai import api_errors
 from shelfai.accounts.roles import Action, may
@@ -30,13 +32,20 @@ class RolePage:
 
 # The pages each role starts from, in menu order; who may open one is the roles table's business.
 ROLE_PAGES = (
-    RolePage("Today", "rep-capture", Action.VISIT_CHECK_IN, "your stores, today's visit and its photos"),
-    RolePage("My claims", "rep-claims", Action.CLAIM_SUBMIT, "submit an expense claim and see its decision"),
-    RolePage("Compliance", "analytics-dashboard", Action.ANALYTICS_READ, "shelf and display compliance"),
-    RolePage("Review", "review-queue", Action.REVIEW, "the review queue"),
-    RolePage("Claims desk", "claims-queue", Action.CLAIMS_DECIDE, "decide expense claims, ERP export"),
-    RolePage("Planning", "forecast-page", Action.PLANNING_READ, "forecasts, inventory and campaigns"),
-    RolePage("Alerts", "alerts-settings", Action.ALERTS_SETTINGS, "which alerts you get, and how often"),
+    RolePage(gettext_lazy("Today"), "rep-capture", Action.VISIT_CHECK_IN,
+             gettext_lazy("your stores, today's visit and its photos")),
+    RolePage(gettext_lazy("My claims"), "rep-claims", Action.CLAIM_SUBMIT,
+             gettext_lazy("submit an expense claim and see its decision")),
+    RolePage(gettext_lazy("Compliance"), "analytics-dashboard", Action.ANALYTICS_READ,
+             gettext_lazy("shelf and display compliance")),
+    RolePage(pgettext_lazy("noun: the review queue", "Review"), "review-queue", Action.REVIEW,
+             gettext_lazy("the review queue")),
+    RolePage(gettext_lazy("Claims desk"), "claims-queue", Action.CLAIMS_DECIDE,
+             gettext_lazy("decide expense claims, ERP export")),
+    RolePage(gettext_lazy("Planning"), "forecast-page", Action.PLANNING_READ,
+             gettext_lazy("forecasts, inventory and campaigns")),
+    RolePage(gettext_lazy("Alerts"), "alerts-settings", Action.ALERTS_SETTINGS,
+             gettext_lazy("which alerts you get, and how often")),
 )
 
 
@@ -50,7 +59,8 @@ def pages_for(user) -> list[dict]:
         except NoReverseMatch:  # a section not installed in this URLconf
             continue
     if getattr(user, "is_staff", False):
-        pages.append({"label": "Admin", "url": reverse("admin:index"), "what": "master data and users"})
+        pages.append({"label": pgettext_lazy("the admin site", "Admin"), "url": reverse("admin:index"),
+                      "what": gettext_lazy("master data and users")})
     return pages
 
 
@@ -79,7 +89,7 @@ def _message(exception) -> str:
 def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
     """handler403."""
     if _is_api(request):
-        return JsonResponse({"detail": _message(exception) or "Your role may not do this."}, status=403)
+        return JsonResponse({"detail": _message(exception) or _("Your role may not do this.")}, status=403)
     return refusal_page(request, 403, _message(exception))
 
 

@@ -3,6 +3,13 @@
 // time makes every retry idempotent on the server.
 (() => {
   "use strict";
+  // The translations come from /jsi18n/ (loaded by base.html, cached by sw.js for offline use). Should it
+  // be missing (an old cache), the page still works in English rather than not at all.
+  const gettext = window.gettext || ((s) => s);
+  const ngettext = window.ngettext || ((one, many, n) => (n === 1 ? one : many));
+  const interpolate = window.interpolate || ((fmt, obj) => fmt.replace(/%\((\w+)\)s/g, (m, k) => String(obj[k])));
+  const fmt = (text, values) => interpolate(text, values, true);
+  const percent = (fraction) => `${Math.round(fraction * 100)} %`;
   const app = document.getElementById("app");
   const csrf = app.dataset.csrf;
   const $ = (id) => document.getElementById(id);
@@ -50,7 +57,7 @@
   function showNet() {
     const note = $("net");
     note.hidden = navigator.onLine;
-    note.textContent = "Offline: photos are kept on this phone and will send when the network is back.";
+    note.textContent = gettext("Offline: photos are kept on this phone and will send when the network is back.");
   }
 
   // --- Stores and check-in ---------------------------------------------------------------------
@@ -64,13 +71,17 @@
   async function loadStores() {
     position = await locate();
     const q = position ? `?lat=${position.latitude}&lon=${position.longitude}` : "";
-    $("geo-note").textContent = position ? "Nearest first." : "Location is off: stores in name order.";
+    $("geo-note").textContent = position ? gettext("Nearest first.") : gettext("Location is off: stores in name order.");
     let stores = [];
     try { stores = await api("GET", "/api/stores/" + q); localStorage.setItem("shelfai.stores", JSON.stringify(stores)); }
     catch (e) { stores = JSON.parse(localStorage.getItem("shelfai.stores") || "[]"); }
     const list = $("stores");
     list.replaceChildren();
-    if (!stores.length) list.innerHTML = "<li class='muted'>No stores are assigned to you today.</li>";
+    if (!stores.length) {
+      const none = document.createElement("li");
+      none.className = "muted"; none.textContent = gettext("No stores are assigned to you today.");
+      list.append(none);
+    }
     for (const s of stores) {
       const li = document.createElement("li");
       const b = document.createElement("button");
@@ -114,13 +125,18 @@
     showVisit();
     loadServerPhotos();
   }
-  function distanceText(m) { return m < 1000 ? `${Math.round(m)} m` : `${(m / 1000).toFixed(1)} km`; }
+  function distanceText(m) {
+    return m < 1000 ? fmt(gettext("%(metres)s m"), { metres: Math.round(m) })
+      : fmt(gettext("%(km)s km"), { km: (m / 1000).toFixed(1) });
+  }
   function showVisit() {
     $("stores-view").hidden = !!visit;
     $("visit-view").hidden = !visit;
     if (!visit) return;
     $("visit-h").textContent = visit.name;
-    $("visit-meta").textContent = visit.distance != null ? `Checked in ${distanceText(visit.distance)} from the store.` : "Checked in.";
+    $("visit-meta").textContent = visit.distance != null
+      ? fmt(gettext("Checked in %(distance)s from the store."), { distance: distanceText(visit.distance) })
+      : gettext("Checked in.");
     $("visit-warning").textContent = visit.warning || "";
     $("visit-warning").hidden = !visit.warning;
     $("visit-resumed").hidden = true;
@@ -133,7 +149,7 @@
     const tasks = visit.tasks || [], list = $("tasks"), note = $("checklist-note");
     const c = visit.checklist || {};
     $("checklist-count").textContent = c.total ? `· ${c.text}` : "";
-    note.textContent = !visit.id ? "The checklist appears when the visit reaches the server; photos taken now are matched to the shelf they show."
+    note.textContent = !visit.id ? gettext("The checklist appears when the visit reaches the server; photos taken now are matched to the shelf they show.")
       : (c.note || "");
     note.hidden = !note.textContent;
     list.replaceChildren(...tasks.map((t) => {
@@ -146,18 +162,18 @@
       li.querySelector("strong").textContent = t.title;
       li.querySelector("p").textContent = t.instructions;
       const n = (t.photos || []).length;
-      li.querySelector(".state").textContent = t.done ? `Photographed (${n} photo${n === 1 ? "" : "s"})`
-        : (t.retake_needed ? "Retake needed: see the photo below" : "Not photographed yet");
+      li.querySelector(".state").textContent = t.done ? fmt(ngettext("Photographed (%(n)s photo)", "Photographed (%(n)s photos)", n), { n })
+        : (t.retake_needed ? gettext("Retake needed: see the photo below") : gettext("Not photographed yet"));
       const b = li.querySelector("button");
       b.className = t.done ? "" : "primary";
-      b.textContent = t.done ? "Add a photo" : "Photograph";
-      b.setAttribute("aria-label", `${b.textContent}: ${t.title}`);
+      b.textContent = t.done ? gettext("Add a photo") : gettext("Photograph");
+      b.setAttribute("aria-label", fmt(gettext("%(action)s: %(task)s"), { action: b.textContent, task: t.title }));
       b.addEventListener("click", () => { pendingTask = { id: t.id, title: t.title }; $("camera").click(); });
       if (t.kind === "display" && t.placement) {
         // A paid display is what a rep claims for: its claim form is one tap from its task.
         const claim = document.createElement("a");
         claim.href = `/rep/claims/new/${t.placement}/`; claim.className = "small claim-link";
-        claim.textContent = "Claim this display";
+        claim.textContent = gettext("Claim this display");
         li.querySelector("div").append(claim);
       }
       return li;
@@ -167,7 +183,7 @@
     if (!visit || !visit.id) return;
     try {
       const v = await api("GET", `/api/visits/${visit.id}/`);
-      if (v.status === "closed" && !(await unsent()).length) { leaveVisit("This visit was ended."); return; }
+      if (v.status === "closed" && !(await unsent()).length) { leaveVisit(gettext("This visit was ended.")); return; }
       const same = JSON.stringify([visit.tasks, visit.checklist]) === JSON.stringify([v.tasks || [], v.checklist || {}]);
       Object.assign(visit, { tasks: v.tasks || [], checklist: v.checklist || {} });
       localStorage.setItem("shelfai.visit", JSON.stringify(visit));
@@ -193,9 +209,13 @@
         progress: 1, created: Date.parse(p.uploaded_at) || Date.now() });
     }
     if (fresh.length) {
-      const since = visit.started ? new Date(visit.started).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) : "";
-      const note = $("visit-resumed");
-      note.textContent = `Resumed your visit${since ? " from " + since : ""}: ${fresh.length} earlier photo${fresh.length === 1 ? "" : "s"} below.`;
+      const lang = document.documentElement.lang || undefined;
+      const since = visit.started ? new Date(visit.started).toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit" }) : "";
+      const note = $("visit-resumed"), n = fresh.length;
+      note.textContent = since
+        ? fmt(ngettext("Resumed your visit from %(since)s: %(n)s earlier photo below.",
+          "Resumed your visit from %(since)s: %(n)s earlier photos below.", n), { since, n })
+        : fmt(ngettext("Resumed your visit: %(n)s earlier photo below.", "Resumed your visit: %(n)s earlier photos below.", n), { n });
       note.hidden = false;
       render();
     }
@@ -208,16 +228,18 @@
   async function endVisit() {
     if (!visit) return;
     const left = (await unsent()).length;
-    if (left && !confirm(`${left} photo${left === 1 ? " is" : "s are"} still waiting to send. They stay on this phone and send later. End the visit?`)) return;
-    if (!visit.id) { leaveVisit("Visit ended."); return; } // never reached the server: nothing to end there
+    if (left && !confirm(fmt(ngettext(
+      "%(n)s photo is still waiting to send. It stays on this phone and sends later. End the visit?",
+      "%(n)s photos are still waiting to send. They stay on this phone and send later. End the visit?", left), { n: left }))) return;
+    if (!visit.id) { leaveVisit(gettext("Visit ended.")); return; } // never reached the server: nothing to end there
     const button = $("end-visit");
     button.disabled = true;
     try {
       await api("POST", `/api/visits/${visit.id}/end/`);
-      leaveVisit(`Visit at ${visit.name} ended.`);
+      leaveVisit(fmt(gettext("Visit at %(store)s ended."), { store: visit.name }));
     } catch (e) {
       if (e.status === 409) leaveVisit(e.message);
-      else alert(e.status ? e.message : "No network: the visit could not be ended. Try again when you are online.");
+      else alert(e.status ? e.message : gettext("No network: the visit could not be ended. Try again when you are online."));
     } finally { button.disabled = false; }
   }
 
@@ -256,9 +278,9 @@
       xhr.onload = () => {
         let data = {}; try { data = JSON.parse(xhr.responseText); } catch (e) { /* keep {} */ }
         if (xhr.status === 202) resolve(data[0]);
-        else { const e = new Error(data.detail || `HTTP ${xhr.status}`); e.status = xhr.status; reject(e); }
+        else { const e = new Error(data.detail || fmt(gettext("The server answered %(status)s."), { status: xhr.status })); e.status = xhr.status; reject(e); }
       };
-      xhr.onerror = () => reject(new Error("network"));
+      xhr.onerror = () => reject(new Error("network")); // i18n: not shown (no status: the photo waits)
       xhr.send(form);
     });
   }
@@ -313,8 +335,10 @@
     if (!li) {
       li = document.createElement("li");
       li.id = "p-" + item.id; li.className = "photo";
-      li.innerHTML = `<button type="button" class="thumb" aria-label="Open the photo with its boxes"><img alt="Shelf photo"></button><div><span class="task-name"></span><span class="badge"></span> <span class="score"></span>
+      li.innerHTML = `<button type="button" class="thumb"><img></button><div><span class="task-name"></span><span class="badge"></span> <span class="score"></span>
         <progress max="1" value="0"></progress><p class="msg small"></p><ul class="fixes small"></ul></div>`;
+      li.querySelector(".thumb").setAttribute("aria-label", gettext("Open the photo with its boxes"));
+      li.querySelector("img").alt = gettext("Shelf photo");
       $("photos").prepend(li);
       li.querySelector(".thumb").addEventListener("click", () => openViewer(li.id.slice(2)));
     }
@@ -326,12 +350,16 @@
     const status = item.state === "sent" ? item.photo.status : item.state;
     const bound = item.photo && item.photo.task;
     const taskName = bound && bound.title ? bound.title : item.taskTitle;
-    li.querySelector(".task-name").textContent = taskName
-      ? `${taskName}${bound && bound.matched_by === "best_match" ? " (matched by what it shows)" : ""}${bound && bound.retake ? " · retake" : ""}`
-      : (item.state === "sent" && bound && bound.matched_by === "none" ? "Not matched to any shelf" : "");
-    const labels = { waiting: "Waiting for network", uploading: "Uploading", rejected: "Not accepted",
-      queued: "Queued", processing: "Analysing", analyzed: "Scoring", scoring: "Scoring", done: "Done",
-      retake: "Retake", failed: "Failed" };
+    let taskText = "";
+    if (taskName) {
+      taskText = bound && bound.matched_by === "best_match"
+        ? fmt(gettext("%(task)s (matched by what it shows)"), { task: taskName }) : taskName;
+      if (bound && bound.retake) taskText = fmt(gettext("%(task)s · retake"), { task: taskText });
+    } else if (item.state === "sent" && bound && bound.matched_by === "none") taskText = gettext("Not matched to any shelf");
+    li.querySelector(".task-name").textContent = taskText;
+    const labels = { waiting: gettext("Waiting for network"), uploading: gettext("Uploading"), rejected: gettext("Not accepted"),
+      queued: gettext("Queued"), processing: gettext("Analysing"), analyzed: gettext("Scoring"), scoring: gettext("Scoring"),
+      done: gettext("Done"), retake: gettext("Retake"), failed: gettext("Failed") };
     const badge = li.querySelector(".badge");
     badge.className = "badge " + status; badge.textContent = labels[status] || status;
     li.dataset.status = status;
@@ -340,14 +368,23 @@
     prog.value = item.progress || 0;
     const result = item.photo && item.photo.result;
     // A score is never shown without how sure it is: its confidence and how many packs were named.
-    const sure = result && result.recognised ? ` · ${result.recognised.named} of ${result.recognised.total} recognised` : "";
-    li.querySelector(".score").textContent = result && result.score != null
-      ? `${Math.round(result.score)}/100 · confidence ${Math.round(result.confidence * 100)} %${sure}` : "";
+    let scoreText = "";
+    if (result && result.score != null) {
+      const values = { score: Math.round(result.score), confidence: percent(result.confidence) };
+      scoreText = result.recognised
+        ? fmt(gettext("%(score)s/100 · confidence %(confidence)s · %(named)s of %(total)s recognised"),
+          Object.assign(values, { named: result.recognised.named, total: result.recognised.total }))
+        : fmt(gettext("%(score)s/100 · confidence %(confidence)s"), values);
+    }
+    li.querySelector(".score").textContent = scoreText;
     let msg = "";
     if (item.state === "rejected") msg = item.error;
     else if (status === "retake" || status === "failed") msg = item.photo.status_reason;
-    else if (result && result.verified === false && status === "done") msg = `Not verified: ${result.not_verified_reason}`;
-    else if (result && result.score == null && status === "done") msg = `${result.facings} products seen; no planogram for this store.`;
+    else if (result && result.verified === false && status === "done") msg = fmt(gettext("Not verified: %(reason)s"), { reason: result.not_verified_reason });
+    else if (result && result.score == null && status === "done") {
+      msg = fmt(ngettext("%(n)s product seen; no planogram for this store.", "%(n)s products seen; no planogram for this store.",
+        result.facings), { n: result.facings });
+    }
     li.querySelector(".msg").textContent = msg;
     renderFixes(li.querySelector(".fixes"), item.id, (result && result.fixes) || []);
   }
@@ -361,8 +398,9 @@
     if (shown.length < fixes.length) {
       const li = document.createElement("li"), more = document.createElement("button");
       li.className = "more-row"; more.type = "button"; more.className = "more";
-      more.textContent = `+${fixes.length - shown.length} more`;
-      more.setAttribute("aria-label", `Show ${fixes.length - shown.length} more things to fix`);
+      const rest = fixes.length - shown.length;
+      more.textContent = fmt(gettext("+%(n)s more"), { n: rest });
+      more.setAttribute("aria-label", fmt(ngettext("Show %(n)s more thing to fix", "Show %(n)s more things to fix", rest), { n: rest }));
       more.addEventListener("click", () => { expanded.add(id); renderFixes(list, id, fixes); });
       li.append(more); rows.push(li);
     }
@@ -375,12 +413,15 @@
     const img = $("viewer-img"), photo = item.photo, result = photo && photo.result;
     const boxed = !!(photo && photo.evidence_url);
     img.src = boxed ? photo.evidence_url : (urls.get(id) || (photo ? photo.original_url : ""));
-    img.alt = boxed ? "The photo with a box around each product found" : "The photo as taken";
-    $("viewer-h").textContent = item.taskTitle || (photo && photo.task && photo.task.title) || "Photo";
+    img.alt = boxed ? gettext("The photo with a box around each product found") : gettext("The photo as taken");
+    $("viewer-h").textContent = item.taskTitle || (photo && photo.task && photo.task.title) || gettext("Photo");
     const parts = [];
-    if (result && result.score != null) parts.push(`${Math.round(result.score)}/100 · confidence ${Math.round(result.confidence * 100)} %`);
-    if (result) parts.push(`${result.facings} products boxed`);
-    parts.push(boxed ? "Boxes: what ShelfAI found on the shelf." : "Boxes appear once the photo is analysed.");
+    if (result && result.score != null) {
+      parts.push(fmt(gettext("%(score)s/100 · confidence %(confidence)s"),
+        { score: Math.round(result.score), confidence: percent(result.confidence) }));
+    }
+    if (result) parts.push(fmt(ngettext("%(n)s product boxed", "%(n)s products boxed", result.facings), { n: result.facings }));
+    parts.push(boxed ? gettext("Boxes: what ShelfAI found on the shelf.") : gettext("Boxes appear once the photo is analysed."));
     $("viewer-caption").textContent = parts.join(" · ");
     const dialog = $("viewer");
     if (dialog.showModal) dialog.showModal(); else dialog.setAttribute("open", "");

@@ -9,6 +9,6 @@
     if (form.dataset.sent) { ev.preventDefault(); return; }
     form.dataset.sent = "1";
     button.disabled = true;
-    button.textContent = "Sending…";
+    button.textContent = gettext("Sending…");
   });
 })();

@@ -1,6 +1,8 @@
 // Keeps the capture page usable without a network: the page shell is cached, API calls are not.
-const CACHE = "shelfai-shell-v2";
-const SHELL = ["/rep/", "/static/css/app.css", "/static/css/rep.css", "/static/js/capture.js"];
+// The shell includes the scripts' translations (/jsi18n/, in the language the rep last loaded online),
+// so an offline rep reads the page and its messages in their own language.
+const CACHE = "shelfai-shell-v3";
+const SHELL = ["/rep/", "/jsi18n/", "/static/css/app.css", "/static/css/rep.css", "/static/js/capture.js"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(CACHE).then((c) => c.addAll(SHELL)).then(() => self.skipWaiting()));

@@ -5,7 +5,7 @@
     {{ count|number }}               -> 1,840
     {{ "2026-12-04"|day }}           -> Dec. 4, 2026 (a date, datetime, or the ISO text a stored packet holds)
     {{ photo.taken_at|moment }}      -> Dec. 4, 2026, 7:30 a.m. CST (the viewer's zone, named)
-    {{ fee|money:campaign.currency }} -> CNY 1,234.56 (zh-hans: ¥1,234.56)
+    {{ fee|money:campaign }}         -> CNY 1,234.56 (zh-hans: ¥1,234.56), the campaign's currency if it has one
 """
 
 from __future__ import annotations
@@ -20,8 +20,11 @@ register = template.Library()
 
 
 @register.filter
-def money(value, currency=""):
-    """``{{ amount|money }}`` in the site's currency, ``{{ amount|money:campaign.currency }}`` in the campaign's."""
+def money(value, currency=None):
+    """``{{ amount|money }}`` in the site's currency; ``{{ amount|money:"CNY" }}`` in a code's;
+    ``{{ amount|money:campaign }}`` (or a claim) in that record's ``currency``, if it has one."""
+    if currency is not None and not isinstance(currency, str):
+        currency = getattr(currency, "currency", None)
     return formats.money(value, currency or None)
 
 
