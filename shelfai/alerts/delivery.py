@@ -26,6 +26,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.utils import timezone
 
+from shelfai.alerts import texts
 from shelfai.alerts.models import Alert, WebhookDelivery
 
 log = logging.getLogger(__name__)
@@ -72,8 +73,9 @@ def email_send(*, to: str, subject: str, body: str, connection=None) -> str:
 
 
 def alert_text(alert: Alert) -> str:
+    """The e-mail body of ``alert`` in the active language (the recipient's: see ``services``), with its link."""
     link = f"\n\n{settings.SITE_URL.rstrip('/')}{alert.link}" if alert.link else ""
-    return f"{alert.body}{link}"
+    return f"{texts.body(alert)}{link}"
 
 
 # --- Webhooks --------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from shelfai.alerts.rules import RULE_LABELS, Rule
 
@@ -16,9 +17,9 @@ RULE_CHOICES = [(rule.value, RULE_LABELS[rule]) for rule in Rule]
 
 
 class Frequency(models.TextChoices):
-    IMMEDIATE = "immediate", "Immediately"
-    DIGEST = "digest", "Daily digest"
-    OFF = "off", "Off"
+    IMMEDIATE = "immediate", _("Immediately")
+    DIGEST = "digest", _("Daily digest")
+    OFF = "off", _("Off")
 
 
 class Alert(models.Model):

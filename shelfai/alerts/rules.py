@@ -3,6 +3,10 @@
 Each fact carries a stable ``key`` (rule + subject + period): the services record an alert once per
 key, so the same fact is sent once however many sweeps see it.
 
+Each fact's ``subject`` and ``body`` are written in English (what webhooks and the admin show) and its
+``data["params"]`` hold the same facts as plain values, so ``shelfai.alerts.texts`` can write them again
+in each recipient's language when the e-mail goes out.
+
 * ``display_missing`` (marketing): a paid display whose whole week inside its period (the weeks of
   finance's coverage, counted from the placement's first day) ended with no visit that saw it
   executed or partly executed: either a usable visit found it **absent** (not executed), or no visit
@@ -27,6 +31,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
+from django.utils.translation import gettext_lazy as _
+
 
 class Rule(StrEnum):
     DISPLAY_MISSING = "display_missing"
@@ -37,11 +43,11 @@ class Rule(StrEnum):
 
 
 RULE_LABELS = {
-    Rule.DISPLAY_MISSING: "A paid display absent or not verified for a whole week",
-    Rule.CLAIM_CRITICAL: "A claim's evidence flagged critical (authenticity)",
-    Rule.STORE_UNVISITED: "A store left unvisited past its rep's schedule (reps I manage)",
-    Rule.PHOTO_FAILED: "A photo failed in the pipeline",
-    Rule.QUEUE_BACKLOG: "The photo queue is backed up",
+    Rule.DISPLAY_MISSING: _("A paid display absent or not verified for a whole week"),
+    Rule.CLAIM_CRITICAL: _("A claim's evidence flagged critical (authenticity)"),
+    Rule.STORE_UNVISITED: _("A store left unvisited past its rep's schedule (reps I manage)"),
+    Rule.PHOTO_FAILED: _("A photo failed in the pipeline"),
+    Rule.QUEUE_BACKLOG: _("The photo queue is backed up"),
 }
 
 # Verdict values of ``shelfai.compliance.placements.Verdict`` (strings, to keep this module plain).
@@ -69,6 +75,9 @@ class PlacementFacts:
     starts_on: date
     ends_on: date
     fee: Decimal = Decimal("0")
+    display_type: str = ""  # a PaidPlacement display type code, e.g. "end_cap"
+    campaign: str = ""
+    store: str = ""
 
 
 @dataclass(frozen=True)
@@ -95,9 +104,11 @@ def display_missing(placement: PlacementFacts, checks: list[CheckFact], *, today
         latest = usable[-1].verdict if usable else None
         if latest not in (EXECUTED, PARTLY):
             state = "absent" if latest == NOT_EXECUTED else "not verified"
-            why = ("the latest usable visit of the week found it not set up" if state == "absent" else
-                   "no visit of the week gave usable photo evidence of it"
-                   if checks_in(checks, start, end) else "no visit of the week photographed it")
+            why_code = ("not_set_up" if state == "absent" else
+                        "no_usable_evidence" if checks_in(checks, start, end) else "not_photographed")
+            why = {"not_set_up": "the latest usable visit of the week found it not set up",
+                   "no_usable_evidence": "no visit of the week gave usable photo evidence of it",
+                   "not_photographed": "no visit of the week photographed it"}[why_code]
             facts.append(AlertFact(
                 rule=Rule.DISPLAY_MISSING, key=f"{Rule.DISPLAY_MISSING}:{placement.id}:{start.isoformat()}",
                 subject=f"Paid display {state} for the week of {start:%d %b %Y}: {placement.label}",
@@ -105,7 +116,12 @@ def display_missing(placement: PlacementFacts, checks: list[CheckFact], *, today
                       f"was {state} from {start} to {end}: {why}."),
                 link="/analytics/placements/", subject_id=placement.id,
                 data={"placement": placement.id, "week_start": start.isoformat(), "week_end": end.isoformat(),
-                      "state": state}))
+                      "state": state,
+                      "params": {"label": placement.label, "display_type": placement.display_type,
+                                 "campaign": placement.campaign, "store": placement.store,
+                                 "fee": str(placement.fee), "starts_on": placement.starts_on.isoformat(),
+                                 "ends_on": placement.ends_on.isoformat(), "week_start": start.isoformat(),
+                                 "week_end": end.isoformat(), "absent": state == "absent", "why": why_code}}))
         start = end + timedelta(days=1)
     return facts
 
@@ -127,6 +143,7 @@ class ClaimFacts:
 def claim_critical(claim: ClaimFacts) -> AlertFact | None:
     """The claim's critical flags, or None when its evidence holds none."""
     flagged: dict[str, list[str]] = {}
+    found: dict[str, list[dict]] = {}  # the same reasons as plain values, for the recipient's language
     for packet in claim.packets:
         for visit in packet.get("visits", []):
             for photo in visit.get("photos", []):
@@ -134,6 +151,9 @@ def claim_critical(claim: ClaimFacts) -> AlertFact | None:
                     if flag.get("severity") == "critical":
                         flagged.setdefault(str(photo.get("id")), []).append(
                             f"{visit.get('date', '?')}: {flag.get('reason') or flag.get('code')}")
+                        found.setdefault(str(photo.get("id")), []).append(
+                            {"date": visit.get("date", ""), "code": flag.get("code", ""),
+                             "params": flag.get("params") or {}, "reason": flag.get("reason", "")})
     if not flagged:
         return None
     photos = sorted(flagged)
@@ -143,7 +163,10 @@ def claim_critical(claim: ClaimFacts) -> AlertFact | None:
         subject=f"Claim {claim.reference}: evidence flagged critical ({_count(len(photos), 'photo')})",
         body=(f"Claim {claim.reference} ({claim.amount}) rests on photos the authenticity checks flagged "
               "critical:\n" + "\n".join(f"- {r}" for r in reasons)),
-        link=f"/claims/{claim.id}/", subject_id=claim.id, data={"claim": claim.id, "photos": photos})
+        link=f"/claims/{claim.id}/", subject_id=claim.id, data={
+            "claim": claim.id, "photos": photos,
+            "params": {"reference": claim.reference, "amount": str(claim.amount), "photos": len(photos),
+                       "reasons": [r for photo in photos for r in found[photo]]}})
 
 
 def _count(n: int, noun: str) -> str:
@@ -186,7 +209,10 @@ def store_unvisited(assignment: AssignmentFacts, *, today: date, grace_days: int
               f"{'s' if len(missed) != 1 else ''} from {missed[0]} to {missed[-1]} and has not visited "
               f"{since} (the schedule allows {grace_days} day{'s' if grace_days != 1 else ''} of grace)."),
         subject_id=assignment.id,
-        data={"assignment": assignment.id, "first_missed": missed[0].isoformat(), "missed_days": len(missed)})
+        data={"assignment": assignment.id, "first_missed": missed[0].isoformat(), "missed_days": len(missed),
+              "params": {"rep": assignment.rep, "store": assignment.store, "missed": len(missed),
+                         "first": missed[0].isoformat(), "last": missed[-1].isoformat(), "grace_days": grace_days,
+                         "last_visit": assignment.last_visit.isoformat() if assignment.last_visit else None}})
 
 
 def _days(start: date, end: date):
@@ -216,7 +242,9 @@ def photo_failed(photo: FailedPhoto) -> AlertFact:
         rule=Rule.PHOTO_FAILED, key=f"{Rule.PHOTO_FAILED}:{photo.id}",
         subject=f"Photo failed at {photo.store}",
         body=f"Photo {photo.public_id} at {photo.store} failed: {photo.reason}",
-        link=f"/analytics/photos/{photo.public_id}/", subject_id=photo.id, data={"photo": photo.public_id})
+        link=f"/analytics/photos/{photo.public_id}/", subject_id=photo.id, data={
+            "photo": photo.public_id,
+            "params": {"public_id": photo.public_id, "store": photo.store, "reason": photo.reason}})
 
 
 @dataclass(frozen=True)
@@ -243,4 +271,8 @@ def queue_backlog(queue: QueueFacts, *, now: datetime, max_depth: int, max_wait:
         rule=Rule.QUEUE_BACKLOG, key=f"{Rule.QUEUE_BACKLOG}:{queue.queue}:{now.date().isoformat()}",
         subject=f"Queue {queue.queue} is backed up",
         body=f"Queue {queue.queue}: " + "; ".join(parts) + ". Check that its workers are running.",
-        data={"queue": queue.queue, "depth": queue.depth, "waiting": queue.waiting})
+        data={"queue": queue.queue, "depth": queue.depth, "waiting": queue.waiting,
+              "params": {"queue": queue.queue, "depth": queue.depth, "max_depth": max_depth,
+                         "waiting": queue.waiting, "max_minutes": int(max_wait.total_seconds() // 60),
+                         "minutes": int(queue.oldest_wait.total_seconds() // 60)
+                         if queue.oldest_wait is not None else None}})

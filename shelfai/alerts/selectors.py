@@ -32,6 +32,7 @@ def placements_to_judge(*, today: date, since: date) -> Iterator[tuple[rules.Pla
         checks = [(c.checked_on, c.verdict) for c in placement.current_checks]
         facts = rules.PlacementFacts(
             id=placement.pk, starts_on=placement.starts_on, ends_on=placement.ends_on, fee=placement.fee,
+            display_type=placement.display_type, campaign=placement.campaign.name, store=placement.store.name,
             label=f"{placement.get_display_type_display()} — {placement.campaign.name} at {placement.store.name}")
         yield facts, [rules.CheckFact(checked_on=day, verdict=verdict) for day, verdict in checks]
 

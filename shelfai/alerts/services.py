@@ -15,10 +15,13 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from shelfai import formats
 from shelfai.accounts.models import Role, User
-from shelfai.alerts import delivery, rules, selectors
+from shelfai.alerts import delivery, rules, selectors, texts
 from shelfai.alerts.models import (
     Alert,
     AlertPreference,
@@ -84,7 +87,7 @@ def preferences_set(*, user: User, choices: dict[str, str]) -> dict[Rule, str]:
     allowed = {rule.value for rule in rules_for(user)}
     bad = [f"{rule}={freq}" for rule, freq in choices.items() if rule not in allowed or freq not in Frequency.values]
     if bad:
-        raise ValueError(f"Not a choice you can make: {', '.join(bad)}.")
+        raise ValueError(_("Not a choice you can make: %(choices)s.") % {"choices": ", ".join(bad)})
     with transaction.atomic():
         for rule, frequency in choices.items():
             AlertPreference.objects.update_or_create(user=user, rule=rule, defaults={"frequency": frequency})
@@ -191,8 +194,9 @@ def immediate_send(now: datetime) -> int:
     failed: dict[str, list[int]] = {}
     with delivery.connection() as (connection, down):
         for note in claimed:
-            error = down or delivery.email_send(to=note.user.email, subject=note.alert.subject,
-                                                body=delivery.alert_text(note.alert), connection=connection)
+            with translation.override(texts.language_of(note.user)):  # the recipient's language
+                error = down or delivery.email_send(to=note.user.email, subject=texts.subject(note.alert),
+                                                    body=delivery.alert_text(note.alert), connection=connection)
             if error:
                 failed.setdefault(error, []).append(note.pk)
     for error, pks in failed.items():
@@ -253,9 +257,11 @@ def digest_send(user: User, *, day, now: datetime) -> int:
         _, created = DigestSent.objects.get_or_create(user=user, day=day, defaults={"alerts": len(notes)})
         if not created:
             return 0  # today's digest went out already; these wait for tomorrow's
-        subject = f"{len(notes)} alert{'s' if len(notes) != 1 else ''} for {day:%d %b %Y}"
-        body = "\n\n".join(f"* {n.alert.subject}\n{delivery.alert_text(n.alert)}" for n in notes)
-        error = delivery.email_send(to=user.email, subject=subject, body=body)
+        with translation.override(texts.language_of(user)):  # the recipient's language
+            subject = ngettext("%(n)s alert for %(day)s", "%(n)s alerts for %(day)s", len(notes)) % {
+                "n": formats.number(len(notes)), "day": formats.day(day)}
+            body = "\n\n".join(f"* {texts.subject(n.alert)}\n{delivery.alert_text(n.alert)}" for n in notes)
+            error = delivery.email_send(to=user.email, subject=subject, body=body)
         failed = bool(error) and error != delivery.NO_ADDRESS
         if failed:
             transaction.set_rollback(True)  # not sent: the next hourly run tries again today
