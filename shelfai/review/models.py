@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class PlacementConfirmation(models.Model):
@@ -36,14 +37,14 @@ class ReviewAction(models.Model):
     """Who did what, when, on which photo / box / placement. Never edited or deleted."""
 
     class Kind(models.TextChoices):
-        CONFIRM_DISPLAY = "confirm_display", "Confirmed the display"
-        REJECT_DISPLAY = "reject_display", "Found no display"
-        NAME_PACK = "name_pack", "Named an unknown pack"
-        NOT_A_SHELF = "not_a_shelf", "Marked not a shelf"
-        RECOGNISE_AGAIN = "recognise_again", "Re-ran recognition"
-        REMOVE_BOX = "remove_box", "Took out a wrong box"
-        ADD_BOX = "add_box", "Drew a missed box"
-        CREATE_SKU = "create_sku", "Created a SKU"
+        CONFIRM_DISPLAY = "confirm_display", _("Confirmed the display")
+        REJECT_DISPLAY = "reject_display", _("Found no display")
+        NAME_PACK = "name_pack", _("Named an unknown pack")
+        NOT_A_SHELF = "not_a_shelf", _("Marked not a shelf")
+        RECOGNISE_AGAIN = "recognise_again", _("Re-ran recognition")
+        REMOVE_BOX = "remove_box", _("Took out a wrong box")
+        ADD_BOX = "add_box", _("Drew a missed box")
+        CREATE_SKU = "create_sku", _("Created a SKU")
 
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=24, choices=Kind.choices)

@@ -13,10 +13,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, Q
+from django.utils.translation import gettext as _
 
+from shelfai import formats
+from shelfai.compliance.messages import report_not_verified_reason
 from shelfai.compliance.models import ComplianceResult
 from shelfai.detection.models import DetectionRun
 from shelfai.review.models import PlacementConfirmation, ReviewAction
+from shelfai.visits.flag_messages import flag_reason
 from shelfai.visits.models import AuthenticityFlag, Photo
 
 LOW_CONFIDENCE = 0.5  # a score below this confidence is a guess a person should look at
@@ -66,20 +70,22 @@ def photo_items() -> dict[int, QueueItem]:
         "photo__visit__store", "photo__visit__rep")
     for result in results.filter(Q(report__verified=False) | Q(confidence__lt=LOW_CONFIDENCE)):
         if (result.report or {}).get("verified") is False:
-            item(result.photo).add("not_verified", "Not verified: " + (result.report or {}).get(
-                "not_verified_reason", "the recogniser could not read the shelf."))
+            why = report_not_verified_reason(result.report) or _("the recogniser could not read the shelf.")
+            item(result.photo).add("not_verified", _("Not verified: %(why)s") % {"why": why})
         else:
-            item(result.photo).add("low_confidence", f"Low confidence ({result.confidence:.2f}) in the score.")
+            item(result.photo).add("low_confidence", _("Low confidence (%(confidence)s) in the score.")
+                                   % {"confidence": formats.number(result.confidence, 2)})
     runs = (DetectionRun.objects.filter(is_current=True, photo__in=open_photos)
             .annotate(unknown=Count("detections", filter=Q(detections__product__isnull=True)))
             .filter(unknown__gt=0).select_related("photo__visit__store", "photo__visit__rep"))
     for run in runs:
-        item(run.photo).add("unrecognised", f"{run.unknown} of {run.facing_count} packs not recognised.")
+        item(run.photo).add("unrecognised", _("%(unknown)s of %(total)s packs not recognised.")
+                            % {"unknown": run.unknown, "total": run.facing_count})
     flags = AuthenticityFlag.objects.filter(photo__in=open_photos, severity__in=["critical", "warning"]
                                             ).select_related("photo__visit__store", "photo__visit__rep")
     for flag in flags:
         kind = "critical_flag" if flag.severity == "critical" else "warning_flag"
-        item(flag.photo).add(kind, f"Authenticity: {flag.reason}")
+        item(flag.photo).add(kind, _("Authenticity: %(reason)s") % {"reason": flag_reason(flag)})
     return items
 
 
@@ -90,7 +96,8 @@ def ranked(items: dict[int, QueueItem], placements: list[PlacementItem], photos_
     for check in placements:
         for photo in photos_of_visit.get(check.visit_id, []):
             entry = items.setdefault(photo.pk, QueueItem(photo))
-            entry.add("display_unverified", f"{check.label}: {check.reason}")
+            entry.add("display_unverified", _("%(display)s: %(reason)s") % {"display": check.label,
+                                                                             "reason": check.reason})
             entry.at_stake += check.at_stake
             entry.placements.append(check.label)
     return sorted(items.values(), key=lambda i: (-i.at_stake, -i.severity, i.photo.uploaded_at, i.photo.pk))
@@ -107,7 +114,7 @@ def photo_boxes(run) -> list[dict]:
         kind = "unknown" if product is None else ("own" if product.brand.is_own else "competitor")
         boxes.append({"id": d.pk, "x": d.x1, "y": d.y1, "w": max(d.x2 - d.x1, 1), "h": max(d.y2 - d.y1, 1),
                       "kind": kind, "sku": product.sku if product else "",
-                      "label": str(product) if product else "Unrecognised product",
+                      "label": str(product) if product else _("Unrecognised product"),
                       "confidence": d.confidence, "sku_confidence": d.sku_confidence, "shelf": d.shelf_level})
     return boxes
 

@@ -16,11 +16,15 @@ from django.db import transaction
 from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from shelfai.accounts.roles import Action, page
+from shelfai.claims import messages as claim_messages
 from shelfai.claims.models import ClaimLine, ExpenseClaim, PaidPlacement, PlacementCheck
 from shelfai.claims.verification import evidence_photos
+from shelfai.compliance.messages import report_not_verified_reason
 from shelfai.detection.models import Detection, DetectionRun
 from shelfai.pipeline import stages
 from shelfai.review import selectors, services
@@ -51,13 +55,14 @@ def _undecided_checks() -> tuple[list[selectors.PlacementItem], dict[int, list[P
         photos[check.visit_id] += [p for p in shown if p not in photos[check.visit_id]]
         items.append(selectors.PlacementItem(
             visit_id=check.visit_id, label=_placement_label(check.placement),
-            reason=" ".join(check.reasons) or "Insufficient evidence.",
+            reason=" ".join(claim_messages.check_reasons(check)) or _("Insufficient evidence."),
             at_stake=_at_stake(check.placement_id, check.checked_on)))
     return items, photos
 
 
 def _placement_label(placement: PaidPlacement) -> str:
-    return f"{placement.get_display_type_display()} — {placement.campaign.name}"
+    return _("%(display)s — %(campaign)s") % {"display": placement.get_display_type_display(),
+                                              "campaign": placement.campaign.name}
 
 
 @page(Action.REVIEW)
@@ -81,6 +86,7 @@ def _displays(photo: Photo) -> list[dict]:
             continue
         check = PlacementCheck.objects.filter(placement=placement, visit=visit, is_current=True).first()
         rows.append({"placement": placement, "label": _placement_label(placement), "check": check,
+                     "reasons": claim_messages.check_reasons(check) if check else [],
                      "confirmation": confirmations.get(placement.pk),
                      # The rules read a reviewer's answer only for displays without products to count.
                      "needs_eyes": not placement.requirements.exists(),
@@ -96,6 +102,7 @@ def item(request: HttpRequest, public_id) -> HttpResponse:
     result = photo.compliance_results.filter(scope="photo", is_current=True).first()
     context = {
         "photo": photo, "visit": photo.visit, "run": run, "boxes": boxes, "result": result,
+        "not_verified_reason": report_not_verified_reason(result.report if result else None),
         "unknown": [b for b in boxes if b["kind"] == "unknown"], "displays": _displays(photo),
         "products": Product.objects.filter(is_active=True).select_related("brand").order_by("brand__name", "name"),
         "brands": Brand.objects.order_by("name"), "categories": Category.objects.order_by("name"),
@@ -129,15 +136,18 @@ def display_decide(request: HttpRequest, public_id) -> HttpResponse:
     placement = PaidPlacement.objects.filter(pk=_int(request.POST.get("placement")), store=photo.visit.store).first()
     decision = request.POST.get("decision")
     if placement is None or decision not in ("confirm", "reject"):
-        messages.error(request, "Pick a display on this photo and confirm or reject it.")
+        messages.error(request, _("Pick a display on this photo and confirm or reject it."))
         return redirect("review-item", public_id=photo.public_id)
     confirmed = decision == "confirm"
     services.display_decide(reviewer=request.user, placement=placement, visit=photo.visit, confirmed=confirmed)
     stages.visit_refresh(photo.visit)
     check = PlacementCheck.objects.filter(placement=placement, visit=photo.visit, is_current=True).first()
-    verdict = check.get_verdict_display().lower() if check else "not checked"
-    messages.success(request, f"{_placement_label(placement)}: {'confirmed' if confirmed else 'rejected'} by "
-                              f"{request.user.username}; the display now reads {verdict}.")
+    verdict = str(check.get_verdict_display()).lower() if check else _("not checked")
+    said = {"display": _placement_label(placement), "who": request.user.username, "verdict": verdict}
+    if confirmed:
+        messages.success(request, _("%(display)s: confirmed by %(who)s; the display now reads %(verdict)s.") % said)
+    else:
+        messages.success(request, _("%(display)s: rejected by %(who)s; the display now reads %(verdict)s.") % said)
     return redirect("review-item", public_id=photo.public_id)
 
 
@@ -150,7 +160,7 @@ def pack_name(request: HttpRequest, public_id) -> HttpResponse:
     product = Product.objects.filter(pk=_int(request.POST.get("product"))).first()
     new_sku = (request.POST.get("new_sku") or "").strip()
     if detection is None or (product is None and not new_sku):
-        messages.error(request, "Pick a box on this photo and the SKU it shows (or add a new SKU).")
+        messages.error(request, _("Pick a box on this photo and the SKU it shows (or add a new SKU)."))
         return redirect("review-item", public_id=photo.public_id)
     try:
         with transaction.atomic():
@@ -165,8 +175,8 @@ def pack_name(request: HttpRequest, public_id) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
         return redirect("review-item", public_id=photo.public_id)
     _rescore(photo)
-    messages.success(request, f"Named {product} by {request.user.username}: its crop is now a reference image, "
-                              "so the next photo of this pack is recognised.")
+    messages.success(request, _("Named %(product)s by %(who)s: its crop is now a reference image, so the next photo "
+                                "of this pack is recognised.") % {"product": product, "who": request.user.username})
     return redirect("review-item", public_id=photo.public_id)
 
 
@@ -176,7 +186,8 @@ def not_a_shelf(request: HttpRequest, public_id) -> HttpResponse:
     photo = _photo_for(public_id)
     services.photo_dismiss(reviewer=request.user, photo=photo)
     _rescore(photo)
-    messages.success(request, f"Marked not a shelf by {request.user.username}: the photo no longer counts.")
+    messages.success(request, _("Marked not a shelf by %(who)s: the photo no longer counts.")
+                     % {"who": request.user.username})
     return redirect("review-queue")
 
 
@@ -188,8 +199,14 @@ def recognise_again(request: HttpRequest, public_id) -> HttpResponse:
     named = services.recognise_again(reviewer=request.user, photos=recent)
     for changed in (p for p in recent if p.pk in named):
         _rescore(changed)
-    messages.success(request, f"Recognition ran again on {len(recent)} recent photo(s) of {photo.visit.store.name}: "
-                              f"{sum(named.values())} pack(s) newly recognised on {len(named)} photo(s).")
+    # Translators: the two halves are the messages just above ("… on 3 recent photos of X", "2 packs …").
+    messages.success(request, _("%(ran)s: %(found)s") % {
+        "ran": ngettext("Recognition ran again on %(n)s recent photo of %(store)s",
+                        "Recognition ran again on %(n)s recent photos of %(store)s", len(recent))
+        % {"n": len(recent), "store": photo.visit.store.name},
+        "found": ngettext("%(packs)s pack newly recognised on %(n)s photo.",
+                          "%(packs)s packs newly recognised on %(n)s photos.", len(named))
+        % {"packs": sum(named.values()), "n": len(named)}})
     return redirect("review-item", public_id=photo.public_id)
 
 
@@ -209,15 +226,17 @@ def box_remove(request: HttpRequest, public_id) -> HttpResponse:
     detections = list(run.detections.select_related("product").order_by("pk")) if run else []
     wrong = next((d for d in detections if d.pk == _int(request.POST.get("detection"))), None)
     if wrong is None:
-        messages.error(request, "That box is no longer on the photo (taken out already?). Pick a box on the "
-                                "photo as it is now.")
+        messages.error(request, _("That box is no longer on the photo (taken out already?). Pick a box on the "
+                                  "photo as it is now."))
         return redirect("review-item", public_id=photo.public_id)
     new_run = stages.photo_boxes_correct(photo, reviewer=request.user,
                                          keep=[d for d in detections if d.pk != wrong.pk], add=[])
     services.box_audit(reviewer=request.user, photo=photo, kind=ReviewAction.Kind.REMOVE_BOX, before_run=run.pk,
                        after_run=new_run.pk, box=_box_data(wrong), product=wrong.product)
-    messages.success(request, f"Took the box out, by {request.user.username}: the photo has {new_run.facing_count} "
-                              "boxes now and was scored again.")
+    messages.success(request, ngettext(
+        "Took the box out, by %(who)s: the photo has %(n)s box now and was scored again.",
+        "Took the box out, by %(who)s: the photo has %(n)s boxes now and was scored again.", new_run.facing_count)
+        % {"who": request.user.username, "n": new_run.facing_count})
     return redirect("review-item", public_id=photo.public_id)
 
 
@@ -238,8 +257,8 @@ def box_add(request: HttpRequest, public_id) -> HttpResponse:
     product_id = _int(request.POST.get("product"))
     product = Product.objects.filter(pk=product_id, is_active=True).first() if product_id else None
     if run is None or None in corners or (product_id and product is None):
-        messages.error(request, "Draw the box on the photo (or type its corners in pixels) and pick its SKU if "
-                                "you know it.")
+        messages.error(request, _("Draw the box on the photo (or type its corners in pixels) and pick its SKU if "
+                                  "you know it."))
         return redirect("review-item", public_id=photo.public_id)
     detections = list(run.detections.select_related("product").order_by("shelf_level", "x1", "pk"))
     try:
@@ -251,7 +270,7 @@ def box_add(request: HttpRequest, public_id) -> HttpResponse:
     services.box_audit(reviewer=request.user, photo=photo, kind=ReviewAction.Kind.ADD_BOX, before_run=run.pk,
                        after_run=new_run.pk, box=_box_data(box), product=product)
     added = new_run.detections.order_by("-pk").select_related("product").first()
-    what = str(added.product) if added and added.product else "an unrecognised pack (name it below)"
-    messages.success(request, f"Added the missed box, by {request.user.username}: {what}. The photo was scored "
-                              "again.")
+    what = str(added.product) if added and added.product else _("an unrecognised pack (name it below)")
+    messages.success(request, _("Added the missed box, by %(who)s: %(what)s. The photo was scored again.")
+                     % {"who": request.user.username, "what": what})
     return redirect("review-item", public_id=photo.public_id)
