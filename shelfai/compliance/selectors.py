@@ -8,6 +8,7 @@ from django.db.models import Q
 
 from shelfai.compliance import messages
 from shelfai.compliance.models import ComplianceResult
+from shelfai.detection.messages import run_quality_reasons
 from shelfai.detection.models import DetectionRun
 from shelfai.stores.models import Planogram, Store
 
@@ -57,7 +58,7 @@ def photo_result_summary(photo) -> dict | None:
         "facings": run.facing_count,
         "gaps": len(run.gaps),
         "quality_ok": run.quality_ok,
-        "quality_reasons": run.quality_reasons,
+        "quality_reasons": run_quality_reasons(run),
         "detector": run.detector_sha256[:12],
         "score": None,
         "confidence": None,

@@ -50,7 +50,10 @@ class DetectionRun(models.Model):
     detector_sha256 = models.CharField(max_length=64)
     catalog_version = models.CharField(max_length=64, blank=True)
     quality_ok = models.BooleanField(default=True)
-    quality_reasons = models.JSONField(default=list, blank=True)
+    quality_reasons = models.JSONField(default=list, blank=True)  # English (readers that do not render codes)
+    # The same as {"code", "params"} (shelfai.vision.quality.REASONS), read in the reader's language
+    # through shelfai.detection.messages; empty on runs stored before codes.
+    quality_codes = models.JSONField(default=list, blank=True)
     quality_metrics = models.JSONField(default=dict, blank=True)
     rows = models.JSONField(default=list, blank=True, help_text="Shelf row bands [{level,y1,y2,x1,x2}].")
     gaps = models.JSONField(default=list, blank=True, help_text="Empty gaps [{row,x1,y1,x2,y2,width_in_facings}].")

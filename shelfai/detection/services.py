@@ -75,6 +75,7 @@ def run_store(*, photo: Photo, analysis: PhotoAnalysis, batch: DetectionBatch, e
             catalog_version=batch.catalog_version,
             quality_ok=analysis.quality.ok,
             quality_reasons=analysis.quality.reasons,
+            quality_codes=analysis.quality.codes,
             quality_metrics={k: float(v) for k, v in analysis.quality.metrics.items()},
             detector_settings=loaded.detector.run_settings,
             **_analysis_fields(analysis),
@@ -115,7 +116,8 @@ def run_store_reviewed(*, photo: Photo, previous: DetectionRun, analysis: PhotoA
         run = DetectionRun.objects.create(
             photo=photo, detector_id=previous.detector_id, detector_sha256=previous.detector_sha256,
             catalog_version=previous.catalog_version, quality_ok=previous.quality_ok,
-            quality_reasons=previous.quality_reasons, quality_metrics=previous.quality_metrics,
+            quality_reasons=previous.quality_reasons, quality_codes=previous.quality_codes,
+            quality_metrics=previous.quality_metrics,
             detector_settings=previous.detector_settings, reviewed_by=reviewer, reviewed_at=timezone.now(),
             **_analysis_fields(analysis))
         _detections_store(run, analysis, skus)

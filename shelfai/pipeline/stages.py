@@ -210,7 +210,8 @@ def photo_boxes_correct(photo: Photo, *, reviewer, keep: list, add: list) -> det
              for d in keep] + [(p.sku, 1.0) if p is not None else None for _, p in add]
     _, catalog = engine.get_catalog()
     analysis = analyze_boxes(image, boxes, known=known, catalog=catalog, quality=QualityVerdict(
-        ok=previous.quality_ok, reasons=list(previous.quality_reasons), metrics=dict(previous.quality_metrics)))
+        ok=previous.quality_ok, reasons=list(previous.quality_reasons), metrics=dict(previous.quality_metrics),
+        codes=list(previous.quality_codes)))
     expected = planned_skus(store=photo.visit.store, on=photo.visit.local_date)  # the visit's store-local day
     evidence_name = detection.evidence_save(photo, image, analysis, expected_skus=expected)
     skus = dict(Product.objects.filter(sku__in={f.sku for f in analysis.facings}).values_list("sku", "pk"))

@@ -32,12 +32,30 @@ MIN_COARSE_DETAIL = 0.15  # see _coarse_detail: real shelf photos 0.59+, blurred
 MIN_STRAIGHT_EDGES = 0.25
 MIN_PRODUCTS = 3  # detector boxes; fewer and there is no shelf to score
 
-_RESIZE_REASONS = {
+# What each refusal tells the rep, in English, by code. The code and its parameters are stored too
+# (``QualityVerdict.codes``), and ``shelfai.detection.messages`` writes them in the reader's language.
+REASONS = {
+    "unreadable": "The file is not a readable photo — retake it with the phone camera and upload it again.",
     "small": "The photo is too small ({w}×{h} pixels) — take it with the phone camera at full "
     "resolution, not a screenshot or a thumbnail.",
     "panorama": "The photo is a {w}×{h} strip, far too wide or tall to read the products — take one "
     "normal photo per shelf section instead of a panorama.",
+    "almost_black": "The photo is almost black — check that nothing covers the lens, then retake it.",
+    "too_dark": "The photo is too dark to see the products — turn on the aisle light or use the flash, then retake.",
+    "overexposed": "The photo is overexposed (almost white) — step out of direct light and tap the "
+    "shelf on screen to set exposure, then retake.",
+    "glare": "Part of the photo is washed out by glare — change your angle so lights and windows "
+    "do not reflect on the packs, then retake.",
+    "no_shelf": "No shelf with products was found in this photo — stand in front of the shelf so the "
+    "products fill the frame, then retake.",
+    "blurred": "The photo is blurred — hold the phone still and tap the shelf on screen to focus, then retake.",
+    "tilted": "The photo is tilted by about {degrees}° — hold the phone level with the shelf edge, then retake.",
 }
+
+
+def _refuse(verdict_reasons: list[str], codes: list[dict], code: str, **params) -> None:
+    verdict_reasons.append(REASONS[code].format(**params))
+    codes.append({"code": code, "params": params})
 
 
 def _working_grey(image: np.ndarray) -> np.ndarray:
@@ -99,25 +117,19 @@ def _coarse_detail(grey: np.ndarray) -> float:
     return float(np.count_nonzero(cv2.magnitude(gx, gy) > 40)) / tiny.size
 
 
-def _exposure_reasons(grey: np.ndarray, metrics: dict[str, float]) -> list[str]:
+def _exposure_code(grey: np.ndarray, metrics: dict[str, float]) -> str | None:
     mean = float(grey.mean())
     clipped = float(np.count_nonzero(grey >= 250)) / grey.size
     metrics.update(brightness=round(mean, 1), clipped_share=round(clipped, 3))
     if mean < 8:
-        return ["The photo is almost black — check that nothing covers the lens, then retake it."]
+        return "almost_black"
     if mean < DARK_MEAN:
-        return ["The photo is too dark to see the products — turn on the aisle light or use the flash, then retake."]
+        return "too_dark"
     if mean > BRIGHT_MEAN:
-        return [
-            "The photo is overexposed (almost white) — step out of direct light and tap the "
-            "shelf on screen to set exposure, then retake."
-        ]
+        return "overexposed"
     if clipped > MAX_CLIPPED_SHARE:
-        return [
-            "Part of the photo is washed out by glare — change your angle so lights and windows "
-            "do not reflect on the packs, then retake."
-        ]
-    return []
+        return "glare"
+    return None
 
 
 def assess_quality(image: np.ndarray, *, boxes: Sequence[Box] | None = None) -> QualityVerdict:
@@ -126,11 +138,11 @@ def assess_quality(image: np.ndarray, *, boxes: Sequence[Box] | None = None) -> 
     ``boxes`` are the detector's product boxes when the caller already has them; with fewer than
     ``MIN_PRODUCTS`` the photo is not scored.
     """
+    reasons: list[str] = []
+    codes: list[dict] = []
     if image is None or image.ndim not in (2, 3) or image.size == 0:
-        return QualityVerdict(
-            ok=False,
-            reasons=["The file is not a readable photo — retake it with the phone camera and upload it again."],
-        )
+        _refuse(reasons, codes, "unreadable")
+        return QualityVerdict(ok=False, reasons=reasons, codes=codes)
     h, w = image.shape[:2]
     metrics: dict[str, float] = {
         "width": float(w),
@@ -138,13 +150,12 @@ def assess_quality(image: np.ndarray, *, boxes: Sequence[Box] | None = None) -> 
         "megapixels": round(w * h / 1e6, 2),
         "aspect": round(max(w, h) / min(w, h), 2),
     }
-    reasons: list[str] = []
     if max(w, h) / min(w, h) > MAX_ASPECT:
-        reasons.append(_RESIZE_REASONS["panorama"].format(w=w, h=h))
+        _refuse(reasons, codes, "panorama", w=w, h=h)
     elif min(w, h) < MIN_SHORT_SIDE or w * h < MIN_MEGAPIXELS * 1e6:
-        reasons.append(_RESIZE_REASONS["small"].format(w=w, h=h))
+        _refuse(reasons, codes, "small", w=w, h=h)
     if reasons:  # nothing else can be judged on a thumbnail or a strip
-        return QualityVerdict(ok=False, reasons=reasons, metrics=metrics)
+        return QualityVerdict(ok=False, reasons=reasons, metrics=metrics, codes=codes)
 
     if image.dtype != np.uint8:  # 16-bit PNGs and float arrays: judge them on the usual 0-255 scale
         peak = 65535.0 if image.dtype == np.uint16 else max(1.0, float(image.max()))
@@ -152,9 +163,10 @@ def assess_quality(image: np.ndarray, *, boxes: Sequence[Box] | None = None) -> 
     if image.ndim == 3 and image.shape[2] == 1:
         image = image[:, :, 0]
     grey = _working_grey(image)
-    exposure = _exposure_reasons(grey, metrics)
+    exposure = _exposure_code(grey, metrics)
     if exposure:  # blur and shelf checks are meaningless on a dark or washed-out frame; fix light first
-        return QualityVerdict(ok=False, reasons=exposure, metrics=metrics)
+        _refuse(reasons, codes, exposure)
+        return QualityVerdict(ok=False, reasons=reasons, metrics=metrics, codes=codes)
     detail = _coarse_detail(grey)
     sharpness = float(cv2.Laplacian(grey, cv2.CV_32F).var())
     tilt, edge_density, straight_share = _roll_and_edges(grey)
@@ -165,22 +177,17 @@ def assess_quality(image: np.ndarray, *, boxes: Sequence[Box] | None = None) -> 
         edge_density=round(edge_density, 4),
         straight_edges=round(straight_share, 3),
     )
-    no_shelf = (
-        "No shelf with products was found in this photo — stand in front of the shelf so the "
-        "products fill the frame, then retake."
-    )
     if detail < MIN_COARSE_DETAIL:  # a wall, floor or ceiling: nothing there even before any blur
-        return QualityVerdict(ok=False, reasons=[no_shelf], metrics=metrics)
+        _refuse(reasons, codes, "no_shelf")
+        return QualityVerdict(ok=False, reasons=reasons, metrics=metrics, codes=codes)
     if sharpness < MIN_SHARPNESS:
-        reasons.append("The photo is blurred — hold the phone still and tap the shelf on screen to focus, then retake.")
+        _refuse(reasons, codes, "blurred")
     if abs(tilt) > MAX_TILT_DEG:
-        reasons.append(
-            f"The photo is tilted by about {abs(tilt):.0f}° — hold the phone level with the shelf edge, then retake."
-        )
+        _refuse(reasons, codes, "tilted", degrees=round(abs(tilt)))
     not_a_shelf = straight_share < MIN_STRAIGHT_EDGES
     if boxes is not None:
         metrics["products"] = float(len(boxes))
         not_a_shelf = not_a_shelf or len(boxes) < MIN_PRODUCTS
     if not_a_shelf and sharpness >= MIN_SHARPNESS:  # a blurred shelf also hides its products
-        reasons.append(no_shelf)
-    return QualityVerdict(ok=not reasons, reasons=reasons, metrics=metrics)
+        _refuse(reasons, codes, "no_shelf")
+    return QualityVerdict(ok=not reasons, reasons=reasons, metrics=metrics, codes=codes)

@@ -82,11 +82,14 @@ class Gap:
 
 @dataclass(slots=True)
 class QualityVerdict:
-    """Whether a photo is fit for scoring. ``reasons`` are sentences a field rep understands."""
+    """Whether a photo is fit for scoring. ``reasons`` are English sentences a field rep understands;
+    ``codes`` say the same as ``{"code", "params"}`` (``quality.REASONS``), which the Django layer
+    (``shelfai.detection.messages``) writes in the reader's language."""
 
     ok: bool
     reasons: list[str] = field(default_factory=list)
     metrics: dict[str, float] = field(default_factory=dict)
+    codes: list[dict] = field(default_factory=list)
 
 
 @dataclass(slots=True)
