@@ -13,6 +13,9 @@ from analytics.filters import Filters
 from analytics.tables import Column, Table
 from analytics.thumbs import thumb, thumbs_by_visit
 from shelfai import formats
+from shelfai.claims import messages as claim_messages
+from shelfai.compliance import messages as compliance_messages
+from shelfai.visits import flag_messages
 
 VERDICT_CSS = {"executed": "ok", "partly_executed": "warn", "not_executed": "bad", "insufficient_evidence": "muted"}
 
@@ -189,7 +192,7 @@ def placement_checks_table(checks) -> Table:
     rows = [
         {"checked_on": c.checked_on, "store": c.placement.store.name, "campaign": c.placement.campaign.name,
          "display": c.placement.get_display_type_display(), "verdict": c.get_verdict_display(),
-         "weight": c.evidence_weight, "reasons": join_sentences(c.reasons),
+         "weight": c.evidence_weight, "reasons": join_sentences(claim_messages.check_reasons(c)),
          "_url": reverse("analytics-visit", args=[c.visit.public_id])}
         for c in checks
     ]
@@ -209,7 +212,7 @@ def _score_css(score: float) -> str:
 
 
 def deductions_table(name: str, result) -> Table:
-    rows = [{"points": d.get("points"), "sku": d.get("sku") or "", "message": d.get("message", ""),
+    rows = [{"points": d.get("points"), "sku": d.get("sku") or "", "message": compliance_messages.deduction_message(d),
              "code": d.get("code", "")} for d in ((result.deductions if result else None) or [])]
     rows.sort(key=lambda r: -(r["points"] or 0))
     return Table(name, _("What to fix"), [
@@ -282,7 +285,8 @@ def detections_table(boxes) -> Table:
 def flags_table(photo) -> Table:
     rows = []
     for flag in photo.flags.select_related("duplicate_of").order_by("-severity", "code"):
-        rows.append({"severity": flag.get_severity_display(), "code": flag.code, "reason": flag.reason,
+        rows.append({"severity": flag.get_severity_display(), "code": flag_messages.code_label(flag.code),
+                     "reason": flag_messages.flag_reason(flag),
                      "duplicate_of": str(flag.duplicate_of.public_id)[:8] if flag.duplicate_of else "",
                      "_url": reverse("analytics-photo", args=[flag.duplicate_of.public_id])
                      if flag.duplicate_of else None})

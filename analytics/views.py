@@ -25,6 +25,7 @@ from analytics.tables import Table
 from shelfai import formats
 from shelfai.accounts.roles import Action, may
 from shelfai.claims.models import Campaign, PlacementCheck
+from shelfai.compliance.messages import report_not_verified_reason
 from shelfai.visits.selectors import photos_visible_to, visits_visible_to
 
 PAGE_SIZE = 50
@@ -175,7 +176,11 @@ def visit_detail(request: HttpRequest, public_id) -> HttpResponse:
         "skus": lambda export: figures.visit_skus_table(selectors.visit_observations(visit)),
         "placement_checks": lambda export: figures.placement_checks_table(checks),
     }
-    context = {"section": "visits", "visit": visit, "result": result, "shelves": selectors.shelf_results(visit)}
+    shelves = selectors.shelf_results(visit)
+    for shelf in shelves:  # why a shelf is not verified, in the reader's language (stored as a code)
+        shelf.not_verified_text = report_not_verified_reason(shelf.report)
+    context = {"section": "visits", "visit": visit, "result": result, "shelves": shelves,
+               "not_verified_reason": report_not_verified_reason(result.report if result else None)}
     day = visit.local_date
     return _respond(request, "analytics/visit.html", context, tables,
                     subject=f"visit {visit.store.code} {day:%Y-%m-%d}")
@@ -209,6 +214,7 @@ def photo_detail(request: HttpRequest, public_id) -> HttpResponse:
     context = {
         "section": "visits", "photo": photo, "visit": photo.visit, "run": run, "boxes": boxes, "result": result,
         "gaps": _gap_boxes(run), "counts": _box_counts(boxes), "highlighted": highlighted,
+        "not_verified_reason": report_not_verified_reason(result.report if result else None),
         "page": detections, "page_anchor": "detections", "may_drill": may(request.user, Action.ANALYTICS_READ),
         # Open the raw list when the user is paging through it.
         "detections_open": "page" in request.GET, "back_to_claim": _claim_url(request.GET.get("claim")),
