@@ -88,6 +88,10 @@ def packet_for_reader(packet: Mapping[str, Any] | None) -> dict[str, Any]:
         payable["rule"] = pro_rata_rule()
     for visit in out.get("visits") or []:
         visit["reasons"] = reasons_text(visit.get("reasons"), visit.get("reason_codes"))
+        checklist = visit.get("checklist")
+        if isinstance(checklist, dict) and "done" in checklist and "total" in checklist:
+            checklist["text"] = ngettext("%(done)s of %(total)s photographed", "%(done)s of %(total)s photographed",
+                                         checklist["total"]) % {"done": checklist["done"], "total": checklist["total"]}
         if visit.get("verdict"):
             labels = dict(PlacementCheck.Verdict.choices)
             visit["verdict_label"] = str(labels.get(visit["verdict"], visit.get("verdict_label", "")))

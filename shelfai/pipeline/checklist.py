@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from shelfai.claims.models import PaidPlacement, PlacementPhoto
 from shelfai.claims.selectors import placements_active_for_visit, visit_date
@@ -24,12 +27,16 @@ from shelfai.visits.models import Photo, Visit
 _NOT_DONE = (Photo.Status.FAILED, Photo.Status.RETAKE)
 
 _DISPLAY_HOW = {
-    PaidPlacement.DisplayType.END_CAP: "Stand 2–3 m back and get the whole end-cap in the frame, top to floor.",
-    PaidPlacement.DisplayType.FLOOR_STAND: "Get the whole stand in the frame, with the aisle around it.",
-    PaidPlacement.DisplayType.EXTRA_FACINGS: "Photograph the shelf with the extra facings, square-on.",
-    PaidPlacement.DisplayType.EYE_LEVEL: "Photograph the bay top to bottom so the eye-level shelf can be told apart.",
-    PaidPlacement.DisplayType.SHELF_STRIP: "Photograph the shelf edge with the strip and the products above it.",
-    PaidPlacement.DisplayType.POS_MATERIAL: "Photograph the material where it hangs, with the products near it.",
+    PaidPlacement.DisplayType.END_CAP: gettext_lazy(
+        "Stand 2–3 m back and get the whole end-cap in the frame, top to floor."),
+    PaidPlacement.DisplayType.FLOOR_STAND: gettext_lazy("Get the whole stand in the frame, with the aisle around it."),
+    PaidPlacement.DisplayType.EXTRA_FACINGS: gettext_lazy("Photograph the shelf with the extra facings, square-on."),
+    PaidPlacement.DisplayType.EYE_LEVEL: gettext_lazy(
+        "Photograph the bay top to bottom so the eye-level shelf can be told apart."),
+    PaidPlacement.DisplayType.SHELF_STRIP: gettext_lazy(
+        "Photograph the shelf edge with the strip and the products above it."),
+    PaidPlacement.DisplayType.POS_MATERIAL: gettext_lazy(
+        "Photograph the material where it hangs, with the products near it."),
 }
 
 
@@ -67,29 +74,54 @@ def checklist_open(visit: Visit) -> list[CaptureTask]:
 
 
 def _shelf_task(visit: Visit, planogram: Planogram, position: int) -> CaptureTask:
-    shelves = planogram.shelves.count()
-    products = planogram.shelves.values("facings__product").exclude(facings__product=None).distinct().count()
-    return CaptureTask(
-        visit=visit, kind=CaptureTask.Kind.SHELF, planogram=planogram, position=position,
-        title=f"{planogram.category.name} shelf",
-        instructions=(f"Photograph the whole {planogram.name} bay square-on, top to bottom "
-                      f"({_count(shelves, 'shelf', 'shelves')}, {_count(products, 'product')} planned). "
-                      "A long bay may take several photos."),
-    )
-
-
-def _count(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else (many or one + 's')}"
+    task = CaptureTask(visit=visit, kind=CaptureTask.Kind.SHELF, planogram=planogram, position=position)
+    with translation.override("en"):  # stored in English; read with task_title / task_instructions
+        task.title, task.instructions = task_title(task), task_instructions(task)
+    return task
 
 
 def _display_task(visit: Visit, placement: PaidPlacement, position: int) -> CaptureTask:
-    wanted = ", ".join(f"{r.product} ×{r.min_facings}" for r in placement.requirements.all())
-    how = _DISPLAY_HOW.get(placement.display_type, "Photograph the whole display.")
-    return CaptureTask(
-        visit=visit, kind=CaptureTask.Kind.DISPLAY, placement=placement, position=position,
-        title=f"{placement.get_display_type_display()} — {placement.campaign.name}",
-        instructions=f"{how} It must show: {wanted}." if wanted else how,
-    )
+    task = CaptureTask(visit=visit, kind=CaptureTask.Kind.DISPLAY, placement=placement, position=position)
+    with translation.override("en"):
+        task.title, task.instructions = task_title(task), task_instructions(task)
+    return task
+
+
+def task_title(task: CaptureTask) -> str:
+    """The task's title in the active language, from its planogram or placement (the stored one is English)."""
+    if task.planogram_id is not None:
+        return _("%(category)s shelf") % {"category": task.planogram.category.name}
+    if task.placement_id is not None:
+        placement = task.placement
+        return _("%(display)s — %(campaign)s") % {"display": placement.get_display_type_display(),
+                                                   "campaign": placement.campaign.name}
+    return task.title
+
+
+def task_instructions(task: CaptureTask) -> str:
+    """What to photograph for the task, in the active language."""
+    if task.planogram_id is not None:
+        planogram = task.planogram
+        shelves = planogram.shelves.count()
+        products = planogram.shelves.values("facings__product").exclude(facings__product=None).distinct().count()
+        return _("Photograph the whole %(planogram)s bay square-on, top to bottom (%(shelves)s, %(products)s "
+                 "planned). A long bay may take several photos.") % {
+            "planogram": planogram.name,
+            "shelves": ngettext("%(n)s shelf", "%(n)s shelves", shelves) % {"n": shelves},
+            "products": ngettext("%(n)s product", "%(n)s products", products) % {"n": products}}
+    if task.placement_id is not None:
+        placement = task.placement
+        # Translators: a required product and its facings on a display, e.g. "Gold Formula 900 g ×6".
+        wanted = pgettext_list([_("%(product)s ×%(n)s") % {"product": r.product, "n": r.min_facings}
+                                for r in placement.requirements.all()])
+        how = str(_DISPLAY_HOW.get(placement.display_type, gettext_lazy("Photograph the whole display.")))
+        return (_("%(how)s It must show: %(wanted)s.") % {"how": how, "wanted": wanted}) if wanted else how
+    return task.instructions
+
+
+def pgettext_list(items: list[str]) -> str:
+    """Items joined with the language's list separator ("a, b" / "a、b")."""
+    return pgettext("list separator", ", ").join(items)
 
 
 def visit_tasks(visit: Visit) -> list[CaptureTask]:
@@ -102,8 +134,8 @@ def task_for_upload(visit: Visit, task_id: int | None) -> CaptureTask | None:
         return None
     task = CaptureTask.objects.filter(visit=visit, pk=task_id).select_related("placement").first()
     if task is None:
-        raise TaskNotFound(f"Task {task_id} is not on this visit's checklist. Reload the checklist and pick "
-                           "one of its tasks.")
+        raise TaskNotFound(_("Task %(id)s is not on this visit's checklist. Reload the checklist and pick one of "
+                             "its tasks.") % {"id": task_id})
     return task
 
 
@@ -157,16 +189,33 @@ def checklist_refresh(visit: Visit, tasks: list[CaptureTask] | None = None) -> d
     """Recount the checklist and keep the count on the visit, where finance's packet reads it."""
     tasks = visit_tasks(visit) if tasks is None else tasks
     done = sum(1 for task in tasks if task_state(task)["done"])
-    summary = {"done": done, "total": len(tasks), "text": f"{done} of {len(tasks)} photographed",
-               "note": checklist_note(visit, tasks)}
+    with translation.override("en"):  # stored in English; read with checklist_for_reader
+        summary = {"done": done, "total": len(tasks), "text": checklist_text(done, len(tasks)),
+                   "note": checklist_note(visit, tasks)}
     if visit.checklist != summary:
         Visit.objects.filter(pk=visit.pk).update(checklist=summary)
         visit.checklist = summary
     return summary
 
 
+def checklist_text(done: int, total: int) -> str:
+    return ngettext("%(done)s of %(total)s photographed", "%(done)s of %(total)s photographed", total) % {
+        "done": done, "total": total}
+
+
 def checklist_note(visit: Visit, tasks: list[CaptureTask]) -> str:
     if any(task.kind == CaptureTask.Kind.SHELF for task in tasks):
         return ""
-    return (f"No planogram is in force at {visit.store.name} today, so shelves cannot be scored. Photos are "
-            "still kept and checked for authenticity.")
+    return _("No planogram is in force at %(store)s today, so shelves cannot be scored. Photos are still kept and "
+             "checked for authenticity.") % {"store": visit.store.name}
+
+
+def checklist_for_reader(visit: Visit) -> dict:
+    """The visit's stored checklist count with its sentences in the active language ({} before checklists)."""
+    stored = dict(visit.checklist or {})
+    if not stored or "done" not in stored or "total" not in stored:
+        return stored
+    stored["text"] = checklist_text(stored["done"], stored["total"])
+    if stored.get("note"):
+        stored["note"] = checklist_note(visit, [])
+    return stored

@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from shelfai.compliance.selectors import photo_result_summary
+from shelfai.pipeline import messages
 from shelfai.pipeline.models import PhotoCapture
 from shelfai.visits.models import Photo
 
@@ -26,7 +27,8 @@ class PhotoOutput(serializers.Serializer):
     visit = serializers.UUIDField(source="visit.public_id")
     client_upload_id = serializers.CharField()
     status = serializers.CharField()
-    status_reason = serializers.CharField()
+    status_reason = serializers.SerializerMethodField(
+        help_text="Why a photo needs a retake or failed, in the request's language (Accept-Language).")
     sha256 = serializers.CharField()
     width = serializers.IntegerField()
     height = serializers.IntegerField()
@@ -58,6 +60,9 @@ class PhotoOutput(serializers.Serializer):
 
     def get_evidence_url(self, photo: Photo) -> str | None:
         return self._url("api-photo-evidence", photo.public_id) if photo.evidence_image else None
+
+    def get_status_reason(self, photo: Photo) -> str:
+        return messages.photo_status_reason(photo)
 
     def get_result(self, photo: Photo) -> dict | None:
         return photo_result_summary(photo)

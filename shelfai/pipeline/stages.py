@@ -21,7 +21,7 @@ from shelfai.compliance import services as scoring
 from shelfai.compliance.selectors import planned_skus
 from shelfai.detection import engine
 from shelfai.detection import services as detection
-from shelfai.pipeline import checklist, dispatch, status
+from shelfai.pipeline import checklist, dispatch, messages, status
 from shelfai.pipeline.status import ANALYSIS, SCORING
 from shelfai.stores.models import Product
 from shelfai.tasks_common import TRANSIENT_ERRORS
@@ -39,8 +39,7 @@ class Superseded(Exception):
 
 def unexpected_failure(step: str, exc: BaseException, photo_id: int) -> str:
     # Says where the detail is and what to do; nobody is paged, so it promises nobody was.
-    return (f"{step} failed unexpectedly ({type(exc).__name__}). The photo is kept. An administrator can find "
-            f"the error in the worker log under photo {photo_id}, fix it, and send the photo again.")
+    return messages.failure_english("unexpected", step=step, error=type(exc).__name__, photo=photo_id)
 
 
 def failure_reason(exc: BaseException, photo_id: int) -> str:

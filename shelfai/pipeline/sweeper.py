@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from shelfai.pipeline import dispatch, status
+from shelfai.pipeline import dispatch, messages, status
 from shelfai.pipeline.status import STAGES, Stage
 from shelfai.visits.models import Photo
 
@@ -61,9 +61,7 @@ def _release_stale_claims(stage: Stage, stale_before: datetime) -> Counter[str]:
              .values_list("pk", stage.started_field, stage.attempts_field)[:MAX_PER_SWEEP])
     for pk, token, attempts in stale:
         if attempts >= settings.PHOTO_MAX_ATTEMPTS:
-            reason = (f"The {stage.name} of this photo stopped {attempts} times without finishing (a worker "
-                      "stopped while working on it). The photo is kept; ask an administrator to check the "
-                      f"workers' log for photo {pk} before sending it again.")
+            reason = messages.failure_english("stopped", stage=stage.name, n=attempts, photo=pk)
             counts[f"{stage.name}_failed"] += status.fail(pk, reason, stage=stage, token=token)
         elif status.hand_back(stage, pk, token, sent=False):
             counts[f"{stage.name}_released"] += 1  # sent below, with the photos whose message is lost
@@ -89,8 +87,7 @@ def _resend_lost(stage: Stage, now: datetime, stale_before: datetime) -> Counter
     resend: list[int] = []
     for pk, sent_at, resends in unsent + stale:
         if resends >= settings.PHOTO_MAX_ATTEMPTS:
-            reason = (f"The photo was sent to {stage.name} {resends + 1} times and never arrived. The photo is "
-                      "kept; ask an administrator to check the message broker, then send it again.")
+            reason = messages.failure_english("never_arrived", stage=stage.name, n=resends + 1)
             counts[f"{stage.name}_failed"] += status.fail_waiting(stage, pk, sent_at, reason)
         elif status.take_for_resend(stage, pk, sent_at):
             resend.append(pk)

@@ -6,7 +6,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from shelfai.pipeline.checklist import task_state, visit_tasks
+from shelfai.pipeline.checklist import checklist_for_reader, task_instructions, task_state, task_title, visit_tasks
 from shelfai.visits.models import Visit
 from shelfai.visits.services import checkin_warning
 
@@ -26,13 +26,19 @@ class StoreOutput(serializers.Serializer):
 class CaptureTaskOutput(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.CharField(help_text="shelf (a planogram's bay) or display (a paid placement)")
-    title = serializers.CharField()
-    instructions = serializers.CharField()
+    title = serializers.SerializerMethodField(help_text="In the request's language.")
+    instructions = serializers.SerializerMethodField(help_text="In the request's language.")
     planogram = serializers.IntegerField(source="planogram_id", allow_null=True)
     placement = serializers.IntegerField(source="placement_id", allow_null=True)
     done = serializers.SerializerMethodField()
     retake_needed = serializers.SerializerMethodField()
     photos = serializers.SerializerMethodField()
+
+    def get_title(self, task) -> str:
+        return task_title(task)
+
+    def get_instructions(self, task) -> str:
+        return task_instructions(task)
 
     def _state(self, task) -> dict:
         if not hasattr(task, "_state_cache"):
@@ -72,7 +78,7 @@ class VisitOutput(serializers.Serializer):
 
     @extend_schema_field(serializers.DictField())
     def get_checklist(self, visit: Visit) -> dict:
-        return visit.checklist
+        return checklist_for_reader(visit)
 
     def get_location_warning(self, visit: Visit) -> str:
         return checkin_warning(visit)
