@@ -11,6 +11,7 @@ import logging
 
 from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
+from django.utils.translation import gettext as _
 from django.views import defaults
 from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.pagination import LimitOffsetPagination
@@ -29,14 +30,14 @@ def exception_handler(exc, context):
         # The database went away mid-request (a restart, a failover): nothing this request wrote
         # was kept, and a retry with the same client ids can never make a second copy.
         log.warning("Database unavailable during %s: %s", context.get("request") and context["request"].path, exc)
-        return Response({"detail": "The server's database is briefly unavailable and nothing from this request "
-                                   "was saved. Send it again in a minute."},
+        return Response({"detail": _("The server's database is briefly unavailable and nothing from this request "
+                                     "was saved. Send it again in a minute.")},
                         status=503, headers={"Retry-After": "30"})
     if isinstance(exc, ParseError) and "Multipart form parse error" in str(exc.detail):
         # Django's parser gives up on a part header over its limit (a file name of ~1,000 bytes, say);
         # its own words name an internal, not what the sender can change.
-        exc = ParseError("The upload's form could not be read: a file name or form field is too long or "
-                         "malformed. Send the file with a short name (under 255 characters).")
+        exc = ParseError(_("The upload's form could not be read: a file name or form field is too long or "
+                           "malformed. Send the file with a short name (under 255 characters)."))
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -64,15 +65,15 @@ def _is_api(request) -> bool:
 
 def not_found(request, exception=None):
     if _is_api(request):
-        return JsonResponse({"detail": f"No API endpoint at {request.path}. The endpoints are listed at "
-                                       "/api/schema/ and /api/docs/."}, status=404)
+        return JsonResponse({"detail": _("No API endpoint at %(path)s. The endpoints are listed at /api/schema/ "
+                                         "and /api/docs/.") % {"path": request.path}}, status=404)
     return defaults.page_not_found(request, exception)
 
 
 def server_error(request):
     if _is_api(request):
-        return JsonResponse({"detail": "Something went wrong on our side and nothing from this request was "
-                                       "saved. It has been logged; send it again in a minute."}, status=500)
+        return JsonResponse({"detail": _("Something went wrong on our side and nothing from this request was "
+                                         "saved. It has been logged; send it again in a minute.")}, status=500)
     return defaults.server_error(request)
 
 
@@ -87,7 +88,8 @@ class BoundedPagination(LimitOffsetPagination):
     def get_offset(self, request) -> int:
         offset = super().get_offset(request)
         if offset > self.max_offset:
-            raise ValidationError({"offset": [f"Ensure this value is less than or equal to {self.max_offset}."]})
+            raise ValidationError({"offset": [_("Ensure this value is less than or equal to %(limit_value)s.") % {
+                "limit_value": self.max_offset}]})
         return offset
 
     def get_schema_operation_parameters(self, view):

@@ -22,6 +22,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 
 class CsvFileError(ValueError):
     """The file as a whole cannot be read; the message says why and what to do, in the sender's words."""
@@ -33,10 +36,12 @@ class EncodingError(CsvFileError):
 
 # --- decoding ---------------------------------------------------------------------------------------------
 
-ENCODINGS_TRIED = "UTF-8, UTF-16 (with a byte-order mark) and GB18030 (Chinese Excel's 'CSV')"
-SAVE_AS = "Save it as 'CSV UTF-8 (comma delimited)' and import it again."
+# Messages are written when a file is imported, in the language of the request that sent it.
+ENCODINGS_TRIED = gettext_lazy("UTF-8, UTF-16 (with a byte-order mark) and GB18030 (Chinese Excel's 'CSV')")
+SAVE_AS = gettext_lazy("Save it as 'CSV UTF-8 (comma delimited)' and import it again.")
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
-_SPREADSHEETS = {b"PK\x03\x04": "an Excel workbook (.xlsx)", b"\xd0\xcf\x11\xe0": "an Excel 97-2003 workbook (.xls)"}
+_SPREADSHEETS = {b"PK\x03\x04": gettext_lazy("an Excel workbook (.xlsx)"),
+                 b"\xd0\xcf\x11\xe0": gettext_lazy("an Excel 97-2003 workbook (.xls)")}
 # Share of the non-ASCII characters that must be common simplified Chinese (GB2312) for a GB18030 reading
 # to be believed. Latin-1 bytes followed by ASCII letters decode to rare GBK ideographs, so a Western file
 # scores near 0; a Chinese file with a rare character in a name or two still scores near 1.
@@ -49,15 +54,16 @@ def decode(raw: bytes) -> str:
     for magic, kind in _SPREADSHEETS.items():
         if raw.startswith(magic):
             raise CsvFileError(
-                f"The file is {kind}, not a CSV file. In Excel use Save As, choose 'CSV UTF-8 (comma "
-                "delimited)' and import that file."
+                _("The file is %(kind)s, not a CSV file. In Excel use Save As, choose 'CSV UTF-8 (comma "
+                  "delimited)' and import that file.") % {"kind": kind}
             )
     if raw.startswith(_UTF16_BOMS):
         try:
             text = raw.decode("utf-16")  # the BOM says which byte order, and is dropped
         except UnicodeDecodeError as exc:
             raise CsvFileError(
-                f"The file starts like UTF-16 but byte {exc.start} is not valid UTF-16 ({exc.reason}). {SAVE_AS}"
+                _("The file starts like UTF-16 but byte %(byte)s is not valid UTF-16 (%(error)s). %(save_as)s") % {
+                    "byte": exc.start, "error": exc.reason, "save_as": SAVE_AS}
             ) from None
     else:
         try:
@@ -70,8 +76,8 @@ def decode(raw: bytes) -> str:
             text = chinese
     if "\x00" in text:
         raise CsvFileError(
-            "The file is not UTF-8 text: it has NUL bytes, as UTF-16 without a byte-order mark or a "
-            f"spreadsheet file has. {SAVE_AS}"
+            _("The file is not UTF-8 text: it has NUL bytes, as UTF-16 without a byte-order mark or a "
+              "spreadsheet file has. %(save_as)s") % {"save_as": SAVE_AS}
         )
     return text
 
@@ -104,18 +110,18 @@ def _in_gb2312(char: str) -> bool:
 def _undecodable(raw: bytes, position: int) -> str:
     line = raw.count(b"\n", 0, position) + 1
     byte = raw[position : position + 1].hex()
-    return (
-        f"The file is not UTF-8: line {line} has byte 0x{byte}, and it does not read as UTF-16 or GB18030 "
-        f"either (tried {ENCODINGS_TRIED}); bytes like this are typical of Windows-1252/Latin-1 exports. "
+    return _(
+        "The file is not UTF-8: line %(line)s has byte 0x%(byte)s, and it does not read as UTF-16 or GB18030 "
+        "either (tried %(tried)s); bytes like this are typical of Windows-1252/Latin-1 exports. "
         "Save it as 'CSV UTF-8 (comma delimited)' (or convert it with `iconv -f cp1252 -t utf-8`) "
         "and import it again."
-    )
+    ) % {"line": line, "byte": byte, "tried": ENCODINGS_TRIED}
 
 
 # --- cells ------------------------------------------------------------------------------------------------
 
 DELIMITERS = (",", ";", "\t")  # in order of preference when a header uses two equally often
-DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+DELIMITER_NAMES = {",": gettext_lazy("comma"), ";": gettext_lazy("semicolon"), "\t": gettext_lazy("tab")}
 
 
 @dataclass
@@ -174,7 +180,8 @@ def _records(reader) -> Iterator[tuple[int, list[str]]]:
                 yield reader.line_num, cells
     except csv.Error as exc:
         raise CsvFileError(
-            f"The file is not valid CSV near line {reader.line_num}: {exc}; look for a stray double quote."
+            _("The file is not valid CSV near line %(line)s: %(error)s; look for a stray double quote.") % {
+                "line": reader.line_num, "error": exc}
         ) from None
 
 
@@ -218,8 +225,8 @@ def choose_date_format(values: Iterable[str]) -> tuple[str | None, str | None]:
     if _DAY_MONTH <= set(winners):
         example = next(text for text in values if all(_parses(text, fmt) for fmt in _DAY_MONTH))
         return None, (
-            f"Dates like {example!r} could be day/month or month/day, and no date in the file settles which; "
-            "write them as YYYY-MM-DD."
+            _("Dates like %(example)s could be day/month or month/day, and no date in the file settles which; "
+              "write them as YYYY-MM-DD.") % {"example": repr(example)}
         )
     return winners[0], None
 
@@ -234,17 +241,21 @@ def date_parser(fmt: str) -> Callable[[str], date]:
         if value is not None:
             return value
         if not text:
-            raise DateValueError("is empty.")
+            # Translators: follows a column name, e.g. "period_start is empty."
+            raise DateValueError(_("is empty."))
         if not _SHAPES[fmt].fullmatch(text):
             if any(shape.fullmatch(text) for shape in _SHAPES.values()):
                 raise DateValueError(
-                    f"{text!r} is not in the file's format ({label}); use one date format for the whole file."
+                    _("%(value)s is not in the file's format (%(format)s); use one date format for the whole "
+                      "file.") % {"value": repr(text), "format": label}
                 )
-            raise DateValueError(f"{text!r} is not a date: write it as YYYY-MM-DD, e.g. 2026-03-31.")
+            raise DateValueError(_("%(value)s is not a date: write it as YYYY-MM-DD, e.g. 2026-03-31.") % {
+                "value": repr(text)})
         try:
             value = datetime.strptime(text, fmt).date()
         except ValueError:
-            raise DateValueError(f"{text!r} is not a real calendar date ({label}).") from None
+            raise DateValueError(_("%(value)s is not a real calendar date (%(format)s).") % {
+                "value": repr(text), "format": label}) from None
         cache[text] = value
         return value
 
