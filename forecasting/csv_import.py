@@ -22,6 +22,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from shelfai import formats
 from shelfai.csvfiles import (
     DATE_FORMATS,  # noqa: F401  still importable from here, as before the rules moved to shelfai.csvfiles
     DELIMITER_NAMES,
@@ -38,7 +42,9 @@ from shelfai.csvfiles import (
 REQUIRED_COLUMNS = ("date", "store", "sku", "units")
 OPTIONAL_COLUMNS = ("price", "promo", "display", "revenue")
 # Both the command (--encoding) and the upload API (encoding field) can read other encodings.
-ENCODING_HINT = "Or pass the file's encoding explicitly (import_sales --encoding, or the API's encoding field)."
+ENCODING_HINT = gettext_lazy(
+    "Or pass the file's encoding explicitly (import_sales --encoding, or the API's encoding field)."
+)
 MAX_REPORTED_ERRORS = 200
 DATE_SAMPLE = 5000  # lines read to settle the file's date format
 _TRUE = {"1", "true", "yes", "y"}
@@ -79,8 +85,14 @@ class ParsedSales:
         """The validation report: every problem (up to the cap), one per line."""
         lines = list(self.errors)
         if self.error_count > len(self.errors):
-            lines.append(f"... and {self.error_count - len(self.errors)} more problems.")
+            more = self.error_count - len(self.errors)
+            lines.append(ngettext("... and %(n)s more problem.", "... and %(n)s more problems.", more) % {"n": more})
         return "\n".join(lines)
+
+
+def _cell_facts(line: int, name: str, text: str) -> dict:
+    """A cell's line, column and value, for a message: ``text`` quoted as the file has it, ``value`` bare."""
+    return {"line": line, "name": name, "text": repr(text), "value": text}
 
 
 # What the database columns hold (units numeric(12,3), price numeric(10,2), revenue numeric(14,2)).
@@ -91,19 +103,21 @@ def _number(text: str, name: str, line: int, result: ParsedSales) -> Decimal | N
     try:
         value = Decimal(text)
     except InvalidOperation:
-        result.add_error(f"line {line}: {name} {text!r} is not a number.")
+        result.add_error(_("line %(line)s: %(name)s %(text)s is not a number.") % _cell_facts(line, name, text))
         return None
     if not value.is_finite():
-        result.add_error(f"line {line}: {name} {text!r} is not a finite number.")
+        result.add_error(_("line %(line)s: %(name)s %(text)s is not a finite number.") % _cell_facts(line, name, text))
         return None
     if value < 0:
         result.add_error(
-            f"line {line}: {name} is negative ({text}); sales files hold quantities sold, not returns."
+            _("line %(line)s: %(name)s is negative (%(value)s); sales files hold quantities sold, not returns.")
+            % _cell_facts(line, name, text)
         )
         return None
     if value >= LIMITS[name]:
         result.add_error(
-            f"line {line}: {name} {text} is implausibly large (the limit is {LIMITS[name]:,.0f})."
+            _("line %(line)s: %(name)s %(value)s is implausibly large (the limit is %(limit)s).")
+            % {**_cell_facts(line, name, text), "limit": formats.number(LIMITS[name])}
         )
         return None
     return value
@@ -115,7 +129,7 @@ def _flag(text: str, line: int, result: ParsedSales) -> bool | None:
         return True
     if lowered in _FALSE:
         return False
-    result.add_error(f"line {line}: promo {text!r} must be 0 or 1.")
+    result.add_error(_("line %(line)s: promo %(text)s must be 0 or 1.") % _cell_facts(line, "promo", text))
     return None
 
 
@@ -125,10 +139,13 @@ def _share(text: str, line: int, result: ParsedSales) -> float | None:
     try:
         value = float(text)
     except ValueError:
-        result.add_error(f"line {line}: display {text!r} is not a number between 0 and 1.")
+        result.add_error(
+            _("line %(line)s: display %(text)s is not a number between 0 and 1.") % _cell_facts(line, "display", text)
+        )
         return None
     if not 0.0 <= value <= 1.0:
-        result.add_error(f"line {line}: display {text} must be between 0 and 1 (share of the period).")
+        result.add_error(_("line %(line)s: display %(value)s must be between 0 and 1 (share of the period).")
+                         % _cell_facts(line, "display", text))
         return None
     return value
 
@@ -149,28 +166,30 @@ def _parse(raw: bytes | str, result: ParsedSales) -> None:
     table = read_table(raw)
     columns = table.header
     if not columns:
-        result.add_error("line 1: the file is empty; expected a header line with date,store,sku,units.")
+        result.add_error(_("line 1: the file is empty; expected a header line with date,store,sku,units."))
         return
     result.columns = tuple(c for c in columns if c in REQUIRED_COLUMNS + OPTIONAL_COLUMNS)
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
         result.add_error(
-            f"line 1: missing column(s) {', '.join(missing)}; found {', '.join(columns)}. "
-            f"Required: {', '.join(REQUIRED_COLUMNS)}; optional: {', '.join(OPTIONAL_COLUMNS)}."
+            _("line 1: missing column(s) %(missing)s; found %(found)s. Required: %(required)s; optional: "
+              "%(optional)s.")
+            % {"missing": ", ".join(missing), "found": ", ".join(columns), "required": ", ".join(REQUIRED_COLUMNS),
+               "optional": ", ".join(OPTIONAL_COLUMNS)}
         )
         return
     index = {name: columns.index(name) for name in result.columns}
     # Stream the lines: only the first few thousand are held to settle the date format.
     head = list(itertools.islice(table.rows, DATE_SAMPLE))
     if not head:
-        result.add_error("The file has a header but no data lines.")
+        result.add_error(_("The file has a header but no data lines."))
         return
     fmt, problem = choose_date_format([_cell(cells, index["date"]) for _, cells in head])
     if problem:
         result.add_error(problem)
         return
     if fmt is None:
-        result.add_error(f"line {head[0][0]}: no recognisable dates; write them as YYYY-MM-DD.")
+        result.add_error(_("line %(line)s: no recognisable dates; write them as YYYY-MM-DD.") % {"line": head[0][0]})
         return
     result.date_format = FORMAT_LABELS[fmt]
     separator = DELIMITER_NAMES[table.delimiter]
@@ -199,7 +218,8 @@ def _parse_records(
     for line, cells in records:
         if len(cells) < needed:
             result.add_error(
-                f"line {line}: has {len(cells)} fields, fewer than the header; is a {separator} missing?"
+                _("line %(line)s: has %(n)s fields, fewer than the header; is a %(separator)s missing?")
+                % {"line": line, "n": len(cells), "separator": separator}
             )
             continue
         row = _parse_line(line, cells, index, parse_date, result)
@@ -209,11 +229,14 @@ def _parse_records(
         position = seen.get(key)
         if position is not None:
             first = result.rows[position]
-            kind = "repeats" if _values(first) == _values(row) else "conflicts with"
-            result.add_error(
-                f"line {line}: {kind} line {first.line} (same date {row.date}, store {row.store}, "
-                f"sku {row.sku}); keep one line per store, SKU and date."
-            )
+            facts = {"line": line, "first": first.line, "date": row.date, "store": row.store, "sku": row.sku}
+            if _values(first) == _values(row):
+                message = _("line %(line)s: repeats line %(first)s (same date %(date)s, store %(store)s, sku "
+                            "%(sku)s); keep one line per store, SKU and date.")
+            else:
+                message = _("line %(line)s: conflicts with line %(first)s (same date %(date)s, store %(store)s, "
+                            "sku %(sku)s); keep one line per store, SKU and date.")
+            result.add_error(message % facts)
             continue
         seen[key] = len(result.rows)
         result.rows.append(row)
@@ -225,17 +248,18 @@ def _parse_line(line: int, cells: list[str], index: dict[str, int], parse_date, 
     try:
         day = parse_date(date_text)
     except DateValueError as exc:
-        result.add_error(f"line {line}: date {exc}")
+        # Translators: the date's problem comes from the shared CSV rules (shelfai.csvfiles).
+        result.add_error(_("line %(line)s: date %(problem)s") % {"line": line, "problem": exc})
         day = None
     store, sku = _cell(cells, index["store"]), _cell(cells, index["sku"])
     if not store:
-        result.add_error(f"line {line}: store code is empty.")
+        result.add_error(_("line %(line)s: store code is empty.") % {"line": line})
     if not sku:
-        result.add_error(f"line {line}: sku is empty.")
+        result.add_error(_("line %(line)s: sku is empty.") % {"line": line})
     units_text = _cell(cells, index["units"])
     units = _number(units_text, "units", line, result) if units_text else None
     if not units_text:
-        result.add_error(f"line {line}: units is empty.")
+        result.add_error(_("line %(line)s: units is empty.") % {"line": line})
     price_text = _cell(cells, index.get("price"))
     price = _number(price_text, "price", line, result) if price_text else None
     revenue_text = _cell(cells, index.get("revenue"))

@@ -49,6 +49,31 @@ SENTENCES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"every campaign day was out of stock", _("every campaign day was out of stock")),
     )
 )
+_N = r"[-\d.e+]+"  # a figure as the guards write it (".3g": 12.5, 1.2e+03)
+# Reasons inside a sentence (why a model was passed over or a forecast not used), said again the same way.
+REASONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern + r"$"), message)
+    for pattern, message in (
+        (r"no in-stock sales to set a level", _("no in-stock sales to set a level")),
+        (r"no global model \(too few periods across the series\), or no recent sales to start from",
+         _("no global model (too few periods across the series), or no recent sales to start from")),
+        (r"needs both the pooled and the global model", _("needs both the pooled and the global model")),
+        (r"not available", _("not available")),
+        (r"the forecast has missing values", _("the forecast has missing values")),
+        (rf"forecasts about zero \((?P<level>{_N}) a period\) for a series selling (?P<mean>{_N}) a period",
+         _("forecasts about zero (%(level)s a period) for a series selling %(mean)s a period")),
+        (rf"forecast peak (?P<peak>{_N}) is over (?P<times>{_N})x the history's highest",
+         _("forecast peak %(peak)s is over %(times)sx the history's highest")),
+        (rf"level jump: mean forecast (?P<level>{_N}) is (?P<times>{_N})x the recent median (?P<median>{_N})",
+         _("level jump: mean forecast %(level)s is %(times)sx the recent median %(median)s")),
+        (rf"level collapse: mean forecast (?P<level>{_N}) against a recent median of (?P<median>{_N})",
+         _("level collapse: mean forecast %(level)s against a recent median of %(median)s")),
+        (rf"explosion: forecast peak (?P<peak>{_N}) is (?P<times>{_N})x the history's highest period",
+         _("explosion: forecast peak %(peak)s is %(times)sx the history's highest period")),
+    )
+)
+_PASSED_OVER = re.compile(r"(?P<model>[\w ]+) \((?P<why>.*)\)$")
+
 # A sentence ends with ". " (a figure like "0.210" has no space after its point).
 _BOUNDARY = re.compile(r"(?<=\.) (?=\S)")
 
@@ -70,5 +95,27 @@ def _sentence(text: str) -> str:
     for pattern, message in SENTENCES:
         match = pattern.match(text)
         if match:
+            parts = match.groupdict()
+            if "reason" in parts:
+                parts["reason"] = _reason(parts["reason"])
+            if "models" in parts:
+                parts["models"] = "; ".join(_passed_over(item) for item in parts["models"].split("; "))
+            return str(message) % parts
+    return text
+
+
+def _reason(text: str) -> str:
+    for pattern, message in REASONS:
+        match = pattern.match(text)
+        if match:
             return str(message) % match.groupdict()
     return text
+
+
+def _passed_over(item: str) -> str:
+    """ "pooled (no in-stock sales to set a level)": the model's name stays, its reason is said again."""
+    match = _PASSED_OVER.match(item)
+    if not match:
+        return item
+    # Translators: a model passed over and why, e.g. "pooled (no in-stock sales to set a level)".
+    return _("%(model)s (%(why)s)") % {"model": match["model"], "why": _reason(match["why"])}

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from forecasting import selectors
 from forecasting.model import ModelSettings, forecast_series, regularize
@@ -44,8 +45,10 @@ class RunAlreadyActive(Exception):
     def __init__(self, run: ForecastRun):
         self.run = run
         super().__init__(
-            f"Run {run.pk} is still {run.status} ({run.series_done + run.series_failed} of "
-            f"{run.series_total or '?'} series); wait for it to finish before starting another."
+            _("Run %(run)s is still %(status)s (%(done)s of %(total)s series); wait for it to finish before "
+              "starting another.")
+            % {"run": run.pk, "status": str(run.get_status_display()).lower(),
+               "done": run.series_done + run.series_failed, "total": run.series_total or "?"}
         )
 
 

@@ -66,12 +66,32 @@ def test_a_forecast_note_reads_in_chinese_sentence_by_sentence():
         assert model_note(note) == note
 
 
+def test_why_a_model_was_passed_over_reads_in_chinese_too():
+    note = ("prophet chosen: lowest WAPE over 3 validation origin(s) of 14 periods in the training data "
+            "(prophet 0.210). Passed over now: pooled (no in-stock sales to set a level). Prophet's forecast not "
+            "used (level jump: mean forecast 12.5 is 3.4x the recent median 3.6): seasonal naive.")
+    with translation.override("zh-hans"):
+        text = model_note(note)
+    assert "本次未采用：pooled（没有有货时的销量可用来确定水平）。" in text
+    assert "水平跳升：平均预测 12.5 是近期中位数 3.6 的 3.4 倍" in text
+
+
+def test_a_sales_file_problem_reads_in_chinese():
+    from forecasting.csv_import import parse_sales_csv
+
+    with translation.override("zh-hans"):
+        parsed = parse_sales_csv(b"date,store,sku,units\n2026-01-05,s1,nuts-200,-3\n")
+    assert parsed.errors == ["第 2 行：units 为负数（-3）；销量文件记录的是售出数量，不是退货。"]
+
+
 @pytest.mark.django_db
 def test_the_api_explains_a_plan_in_the_requests_language_and_stores_english(fitted, api_for):  # noqa: F811
     payload = {"store": "s1", "sku": "nuts-200", "lead_time_days": 3, "service_level": 0.95, "case_size": 12}
     client = api_for(fitted.users["admin"])
-    response = client.post("/api/forecasting/inventory-plans/", payload, format="json",
-                           HTTP_ACCEPT_LANGUAGE="zh-hans")
+    # LocaleMiddleware leaves the request's language active in this thread: override restores English after.
+    with translation.override("en"):
+        response = client.post("/api/forecasting/inventory-plans/", payload, format="json",
+                               HTTP_ACCEPT_LANGUAGE="zh-hans")
 
     body = response.json()
     assert response.status_code == 201
