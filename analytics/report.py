@@ -7,6 +7,7 @@ and no CDN: the same tables the page shows, laid out for A4.
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -117,11 +118,11 @@ def render_pdf(data: CampaignReport, *, compress: bool = True) -> bytes:
     styles = getSampleStyleSheet()
     small = styles["BodyText"].clone("small", fontSize=8, leading=10)
     if _needs_cjk(data) or (get_language() or "").startswith("zh"):
-        # Helvetica has no Chinese glyphs: a store or campaign named in Chinese would print as empty boxes.
-        # ReportLab's built-in CID font needs no font file (the reader supplies the glyphs).
-        cjk = _cjk_font()
+        # Helvetica has no Chinese glyphs: Chinese text prints in ReportLab's built-in CID font (``_esc``
+        # puts each run of Chinese in it), which needs no font file: the reader supplies the glyphs.
+        # Latin text, digits and "·" stay in Helvetica (the CID font's Latin is wide and has no "·").
+        _cjk_font()
         for style in (*styles.byName.values(), small):
-            style.fontName = cjk
             # Chinese has no spaces: let a line break between any two characters (CJK wrapping), not
             # only at spaces, or a long Chinese cell runs past its column.
             style.wordWrap = "CJK"
@@ -201,6 +202,15 @@ def _needs_cjk(data: CampaignReport) -> bool:
     return any(_has_cjk(str(t)) for t in texts)
 
 
+# Runs of Chinese characters and CJK punctuation (full-width forms included).
+CJK_RUN = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]+")
+
+
 def _esc(text: object) -> str:
-    # reportlab paragraphs are a small XML dialect: campaign and store names must not break it.
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Text as a reportlab paragraph's markup: escaped (a small XML dialect that campaign and store names must
+    not break), each run of Chinese in the CID font."""
+    escaped = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if not _has_cjk(escaped):
+        return escaped
+    font = _cjk_font()
+    return CJK_RUN.sub(lambda m: f'<font name="{font}">{m.group(0)}</font>', escaped)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from analytics.report import campaign_report, render_pdf
 from analytics.summaries import refresh_pending
@@ -78,3 +78,37 @@ def test_a_campaign_and_store_named_in_chinese_print_with_a_chinese_font(campaig
     pdf = render_pdf(campaign_report(campaign), compress=False)
     assert pdf.startswith(b"%PDF") and b"/BaseFont /STSong-Light" in pdf
     assert b"UniGB-UCS2-H" in pdf  # the Unicode encoding of the Simplified Chinese font, so each character maps
+
+
+def _pdf_text(text: str) -> bytes:
+    """How the Chinese CID font writes ``text`` in an uncompressed PDF: UTF-16BE in a PDF string, printable
+    ASCII bytes as themselves (delimiters escaped), every other byte as an octal escape."""
+    out = []
+    for byte in text.encode("utf-16-be"):
+        char = chr(byte)
+        if char in "()\\":
+            out.append("\\" + char)
+        elif 32 <= byte < 127:
+            out.append(char)
+        else:
+            out.append(f"\\{byte:03o}")
+    return "".join(out).encode("latin-1")
+
+
+def test_a_chinese_readers_pdf_is_written_in_chinese_in_the_chinese_font(campaign):
+    with translation.override("zh-hans"):
+        pdf = render_pdf(campaign_report(campaign), compress=False)
+    assert b"/BaseFont /STSong-Light" in pdf  # the report's own labels are Chinese now, not only its names
+    for label in ("活动报告", "付费陈列", "得分趋势", "平均拜访得分", "门店"):
+        assert _pdf_text(label) in pdf, label
+    assert b"Campaign report" not in pdf and b"Worst stores" not in pdf
+    with translation.override("en"):
+        english = render_pdf(campaign_report(campaign), compress=False)
+    assert b"Campaign report" in english and _pdf_text("活动报告") not in english
+
+
+def test_the_pdf_download_follows_the_users_language(marketing_client, campaign, world):
+    world.users["marketing"].language = "zh-hans"
+    world.users["marketing"].save(update_fields=["language"])
+    response = marketing_client.get(f"/analytics/campaigns/{campaign.pk}/report.pdf")
+    assert response.content.startswith(b"%PDF") and b"STSong-Light" in response.content
