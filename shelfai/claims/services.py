@@ -18,12 +18,13 @@ from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from django.db import transaction
 from django.db.models import Model, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from shelfai.accounts.models import User
 from shelfai.claims.evidence import claim_evidence_refresh
 from shelfai.claims.models import AuditEvent, ClaimDecision, ClaimLine, ExpenseClaim, PaidPlacement
 from shelfai.claims.selectors import user_decides_claims
-from shelfai.formats import money
+from shelfai.formats import day, moment, money
 from shelfai.stores.zones import local_today
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ class ClaimLinesRefused(ClaimError):
     def __init__(self, problems: dict[int, list[str]]):
         self.problems = problems
         first = next(iter(problems.items()))
-        super().__init__(f"Line {first[0]}: {' '.join(first[1])}")
+        super().__init__(_("Line %(line)s: %(problems)s") % {"line": first[0], "problems": " ".join(first[1])})
 
 
 class DecisionInvalid(ClaimError):
@@ -98,37 +99,47 @@ def claim_line_problems(*, line: LineInput, earlier: list[LineInput]) -> list[st
     """Why a claim line cannot be accepted, given the lines accepted before it in the same batch."""
     placement, start, end, amount = line.placement, line.period_start, line.period_end, line.amount
     problems = []
-    label = f"Placement {placement.pk} ({placement.get_display_type_display()} at {placement.store.code})"
+    # Written while the request is answered, so in its language.
+    label = _("Placement %(id)s (%(display)s at %(store)s)") % {
+        "id": placement.pk, "display": placement.get_display_type_display(), "store": placement.store.code}
     if end < start:
-        problems.append(f"The period ends ({end}) before it starts ({start}).")
+        problems.append(_("The period ends (%(end)s) before it starts (%(start)s).") % {
+            "end": day(end), "start": day(start)})
     if start < placement.starts_on or end > placement.ends_on:
-        problems.append(f"{label} runs {placement.starts_on} to {placement.ends_on}; the claimed period "
-                        f"{start} to {end} is outside it.")
+        problems.append(_("%(placement)s runs %(starts)s to %(ends)s; the claimed period %(start)s to %(end)s is "
+                          "outside it.") % {"placement": label, "starts": day(placement.starts_on),
+                                             "ends": day(placement.ends_on), "start": day(start), "end": day(end)})
     if end > local_today(placement.store):  # the store's today: its days are the placement's days
-        problems.append(f"The claimed period ends on {end}, in the future: claim it once it has passed.")
+        problems.append(_("The claimed period ends on %(end)s, in the future: claim it once it has passed.") % {
+            "end": day(end)})
     if amount <= 0:
-        problems.append("The amount must be more than 0.")
+        problems.append(_("The amount must be more than 0."))
     if amount > placement.fee:
-        problems.append(f"The amount {money(amount)} is above the contracted fee of {money(placement.fee)}.")
+        problems.append(_("The amount %(amount)s is above the contracted fee of %(fee)s.") % {
+            "amount": money(amount), "fee": money(placement.fee)})
     clash = (
         ClaimLine.objects.filter(placement=placement, period_start__lte=end, period_end__gte=start)
         .select_related("claim").first()
     )
     if clash is not None:
-        problems.append(
-            f"{label} was already claimed for {clash.period_start} to {clash.period_end} in claim "
-            f"{clash.claim.reference} ({clash.claim.get_status_display().lower()}). A second claim for the "
-            "same placement and period is refused; ask finance to reopen that claim instead.")
+        problems.append(_(
+            "%(placement)s was already claimed for %(start)s to %(end)s in claim %(reference)s (%(status)s). A "
+            "second claim for the same placement and period is refused; ask finance to reopen that claim "
+            "instead.") % {"placement": label, "start": day(clash.period_start), "end": day(clash.period_end),
+                           "reference": clash.claim.reference, "status": str(clash.claim.get_status_display()).lower()})
     same_batch = [e for e in earlier if e.placement.pk == placement.pk]
     if any(e.period_start <= end and e.period_end >= start for e in same_batch):
-        problems.append(f"{label} is claimed twice for overlapping periods in this submission.")
+        problems.append(_("%(placement)s is claimed twice for overlapping periods in this submission.") % {
+            "placement": label})
     claimed_before = (
         ClaimLine.objects.filter(placement=placement).exclude(claim__status=ExpenseClaim.Status.REJECTED)
         .aggregate(total=Sum("amount"))["total"] or Decimal("0")
     ) + sum((e.amount for e in same_batch), Decimal("0"))
     if amount <= placement.fee < claimed_before + amount:
-        problems.append(f"{label} has already been claimed for {money(claimed_before)} of its {money(placement.fee)} "
-                        f"fee; at most {money(max(placement.fee - claimed_before, Decimal('0')))} more can be claimed.")
+        problems.append(_("%(placement)s has already been claimed for %(claimed)s of its %(fee)s fee; at most "
+                          "%(left)s more can be claimed.") % {
+            "placement": label, "claimed": money(claimed_before), "fee": money(placement.fee),
+            "left": money(max(placement.fee - claimed_before, Decimal("0")))})
     return problems
 
 
@@ -139,9 +150,9 @@ def claim_submit(
     """A claim from a rep (or an admin on someone's behalf), validated like an imported one."""
     reference = reference.strip() or _new_reference(source)
     if ExpenseClaim.objects.filter(reference=reference).exists():
-        raise ClaimLinesRefused({0: [f"Claim reference {reference} is already used."]})
+        raise ClaimLinesRefused({0: [_("Claim reference %(reference)s is already used.") % {"reference": reference}]})
     if not lines:
-        raise ClaimLinesRefused({0: ["A claim needs at least one line."]})
+        raise ClaimLinesRefused({0: [_("A claim needs at least one line.")]})
     claim_input = ClaimInput(reference=reference, claimant_name=claimant_name, lines=lines)
     return claims_create(submitted_by=submitted_by, source=source, claims=[claim_input],
                          audit_action="claim.submitted")[0]
@@ -212,7 +223,7 @@ def claim_decide(
     tab decided, reopened and decided again), the decision is refused rather than stacked.
     """
     if not user_decides_claims(decided_by):
-        raise NotAllowed("Only finance decides claims.")
+        raise NotAllowed(_("Only finance decides claims."))
     with transaction.atomic():
         locked = ExpenseClaim.objects.select_for_update().get(pk=claim.pk)
         _refuse_if_decided(locked, decisions_seen)
@@ -224,7 +235,8 @@ def claim_decide(
         # concurrent decision still finds nothing left to decide.
         if ExpenseClaim.objects.filter(pk=locked.pk, status=ExpenseClaim.Status.SUBMITTED).update(
                 status=locked.status) != 1:
-            raise ClaimAlreadyDecided(f"Claim {locked.reference} was decided by someone else just now.")
+            raise ClaimAlreadyDecided(_("Claim %(reference)s was decided by someone else just now.") % {
+                "reference": locked.reference})
         for line, line_amount in zip(lines, _allocate(approved, lines), strict=True):
             line.approved_amount = line_amount
             line.full_clean()
@@ -246,23 +258,27 @@ def claim_decide(
 def _refuse_if_decided(claim: ExpenseClaim, decisions_seen: int | None) -> None:
     if claim.status in ExpenseClaim.DECIDED:
         last = claim.decisions.select_related("decided_by").order_by("-decided_at", "-pk").first()
-        who = f" by {last.decided_by.get_username()} on {timezone.localtime(last.decided_at):%Y-%m-%d %H:%M}" \
-            if last else ""
-        raise ClaimAlreadyDecided(
-            f"Claim {claim.reference} was already {claim.get_status_display().lower()}{who}. "
-            "Reopen it first if it must be decided again.")
+        values = {"reference": claim.reference, "status": str(claim.get_status_display()).lower()}
+        if last:
+            raise ClaimAlreadyDecided(_(
+                "Claim %(reference)s was already %(status)s by %(user)s on %(when)s. Reopen it first if it must be "
+                "decided again.") % (values | {"user": last.decided_by.get_username(),
+                                               "when": moment(last.decided_at)}))
+        raise ClaimAlreadyDecided(_(
+            "Claim %(reference)s was already %(status)s. Reopen it first if it must be decided again.") % values)
     if decisions_seen is not None and claim.decisions.count() != decisions_seen:
         raise ClaimAlreadyDecided(
-            f"Claim {claim.reference} changed since you opened it. Reload the page and decide again.")
+            _("Claim %(reference)s changed since you opened it. Reload the page and decide again.") % {
+                "reference": claim.reference})
 
 
 def _decision_amount(*, outcome: str, reason: str, amount: Decimal | None, claim: ExpenseClaim,
                      lines: list[ClaimLine]) -> Decimal:
     errors = {}
     if outcome not in DECISION_STATUS:
-        errors["outcome"] = "Choose approve, partially approve or reject."
+        errors["outcome"] = _("Choose approve, partially approve or reject.")
     if not (reason or "").strip():
-        errors["reason"] = "Give the reason for the decision; it is kept in the audit trail."
+        errors["reason"] = _("Give the reason for the decision; it is kept in the audit trail.")
     ceiling = min(claim.total_amount, sum((min(ln.amount, ln.placement.fee) for ln in lines), Decimal("0")))
     approved = Decimal("0")
     if outcome == Outcome.APPROVE:
@@ -270,14 +286,14 @@ def _decision_amount(*, outcome: str, reason: str, amount: Decimal | None, claim
     elif outcome == Outcome.PARTIAL:
         amount = _as_money(amount)
         if amount is None:
-            errors["amount"] = "Give the amount to approve for “Approve part”, e.g. 750.50."
+            errors["amount"] = _("Give the amount to approve for “Approve part”, e.g. 750.50.")
         elif amount != amount.quantize(CENT):
-            errors["amount"] = "Give the amount in whole cents, e.g. 750.50."
+            errors["amount"] = _("Give the amount in whole cents, e.g. 750.50.")
         elif amount <= 0:
-            errors["amount"] = "A partial approval is more than 0; to pay nothing, reject the claim."
+            errors["amount"] = _("A partial approval is more than 0; to pay nothing, reject the claim.")
         elif amount > ceiling:
-            errors["amount"] = (f"At most {money(ceiling)} can be approved: the amount claimed, and never more "
-                                "than the contracted fee.")
+            errors["amount"] = _("At most %(ceiling)s can be approved: the amount claimed, and never more than the "
+                                 "contracted fee.") % {"ceiling": money(ceiling)}
         else:
             approved = amount
     if errors:
@@ -339,19 +355,21 @@ def _model_version(lines: list[ClaimLine]) -> str:
 def claim_reopen(*, claim: ExpenseClaim, reopened_by: User, reason: str) -> ClaimDecision:
     """Put a decided claim back in the queue. Audited; the earlier decision stays on record."""
     if not user_decides_claims(reopened_by):
-        raise NotAllowed("Only finance reopens claims.")
+        raise NotAllowed(_("Only finance reopens claims."))
     if not (reason or "").strip():
-        raise DecisionInvalid({"reason": "Give the reason for reopening; it is kept in the audit trail."})
+        raise DecisionInvalid({"reason": _("Give the reason for reopening; it is kept in the audit trail.")})
     with transaction.atomic():
         locked = ExpenseClaim.objects.select_for_update().get(pk=claim.pk)
         if locked.status not in ExpenseClaim.DECIDED:
-            raise ClaimAlreadyDecided(f"Claim {locked.reference} is not decided, so there is nothing to reopen.")
+            raise ClaimAlreadyDecided(_("Claim %(reference)s is not decided, so there is nothing to reopen.") % {
+                "reference": locked.reference})
         previous = locked.status
         locked.lines.update(approved_amount=None)
         locked.status = ExpenseClaim.Status.SUBMITTED
         locked.full_clean()
         if ExpenseClaim.objects.filter(pk=locked.pk, status=previous).update(status=locked.status) != 1:
-            raise ClaimAlreadyDecided(f"Claim {locked.reference} was reopened by someone else just now.")
+            raise ClaimAlreadyDecided(_("Claim %(reference)s was reopened by someone else just now.") % {
+                "reference": locked.reference})
         decision = ClaimDecision(claim=locked, decided_by=reopened_by, outcome=Outcome.REOPEN,
                                  amount=Decimal("0"), reason=reason.strip())
         decision.full_clean()
@@ -399,7 +417,7 @@ def claims_export_batch(*, user: User, decision_ids: list[int]) -> AuditEvent | 
     the file finance can download again, its data lists exactly the decisions it stamped). None when
     every one of them had been sent already."""
     if not user_decides_claims(user):
-        raise NotAllowed("Only finance exports claims to the ERP.")
+        raise NotAllowed(_("Only finance exports claims to the ERP."))
     with transaction.atomic():
         now = timezone.now()
         fresh = sorted(ClaimDecision.objects.select_for_update().filter(
