@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -61,11 +62,23 @@ def spring_festival_factor(ds: pd.DatetimeIndex, truth: DemandTruth) -> np.ndarr
     """The Spring Festival's multiplier on each day (1 outside its week and the week before)."""
     if not (truth.spring_festival_lift or truth.spring_festival_before_lift):
         return np.ones(len(ds))
+    if len(ds) and len(ds) == (ds[-1] - ds[0]).days + 1:
+        # One run of days (the demo's sales, a bench's series): the same factor for every series.
+        lifts = (truth.spring_festival_lift, truth.spring_festival_before_lift)
+        return _daily_factor(ds[0], len(ds), lifts).copy()
+    return _factor(ds, truth.spring_festival_lift, truth.spring_festival_before_lift)
+
+
+@lru_cache(maxsize=8)
+def _daily_factor(start: pd.Timestamp, days: int, lifts: tuple[float, float]) -> np.ndarray:
+    return _factor(pd.date_range(start, periods=days, freq="D"), *lifts)
+
+
+def _factor(ds: pd.DatetimeIndex, lift: float, before_lift: float) -> np.ndarray:
     monday = pd.DatetimeIndex(ds - pd.to_timedelta(ds.day_of_week, unit="D")).normalize()
     weeks = pd.Series(monday.unique())
     features = weekly_holiday_features("CN", weeks)
-    factor = (1 + truth.spring_festival_lift) ** features["spring_festival"]
-    factor = factor * (1 + truth.spring_festival_before_lift) ** features["spring_festival_before"]
+    factor = (1 + lift) ** features["spring_festival"] * (1 + before_lift) ** features["spring_festival_before"]
     return pd.Series(factor, index=weeks).reindex(monday).to_numpy()
 
 

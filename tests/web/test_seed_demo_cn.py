@@ -49,6 +49,10 @@ def test_the_chinese_world_has_chinese_stores_in_chinese_time():
     assert {"华东", "华北", "华南"} <= set(Store.objects.values_list("region__name", flat=True))
     assert Product.objects.filter(brand__name="云岭牧场", brand__is_own=True, unit_price__gt=100).exists()
     assert "FORECAST_COUNTRY=CN" in output  # the test settings forecast with the US calendar
+    if "currency" in {f.name for f in Campaign._meta.get_fields()}:
+        assert set(Campaign.objects.values_list("currency", flat=True)) == {"CNY"}
+    else:  # every amount reads in settings.CURRENCY (EUR in the tests): the command says what to set
+        assert "CURRENCY=CNY" in output
 
 
 def test_the_brands_people_read_chinese_and_the_administrator_keeps_the_browsers_language():

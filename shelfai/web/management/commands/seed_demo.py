@@ -108,6 +108,10 @@ class Command(BaseCommand):
             self.stdout.write(self.style.WARNING(
                 f"FORECAST_COUNTRY is {settings.FORECAST_COUNTRY or 'empty'}: set FORECAST_COUNTRY=CN so the "
                 "forecasts know Spring Festival."))
+        if world.currency and not _currency(world) and settings.CURRENCY != world.currency:
+            self.stdout.write(self.style.WARNING(
+                f"CURRENCY is {settings.CURRENCY}: set CURRENCY={world.currency} so prices and fees read in "
+                f"{world.currency}."))
         self._print_logins()
 
     def _forecast(self) -> None:
