@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -94,7 +95,7 @@ class ClaimListCreateApi(APIView):
         summary="Claims you may see: riskiest and largest first (reps: their own, without the assessment)",
     )
     def get(self, request: Request) -> Response:
-        deny_unless(request.user, Action.CLAIMS_READ, "Your role reads no claims.")
+        deny_unless(request.user, Action.CLAIMS_READ, _("Your role reads no claims."))
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         f = filters.validated_data
@@ -108,19 +109,19 @@ class ClaimListCreateApi(APIView):
     @extend_schema(request=InputSerializer, responses={201: ClaimOutput, 409: None},
                    summary="Submit a claim (field reps)")
     def post(self, request: Request) -> Response:
-        deny_unless(request.user, Action.CLAIM_SUBMIT, "Claims are submitted by field reps; retailer files are "
-                                                       "imported by finance at /api/claims/import/.")
+        deny_unless(request.user, Action.CLAIM_SUBMIT, _("Claims are submitted by field reps; retailer files are "
+                                                         "imported by finance at /api/claims/import/."))
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         if data.validated_data["reference"].strip():
-            return Response({"detail": "Leave 'reference' empty: a field rep's claim gets its reference from "
-                                       "ShelfAI.", "errors": {"reference": ["Leave it empty."]}}, status=400)
+            return Response({"detail": _("Leave 'reference' empty: a field rep's claim gets its reference from "
+                                         "ShelfAI."), "errors": {"reference": [_("Leave it empty.")]}}, status=400)
         placements = selectors.placements_claimable_by(request.user)
         lines, unknown = [], {}
         for number, line in enumerate(data.validated_data["lines"], start=1):
             placement = placements.filter(pk=line["placement"]).first()
             if placement is None:
-                unknown[number] = [f"No placement {line['placement']} at a store assigned to you."]
+                unknown[number] = [_("No placement %(id)s at a store assigned to you.") % {"id": line["placement"]}]
                 continue
             lines.append(services.LineInput(placement=placement, period_start=line["period_start"],
                                             period_end=line["period_end"], amount=line["amount"], line_no=number))
@@ -152,7 +153,7 @@ class ClaimImportApi(APIView):
                               400: OpenApiResponse(description="The import report: nothing was imported")},
                    summary="Import a retailer's or distributor's claims CSV: all lines or none")
     def post(self, request: Request) -> Response:
-        deny_unless(request.user, Action.CLAIMS_DECIDE, "Only finance imports claim files.")
+        deny_unless(request.user, Action.CLAIMS_DECIDE, _("Only finance imports claim files."))
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         report = claims_import_csv(file=data.validated_data["file"], submitted_by=request.user,
@@ -184,7 +185,7 @@ class ClaimDecideApi(APIView):
                    summary="Approve, partially approve or reject a claim (finance)")
     def post(self, request: Request, pk: int) -> Response:
         claim = _claim_for(request, pk)
-        deny_unless(request.user, Action.CLAIMS_DECIDE, "Only finance decides claims.")
+        deny_unless(request.user, Action.CLAIMS_DECIDE, _("Only finance decides claims."))
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
@@ -207,7 +208,7 @@ class ClaimReopenApi(APIView):
                    summary="Reopen a decided claim (finance; audited)")
     def post(self, request: Request, pk: int) -> Response:
         claim = _claim_for(request, pk)
-        deny_unless(request.user, Action.CLAIMS_DECIDE, "Only finance reopens claims.")
+        deny_unless(request.user, Action.CLAIMS_DECIDE, _("Only finance reopens claims."))
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
@@ -230,7 +231,7 @@ class ClaimAuditApi(APIView):
     @extend_schema(responses=OutputSerializer(many=True), summary="A claim's audit trail (finance)")
     def get(self, request: Request, pk: int) -> Response:
         claim = _claim_for(request, pk)
-        deny_unless(request.user, Action.CLAIMS_DECIDE, "Only finance reads the audit trail.")
+        deny_unless(request.user, Action.CLAIMS_DECIDE, _("Only finance reads the audit trail."))
         return Response(self.OutputSerializer(selectors.claim_audit_trail(claim), many=True).data)
 
 
@@ -255,7 +256,7 @@ class ClaimExportApi(APIView):
         return self._export(request, request.data, mark=True)
 
     def _export(self, request: Request, params, *, mark: bool) -> HttpResponse:
-        deny_unless(request.user, Action.CLAIMS_DECIDE, "Only finance exports claims.")
+        deny_unless(request.user, Action.CLAIMS_DECIDE, _("Only finance exports claims."))
         filters = self.FilterSerializer(data=params)
         filters.is_valid(raise_exception=True)
         return export_response(request.user, filters.validated_data, mark=mark)

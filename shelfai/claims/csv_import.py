@@ -29,6 +29,8 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from shelfai import csvfiles
 from shelfai.accounts.models import User
@@ -72,13 +74,13 @@ class ImportReport:
     def summary(self) -> str:
         if self.ok:
             count = sum(claim.lines.count() for claim in self.claims)
-            return f"Imported {len(self.claims)} claims with {count} lines."
+            return _("Imported %(claims)s with %(lines)s.") % {
+                "claims": ngettext("%(n)s claim", "%(n)s claims", len(self.claims)) % {"n": len(self.claims)},
+                "lines": ngettext("%(n)s line", "%(n)s lines", count) % {"n": count}}
         if self.file_errors:
-            return "Nothing was imported: " + " ".join(self.file_errors)
-        return (
-            f"Nothing was imported: {len(self.bad_lines)} of {len(self.lines)} lines have problems. "
-            "Fix them and upload the whole file again."
-        )
+            return _("Nothing was imported: %(errors)s") % {"errors": " ".join(self.file_errors)}
+        return _("Nothing was imported: %(bad)s of %(total)s lines have problems. Fix them and upload the whole "
+                 "file again.") % {"bad": len(self.bad_lines), "total": len(self.lines)}
 
     def as_dict(self) -> dict:
         return {
@@ -97,7 +99,7 @@ def claims_import_csv(*, file, submitted_by: User, source: str) -> ImportReport:
     """Validate a claims CSV and, when every line is good, store its claims in one transaction."""
     report = ImportReport()
     if source not in (ExpenseClaim.Source.RETAILER, ExpenseClaim.Source.DISTRIBUTOR):
-        report.file_errors.append("Choose the source of the file: retailer or distributor.")
+        report.file_errors.append(_("Choose the source of the file: retailer or distributor."))
         return report
     rows = _read_rows(file, report)
     if rows is None:
@@ -123,51 +125,56 @@ def _read_rows(file, report: ImportReport) -> list[tuple[int, dict[str, str]]] |
     if isinstance(data, str):
         data = data.encode()
     if len(data) > max_bytes:
-        limit = f"{max_bytes / 1e6:.0f} MB" if max_bytes >= 1e6 else f"{max_bytes} bytes"
-        report.file_errors.append(f"The file is larger than {limit}, the limit; split it into smaller files.")
+        limit = (_("%(n)s MB") % {"n": f"{max_bytes / 1e6:.0f}"} if max_bytes >= 1e6
+                 else _("%(n)s bytes") % {"n": max_bytes})
+        report.file_errors.append(_("The file is larger than %(limit)s, the limit; split it into smaller files.") % {
+            "limit": limit})
         return None
     try:
         table = csvfiles.read_table(data)
         header = table.header
         if not header:
-            report.file_errors.append("The file is empty.")
+            report.file_errors.append(_("The file is empty."))
             return None
         if not _header_ok(header, report):
             return None
         rows = []
         for line_no, values in table.rows:
             if len(rows) >= max_lines:
-                report.file_errors.append(f"The file has more than {max_lines} lines; split it into smaller files.")
+                report.file_errors.append(_("The file has more than %(n)s lines; split it into smaller files.") % {
+                    "n": max_lines})
                 return None
             if len(values) != len(header):
                 report.lines.append(LineReport(line_no, "", [
-                    f"Has {len(values)} values but the header has {len(header)} columns."]))
+                    _("Has %(values)s values but the header has %(columns)s columns.") % {
+                        "values": len(values), "columns": len(header)}]))
                 continue
             rows.append((line_no, {k: v.strip() for k, v in zip(header, values, strict=True)}))
     except csvfiles.CsvFileError as exc:
         report.file_errors.append(str(exc))
         return None
     if not rows and not report.lines:
-        report.file_errors.append("The file has a header but no claim lines.")
+        report.file_errors.append(_("The file has a header but no claim lines."))
     return rows
 
 
 def _header_ok(header: list[str], report: ImportReport) -> bool:
     known = set(REQUIRED_COLUMNS) | set(OPTIONAL_COLUMNS)
-    expected = ", ".join(REQUIRED_COLUMNS) + " and placement (or campaign and display_type)"
+    expected = _("%(columns)s and placement (or campaign and display_type)") % {"columns": ", ".join(REQUIRED_COLUMNS)}
     unknown = [name for name in header if name not in known]
     missing = [name for name in REQUIRED_COLUMNS if name not in header]
     duplicated = sorted({name for name in header if header.count(name) > 1})
     if unknown:
-        report.file_errors.append(f"Unknown columns: {', '.join(unknown) or '(empty name)'}.")
+        report.file_errors.append(_("Unknown columns: %(columns)s.") % {
+            "columns": ", ".join(unknown) or _("(empty name)")})
     if missing:
-        report.file_errors.append(f"Missing columns: {', '.join(missing)}.")
+        report.file_errors.append(_("Missing columns: %(columns)s.") % {"columns": ", ".join(missing)})
     if duplicated:
-        report.file_errors.append(f"Columns appear twice: {', '.join(duplicated)}.")
+        report.file_errors.append(_("Columns appear twice: %(columns)s.") % {"columns": ", ".join(duplicated)})
     if "placement" not in header and not {"campaign", "display_type"} <= set(header):
-        report.file_errors.append("Give a placement column, or both campaign and display_type columns.")
+        report.file_errors.append(_("Give a placement column, or both campaign and display_type columns."))
     if report.file_errors:
-        report.file_errors.append(f"Expected columns: {expected}.")
+        report.file_errors.append(_("Expected columns: %(columns)s.") % {"columns": expected})
         return False
     return True
 
@@ -198,8 +205,8 @@ def _validate_rows(rows, report: ImportReport) -> list[services.ClaimInput]:
             reference=row["reference"], claimant_name=row.get("claimant", ""), lines=[]))
         if row.get("claimant") and claim.claimant_name != row["claimant"]:
             line.errors.append(
-                f"Claimant '{row['claimant']}' differs from '{claim.claimant_name}' on an earlier line "
-                f"of claim {row['reference']}.")
+                _("Claimant '%(claimant)s' differs from '%(earlier)s' on an earlier line of claim %(reference)s.") % {
+                    "claimant": row["claimant"], "earlier": claim.claimant_name, "reference": row["reference"]})
         if line.ok:
             accepted.append(claim_line)
             claim.lines.append(claim_line)
@@ -212,19 +219,20 @@ def _parse_line(row: dict[str, str], stores: dict[str, Store], taken: set[str], 
     errors = line.errors
     reference = row["reference"]
     if not reference:
-        errors.append("reference is empty.")
+        errors.append(_("reference is empty."))
     elif len(reference) > 64:
-        errors.append("reference is longer than 64 characters.")
+        errors.append(_("reference is longer than 64 characters."))
     elif reference in taken:
-        errors.append(f"Claim reference {reference} was already imported; a claim is imported once.")
+        errors.append(_("Claim reference %(reference)s was already imported; a claim is imported once.") % {
+            "reference": reference})
     store = stores.get(row["store"].lower())
     if store is None:
-        errors.append(f"Unknown store '{row['store']}'. Use the store code from your contract." if row["store"]
-                      else "store is empty.")
+        errors.append(_("Unknown store '%(store)s'. Use the store code from your contract.") % {"store": row["store"]}
+                      if row["store"] else _("store is empty."))
     start = _parse_date(row["period_start"], "period_start", errors, parse_date)
     end = _parse_date(row["period_end"], "period_end", errors, parse_date)
     if start and end and end < start:
-        errors.append(f"period_end {end} is before period_start {start}.")
+        errors.append(_("period_end %(end)s is before period_start %(start)s.") % {"end": end, "start": start})
     amount = parse_amount(row["amount"], errors)
     placement = _resolve_placement(row, store, start, end, errors) if store else None
     if errors or placement is None:
@@ -238,7 +246,8 @@ def _parse_date(value: str, column: str, errors: list[str], parse: Callable[[str
     try:
         return parse(value)
     except csvfiles.DateValueError as exc:
-        errors.append(f"{column} {exc}")
+        # Translators: a column name and what is wrong with its value, e.g. "period_start is empty."
+        errors.append(_("%(column)s %(problem)s") % {"column": column, "problem": exc})
         return None
 
 
@@ -249,17 +258,18 @@ def parse_amount(value: str, errors: list[str], column: str = "amount") -> Decim
     """Parse a money amount strictly: ``1250`` or ``1250.50``; anything else says what is wrong."""
     value = value.strip()
     if not value:
-        errors.append(f"{column} is empty.")
+        errors.append(_("%(column)s is empty.") % {"column": column})
     elif value.startswith("-") and AMOUNT.match(value[1:]):
-        errors.append(f"{column} {value} is negative; claim a positive amount.")
+        errors.append(_("%(column)s %(value)s is negative; claim a positive amount.") % {"column": column,
+                                                                                          "value": value})
     elif re.match(r"^\d+\.\d{3,}$", value):
-        errors.append(f"{column} {value} has more than 2 decimals.")
+        errors.append(_("%(column)s %(value)s has more than 2 decimals.") % {"column": column, "value": value})
     elif not AMOUNT.match(value):
-        errors.append(
-            f"{column} '{value}' is not a number: use digits with a dot for decimals, e.g. 1250.50, "
-            "without currency signs or thousands separators.")
+        errors.append(_(
+            "%(column)s '%(value)s' is not a number: use digits with a dot for decimals, e.g. 1250.50, without "
+            "currency signs or thousands separators.") % {"column": column, "value": value})
     elif Decimal(value) <= 0:
-        errors.append(f"{column} must be more than 0.")
+        errors.append(_("%(column)s must be more than 0.") % {"column": column})
     else:
         return Decimal(value).quantize(Decimal("0.01"))
     return None
@@ -269,38 +279,43 @@ def _resolve_placement(row, store: Store, start: date | None, end: date | None, 
                        ) -> PaidPlacement | None:
     if row.get("placement"):
         if not row["placement"].isdigit():
-            errors.append(f"placement '{row['placement']}' is not a placement id (a whole number).")
+            errors.append(_("placement '%(value)s' is not a placement id (a whole number).") % {
+                "value": row["placement"]})
             return None
         placement = PaidPlacement.objects.select_related("store").filter(pk=int(row["placement"])).first()
         if placement is None:
-            errors.append(f"No placement with id {row['placement']}.")
+            errors.append(_("No placement with id %(id)s.") % {"id": row["placement"]})
         elif placement.store_id != store.pk:
-            errors.append(f"Placement {placement.pk} is at store {placement.store.code}, not {store.code}.")
+            errors.append(_("Placement %(id)s is at store %(store)s, not %(other)s.") % {
+                "id": placement.pk, "store": placement.store.code, "other": store.code})
             return None
         return placement
     campaign_value, type_value = row.get("campaign", ""), row.get("display_type", "")
     if not campaign_value or not type_value:
-        errors.append("Give a placement id, or both campaign and display_type.")
+        errors.append(_("Give a placement id, or both campaign and display_type."))
         return None
     campaigns = Campaign.objects.filter(pk=int(campaign_value)) if campaign_value.isdigit() else (
         Campaign.objects.filter(name__iexact=campaign_value))
     display_type = _display_type(type_value)
     if display_type is None:
         choices = ", ".join(PaidPlacement.DisplayType.values)
-        errors.append(f"display_type '{type_value}' is not one of: {choices}.")
+        errors.append(_("display_type '%(value)s' is not one of: %(choices)s.") % {"value": type_value,
+                                                                                    "choices": choices})
         return None
     if not campaigns.exists():
-        errors.append(f"Unknown campaign '{campaign_value}'.")
+        errors.append(_("Unknown campaign '%(campaign)s'.") % {"campaign": campaign_value})
         return None
     placements = PaidPlacement.objects.filter(campaign__in=campaigns, store=store, display_type=display_type)
     if start and end and placements.count() > 1:
         placements = placements.filter(starts_on__lte=end, ends_on__gte=start)
     found = list(placements.select_related("store")[:2])
     if not found:
-        errors.append(f"No {type_value} placement of campaign '{campaign_value}' at store {store.code}.")
+        errors.append(_("No %(type)s placement of campaign '%(campaign)s' at store %(store)s.") % {
+            "type": type_value, "campaign": campaign_value, "store": store.code})
     elif len(found) > 1:
-        errors.append(f"Several {type_value} placements of campaign '{campaign_value}' at store {store.code} "
-                      "match; give the placement id instead.")
+        errors.append(_("Several %(type)s placements of campaign '%(campaign)s' at store %(store)s match; give the "
+                        "placement id instead.") % {"type": type_value, "campaign": campaign_value,
+                                                    "store": store.code})
     return found[0] if len(found) == 1 else None
 
 

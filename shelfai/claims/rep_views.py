@@ -19,7 +19,11 @@ from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from shelfai import formats
 from shelfai.accounts.roles import Action, page
 from shelfai.claims import rep_selectors, selectors, services
 from shelfai.claims.api import _without_other_claims
@@ -30,9 +34,10 @@ _FORM_MAX_AGE = 24 * 3600  # a claim form left open overnight is filled in again
 
 
 class RepClaimForm(forms.Form):
-    period_start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    period_end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
-    amount = forms.DecimalField(label=f"Amount ({settings.CURRENCY})", max_digits=12, decimal_places=2,
+    period_start = forms.DateField(label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    period_end = forms.DateField(label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    amount = forms.DecimalField(label=format_lazy(gettext_lazy("Amount ({currency})"), currency=settings.CURRENCY),
+                                max_digits=12, decimal_places=2,
                                 min_value=Decimal("0.01"),
                                 widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}))
     token = forms.CharField(widget=forms.HiddenInput)
@@ -41,7 +46,7 @@ class RepClaimForm(forms.Form):
         data = super().clean()
         start, end = data.get("period_start"), data.get("period_end")
         if start and end and end < start:
-            self.add_error("period_end", f"The period ends ({end:%d %b %Y}) before it starts.")
+            self.add_error("period_end", _("The period ends (%(end)s) before it starts.") % {"end": formats.day(end)})
         return data
 
 
@@ -107,7 +112,8 @@ def rep_claim_form(request: HttpRequest, placement_id: int) -> HttpResponse:
     except IntegrityError:  # both taps passed the check above at the same moment; the first one won
         return redirect("rep-claim", pk=get_object_or_404(rep_selectors.claims_of(request.user),
                                                           reference=reference).pk)
-    messages.success(request, f"Claim {claim.reference} sent to finance. You'll see their decision here.")
+    messages.success(request, _("Claim %(reference)s sent to finance. You'll see their decision here.") % {
+        "reference": claim.reference})
     return redirect("rep-claim", pk=claim.pk)
 
 

@@ -37,21 +37,27 @@ class QueueFilterForm(forms.Form):
     status = forms.ChoiceField(required=False, initial=ExpenseClaim.Status.SUBMITTED, choices=[
         (ExpenseClaim.Status.SUBMITTED, "To decide"), ("decided", "Decided"), ("", "All"),
         *[(s, label) for s, label in ExpenseClaim.Status.choices if s != ExpenseClaim.Status.SUBMITTED]])
-    source = forms.ChoiceField(required=False, choices=[("", "Any source"), *ExpenseClaim.Source.choices])
+    source = forms.ChoiceField(required=False, choices=[("", gettext_lazy("Any source")),
+                                                        *ExpenseClaim.Source.choices])
     recommendation = forms.ChoiceField(required=False, choices=[
-        ("", "Any recommendation"), ("approve", "Approve"), ("partial", "Partial"), ("reject", "Reject")])
-    store = forms.CharField(required=False, max_length=32, label="Store code")
-    campaign = forms.ModelChoiceField(required=False, queryset=Campaign.objects.all(), empty_label="Any campaign")
-    q = forms.CharField(required=False, max_length=64, label="Reference or claimant")
+        ("", gettext_lazy("Any recommendation")), ("approve", gettext_lazy("Approve")),
+        ("partial", gettext_lazy("Partial")), ("reject", gettext_lazy("Reject"))])
+    store = forms.CharField(required=False, max_length=32, label=gettext_lazy("Store code"))
+    campaign = forms.ModelChoiceField(required=False, queryset=Campaign.objects.all(),
+                                      empty_label=gettext_lazy("Any campaign"))
+    q = forms.CharField(required=False, max_length=64, label=gettext_lazy("Reference or claimant"))
 
 
 class DecisionForm(forms.Form):
     # Nothing is pre-selected: a pre-ticked "Reject" (the recommendation) was one click from a wrong decision.
-    outcome = forms.ChoiceField(widget=forms.RadioSelect, label="Decision", choices=[
-        (Outcome.APPROVE, "Approve in full"), (Outcome.PARTIAL, "Approve part"), (Outcome.REJECT, "Reject")])
+    outcome = forms.ChoiceField(widget=forms.RadioSelect, label=gettext_lazy("Decision"), choices=[
+        (Outcome.APPROVE, gettext_lazy("Approve in full")), (Outcome.PARTIAL, gettext_lazy("Approve part")),
+        (Outcome.REJECT, gettext_lazy("Reject"))])
     amount = forms.DecimalField(required=False, max_digits=12, decimal_places=2, min_value=0,
-                                label="Amount to approve", help_text="Only for a partial approval.")
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, label="Reason",
+                                label=gettext_lazy("Amount to approve"),
+                                help_text=gettext_lazy("Only for a partial approval."))
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
+                             label=gettext_lazy("Reason"),
                              error_messages={"required": gettext_lazy(
                                  "Give the reason for the decision; it is kept in the audit trail.")})
     decisions_seen = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
@@ -65,25 +71,26 @@ class DecisionForm(forms.Form):
 
 
 class ReopenForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, label="Why reopen")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
+                             label=gettext_lazy("Why reopen"))
 
 
 class ImportForm(forms.Form):
-    source = forms.ChoiceField(choices=[(ExpenseClaim.Source.RETAILER, "Retailer"),
-                                        (ExpenseClaim.Source.DISTRIBUTOR, "Distributor")])
-    file = forms.FileField(label="Claims CSV")
+    source = forms.ChoiceField(choices=[(ExpenseClaim.Source.RETAILER, gettext_lazy("Retailer")),
+                                        (ExpenseClaim.Source.DISTRIBUTOR, gettext_lazy("Distributor"))])
+    file = forms.FileField(label=gettext_lazy("Claims CSV"))
 
 
 class ExportForm(forms.Form):
     batch = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput,
-                               help_text="Download a batch already sent again (its number).")
-    decided_from = forms.DateField(required=False, label="Decided from",
+                               help_text=gettext_lazy("Download a batch already sent again (its number)."))
+    decided_from = forms.DateField(required=False, label=gettext_lazy("Decided from"),
                                    widget=forms.DateInput(attrs={"type": "date"}))
-    decided_to = forms.DateField(required=False, label="Decided until",
+    decided_to = forms.DateField(required=False, label=gettext_lazy("Decided until"),
                                  widget=forms.DateInput(attrs={"type": "date"}))
-    include_rejected = forms.BooleanField(required=False, label="Include rejected claims")
-    new_only = forms.BooleanField(required=False, label="Only decisions not yet exported")
-    mark_exported = forms.BooleanField(required=False, label="Mark as sent to the ERP")
+    include_rejected = forms.BooleanField(required=False, label=gettext_lazy("Include rejected claims"))
+    new_only = forms.BooleanField(required=False, label=gettext_lazy("Only decisions not yet exported"))
+    mark_exported = forms.BooleanField(required=False, label=gettext_lazy("Mark as sent to the ERP"))
 
 
 def finance_page(view):
@@ -93,7 +100,7 @@ def finance_page(view):
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs):
         if not selectors.user_decides_claims(request.user):
-            raise PermissionDenied("The claims desk is for finance.")
+            raise PermissionDenied(_("The claims desk is for finance."))
         return view(request, *args, **kwargs)
     return wrapped
 
@@ -106,7 +113,7 @@ def claim_page(view):
     def wrapped(request: HttpRequest, pk: int, *args, **kwargs):
         claim = get_object_or_404(selectors.claims_visible_to(request.user), pk=pk)
         if not selectors.user_decides_claims(request.user):
-            raise PermissionDenied("Only finance works on claims.")
+            raise PermissionDenied(_("Only finance works on claims."))
         return view(request, claim, *args, **kwargs)
     return wrapped
 
@@ -257,7 +264,8 @@ def claim_reopen(request: HttpRequest, claim: ExpenseClaim) -> HttpResponse:
         services.claim_reopen(claim=claim, reopened_by=request.user, reason=form.cleaned_data["reason"])
     except services.ClaimAlreadyDecided as exc:
         return _render_claim(request, claim, refusal=str(exc), status=409)
-    messages.success(request, f"Claim {claim.reference} is open again; the earlier decision stays on record.")
+    messages.success(request, _("Claim %(reference)s is open again; the earlier decision stays on record.") % {
+        "reference": claim.reference})
     return redirect("claim-detail", pk=claim.pk)
 
 
