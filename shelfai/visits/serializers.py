@@ -61,7 +61,10 @@ class VisitOutput(serializers.Serializer):
     store = serializers.CharField(source="store.code")
     store_name = serializers.CharField(source="store.name")
     started_at = serializers.DateTimeField()
-    status = serializers.CharField(help_text="open, or closed once the rep ended it (or it was left open too long)")
+    local_date = serializers.DateField(help_text="The visit's day in the store's time zone (what every count uses)")
+    status = serializers.CharField(
+        help_text="open, or closed once the rep ended it, it sat idle VISIT_IDLE_CLOSE_MINUTES or its store's day "
+                  "ended (ended_at is then the last photo or check-in)")
     ended_at = serializers.DateTimeField(allow_null=True)
     checkin_distance_m = serializers.FloatField(allow_null=True)
     location_warning = serializers.SerializerMethodField(
