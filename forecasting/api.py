@@ -90,6 +90,8 @@ class SalesImportView(PlanningWriteView):
 
 class RunOutput(serializers.ModelSerializer):
     progress = serializers.FloatField(read_only=True)
+    error = serializers.CharField(source="error_text", read_only=True,
+                                  help_text="Why the run failed, in the request's language; empty when it did not.")
 
     class Meta:
         model = ForecastRun

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from forecasting import explanations
+from forecasting.notes import model_note
 
 UNITS = {"max_digits": 12, "decimal_places": 3}
 
@@ -102,6 +103,11 @@ class ForecastRun(models.Model):
         if not self.series_total:
             return 1.0 if self.status == self.Status.DONE else 0.0
         return min(1.0, (self.series_done + self.series_failed) / self.series_total)
+
+    @property
+    def error_text(self) -> str:
+        """Why the run failed, in the active language (stored in English, as the worker wrote it)."""
+        return model_note(self.error)
 
 
 class ForecastPoint(models.Model):

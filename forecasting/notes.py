@@ -47,6 +47,10 @@ SENTENCES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
          _("Prophet's forecast not used (%(reason)s): seasonal naive.")),
         (r"Prophet failed \((?P<error>.*)\): seasonal naive\.", _("Prophet failed (%(error)s): seasonal naive.")),
         (r"every campaign day was out of stock", _("every campaign day was out of stock")),
+        # A forecast run's error (ForecastRun.error), as forecasting.runs writes it.
+        (r"No sales history matches this run: import sales first \(import_sales\)\.",
+         _("No sales history matches this run: import sales first (import_sales).")),
+        (r"Every series failed, e\.g\. failed: (?P<error>.*)", _("Every series failed, e.g. %(error)s")),
     )
 )
 _N = r"[-\d.e+]+"  # a figure as the guards write it (".3g": 12.5, 1.2e+03)
@@ -82,6 +86,9 @@ def model_note(note: str) -> str:
     """``note`` with every sentence of a known form said in the active language."""
     if not note or (get_language() or "en").startswith("en"):
         return note
+    whole = _sentence(note.strip())  # a note of one known form ("Every series failed, e.g. ...")
+    if whole is not note.strip():
+        return whole
     gap = "" if (get_language() or "").startswith("zh") else " "
     out = ""
     for part in _BOUNDARY.split(note.strip()):
