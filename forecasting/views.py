@@ -54,6 +54,7 @@ MAX_PLANS = 50  # inventory rows per request: each is a saved plan, so a whole c
 MAX_CAMPAIGNS = 30
 SELECTION_KEYS = ("sku", "store", "region", "freq")
 EFFECT_LABELS = {"promo": gettext_lazy("Promotion"), "display": gettext_lazy("Display fully up"),
+                 # xgettext:no-python-format
                  "price_cut_10pct": gettext_lazy("Price 10% lower")}
 PERIOD = {Freq.DAILY: "day", Freq.WEEKLY: "week"}
 
