@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -16,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from shelfai import formats
 from shelfai.accounts.roles import Action, hide_unless
 from shelfai.pipeline import checklist
 from shelfai.pipeline.serializers import PhotoOutput
@@ -63,15 +65,16 @@ class PhotoUploadApi(APIView):
         visit = get_object_or_404(visits_visible_to(request.user).filter(rep=request.user), public_id=public_id)
         if not hasattr(request.data, "getlist"):
             # No body at all parses to a plain dict: nothing was sent (found by schemathesis: a 500).
-            return Response({"detail": "Send the photos as multipart/form-data in the 'photos' field."},
+            return Response({"detail": gettext("Send the photos as multipart/form-data in the 'photos' field.")},
                             status=400)
         files = request.FILES.getlist("photos")
         ids = request.data.getlist("client_upload_ids") or request.data.getlist("client_upload_id")
         if not files:
-            return Response({"detail": "Attach at least one photo in the 'photos' field."}, status=400)
+            return Response({"detail": gettext("Attach at least one photo in the 'photos' field.")}, status=400)
         if len(files) > settings.PHOTO_MAX_FILES_PER_REQUEST:
             return Response(
-                {"detail": f"At most {settings.PHOTO_MAX_FILES_PER_REQUEST} photos per request."}, status=400
+                {"detail": gettext("At most %(n)s photos per request.") % {"n": settings.PHOTO_MAX_FILES_PER_REQUEST}},
+                status=400
             )
         try:
             task = checklist.task_for_upload(visit, _task_id(request.data.get("task")))
@@ -79,15 +82,17 @@ class PhotoUploadApi(APIView):
             raise Http404(str(exc)) from None
         if len(ids) != len(files):
             return Response(
-                {"detail": f"Send one client_upload_ids value per photo ({len(files)} photos, {len(ids)} ids)."},
+                {"detail": gettext("Send one client_upload_ids value per photo (%(photos)s photos, %(ids)s ids).") % {
+                    "photos": len(files), "ids": len(ids)}},
                 status=400,
             )
         pending, errors = [], []
         for index, (upload, client_id) in enumerate(zip(files, ids, strict=True)):
             if upload.size > settings.PHOTO_MAX_BYTES:
                 errors.append({"index": index, "client_upload_id": client_id, "status": 413,
-                               "detail": f"The file is {upload.size / 1e6:.1f} MB; the limit is "
-                                         f"{settings.PHOTO_MAX_BYTES / 1e6:.0f} MB."})
+                               "detail": gettext("The file is %(size)s MB; the limit is %(limit)s MB.") % {
+                                   "size": formats.number(upload.size / 1e6, 1),
+                                   "limit": formats.number(settings.PHOTO_MAX_BYTES / 1e6)}})
                 continue
             try:
                 pending.append(services.validate_upload(client_upload_id=client_id, data=upload.read()))
@@ -117,7 +122,7 @@ def _task_id(value) -> int | None:
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise Http404(f"Task {value!r} is not on this visit's checklist.") from None
+        raise Http404(gettext("Task %(task)s is not on this visit's checklist.") % {"task": repr(value)}) from None
 
 
 class PhotoDetailApi(APIView):
@@ -140,7 +145,7 @@ class PhotoFileApi(APIView):
         else:
             field, content_type = photo.evidence_image, "image/jpeg"
         if not field:
-            raise Http404("No evidence image yet: the photo has not been analysed.")
+            raise Http404(gettext("No evidence image yet: the photo has not been analysed."))
         response = FileResponse(field.open("rb"), content_type=content_type)
         response["Cache-Control"] = "private, max-age=3600"
         return response

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -80,7 +81,7 @@ class VisitListCreateApi(APIView):
         data.is_valid(raise_exception=True)
         store = stores_visible_to(request.user).filter(code=data.validated_data["store"]).first()
         if store is None:
-            raise Http404("No store with that code is assigned to you today.")
+            raise Http404(_("No store with that code is assigned to you today."))
         visit, created = services.visit_start(
             rep=request.user,
             store=store,

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 
 import pillow_heif
+from django.utils.translation import gettext as _
 from PIL import ExifTags, Image, UnidentifiedImageError
 
+from shelfai import formats
 from shelfai.pil_safety import restore_pil_open
 from shelfai.vision.types import ImageRejected
 
@@ -49,11 +51,11 @@ class ImageFacts:
 def inspect_image(data: bytes, *, max_pixels: int, max_bytes: int) -> ImageFacts:
     restore_pil_open()
     if not data:
-        raise ImageRejected("The file is empty (0 bytes). Take the photo again and re-send it.", reason="empty")
+        raise ImageRejected(_("The file is empty (0 bytes). Take the photo again and re-send it."), reason="empty")
     if len(data) > max_bytes:
         raise ImageRejected(
-            f"The file is {len(data) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB. "
-            "Send the photo at normal camera quality.",
+            _("The file is %(size)s MB; the limit is %(limit)s MB. Send the photo at normal camera quality.") % {
+                "size": formats.number(len(data) / 1e6, 1), "limit": formats.number(max_bytes / 1e6)},
             reason="too_large",
         )
     try:
@@ -65,11 +67,11 @@ def inspect_image(data: bytes, *, max_pixels: int, max_bytes: int) -> ImageFacts
             width, height = image.size
     except (UnidentifiedImageError, OSError, SyntaxError):
         raise ImageRejected(
-            "The file is not a photo we can read. Send a JPEG, PNG, WebP or HEIC photo.", reason="not_an_image"
+            _("The file is not a photo we can read. Send a JPEG, PNG, WebP or HEIC photo."), reason="not_an_image"
         ) from None
     except Image.DecompressionBombError:
         raise ImageRejected(
-            "The image has far too many pixels to be a phone photo.", reason="too_many_pixels"
+            _("The image has far too many pixels to be a phone photo."), reason="too_many_pixels"
         ) from None
     except ValueError:
         # Pillow's own limit on text and colour-profile chunks (zTXt, iTXt, iCCP) that decompress to
@@ -77,11 +79,13 @@ def inspect_image(data: bytes, *, max_pixels: int, max_bytes: int) -> ImageFacts
         raise _metadata_bomb() from None
     if fmt not in FORMATS:
         raise ImageRejected(
-            f"{fmt} images are not supported. Send a JPEG, PNG, WebP or HEIC photo.", reason="unsupported_type"
+            _("%(format)s images are not supported. Send a JPEG, PNG, WebP or HEIC photo.") % {"format": fmt},
+            reason="unsupported_type"
         )
     if width * height > max_pixels:
         raise ImageRejected(
-            f"The image is {width}×{height} pixels, more than the {max_pixels / 1e6:.0f} megapixels allowed.",
+            _("The image is %(w)s×%(h)s pixels, more than the %(limit)s megapixels allowed.") % {
+                "w": width, "h": height, "limit": formats.number(max_pixels / 1e6)},
             reason="too_many_pixels",
         )
     _check_complete(data, image, fmt)
@@ -107,7 +111,7 @@ def inspect_image(data: bytes, *, max_pixels: int, max_bytes: int) -> ImageFacts
 
 def _check_complete(data: bytes, image: Image.Image, fmt: str) -> None:
     """Refuse files cut short in transit, which would otherwise fail later in the worker."""
-    truncated = ImageRejected("The photo arrived incomplete (the file is cut short). Upload it again.",
+    truncated = ImageRejected(_("The photo arrived incomplete (the file is cut short). Upload it again."),
                               reason="truncated")
     if fmt in ("JPEG", "MPO"):
         # A complete JPEG ends with the EOI marker; phones may pad a few bytes after it. In an MPO the
@@ -130,8 +134,8 @@ def _check_complete(data: bytes, image: Image.Image, fmt: str) -> None:
 
 
 def _metadata_bomb() -> ImageRejected:
-    return ImageRejected("The file carries metadata (text or a colour profile) that unpacks to far more than "
-                         "any photo's: it is refused. Send the photo as the camera saved it.",
+    return ImageRejected(_("The file carries metadata (text or a colour profile) that unpacks to far more than "
+                           "any photo's: it is refused. Send the photo as the camera saved it."),
                          reason="metadata_bomb")
 
 

@@ -13,7 +13,9 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from shelfai import formats
 from shelfai.accounts.models import User
 from shelfai.authenticity.checks import check_checkin, haversine_m
 from shelfai.stores.models import Store
@@ -121,8 +123,8 @@ def visit_end(*, visit: Visit) -> Visit:
     if Visit.objects.filter(pk=visit.pk, status=Visit.Status.OPEN).update(
             status=Visit.Status.CLOSED, ended_at=now) != 1:
         visit.refresh_from_db()
-        raise VisitClosed(f"This visit was already ended at {timezone.localtime(visit.ended_at):%H:%M}."
-                          if visit.ended_at else "This visit was already ended.")
+        raise VisitClosed(_("This visit was already ended at %(time)s.") % {
+            "time": formats.moment(visit.ended_at)} if visit.ended_at else _("This visit was already ended."))
     visit.refresh_from_db()
     return visit
 
@@ -172,7 +174,7 @@ class PendingUpload:
 
 def validate_upload(*, client_upload_id: str, data: bytes) -> PendingUpload:
     if not client_upload_id or len(client_upload_id) > 64:
-        raise IntakeError("Each photo needs a client_upload_id of 1 to 64 characters.")
+        raise IntakeError(_("Each photo needs a client_upload_id of 1 to 64 characters."))
     try:
         facts = inspect_image(data, max_pixels=settings.PHOTO_MAX_PIXELS, max_bytes=settings.PHOTO_MAX_BYTES)
     except ImageRejected as exc:
