@@ -267,3 +267,48 @@ def test_the_migration_fills_each_visits_day_from_its_stores_zone(shanghai):
     import_module("shelfai.visits.migrations.0007_visit_local_date_last_activity").fill(apps, None)
     visit.refresh_from_db()
     assert visit.local_date == MONDAY and visit.last_activity_at == MONDAY_0730_SHANGHAI
+
+
+# --- Alerts: the store's missed day, the recipient's digest hour ------------------------------------
+
+def test_store_unvisited_names_the_first_missed_local_day(shanghai, settings, clock):
+    from shelfai.alerts import services as alerts
+
+    settings.ALERTS_UNVISITED_GRACE_DAYS = 0
+    settings.ALERTS_LOOKBACK_DAYS = 60
+    RepAssignment.objects.filter(rep=shanghai.users["rep"]).update(starts_on=date(2026, 6, 1), weekdays="1000000")
+    # Monday 1 June, 07:30 there (Sunday 31 May in UTC): that Monday was visited.
+    Visit.objects.create(rep=shanghai.users["rep"], store=shanghai.store,
+                         started_at=datetime(2026, 6, 1, 7, 30, tzinfo=SHANGHAI))
+    now = datetime(2026, 6, 9, 0, 30, tzinfo=SHANGHAI)  # Tuesday there, still Monday 16:30 in UTC
+    facts = [f for f, _ in alerts.facts_now(now.astimezone(UTC)) if f.rule == "store_unvisited"
+             and f.data["assignment"] == RepAssignment.objects.get(rep=shanghai.users["rep"]).pk]
+    assert [(f.data["first_missed"], f.data["missed_days"]) for f in facts] == [("2026-06-08", 1)]
+
+
+def test_the_digest_goes_out_at_the_digest_hour_in_the_recipients_zone(world, settings, clock):
+    from django.core import mail
+
+    from shelfai.alerts import rules
+    from shelfai.alerts import services as alerts
+    from shelfai.alerts.models import AlertPreference
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.ALERTS_DIGEST_HOUR = 8
+    from shelfai.accounts.models import Role, User
+
+    in_shanghai = world.users["admin"]
+    in_utc = User.objects.create_user("admin2", password="pw-admin2", role=Role.ADMIN)
+    for user, zone in ((in_shanghai, "Asia/Shanghai"), (in_utc, "")):
+        user.email, user.time_zone = f"{user.username}@example.com", zone
+        user.save(update_fields=["email", "time_zone"])
+        AlertPreference.objects.create(user=user, rule="photo_failed", frequency="digest")
+    fact = rules.photo_failed(rules.FailedPhoto(id=1, public_id="photo-1", store="Riverside", reason="broken"))
+    clock.set(datetime(2026, 6, 7, 12, 0, tzinfo=UTC))
+    alerts.alert_record(fact, [in_shanghai, in_utc])
+
+    at = datetime(2026, 6, 8, 0, 30, tzinfo=UTC)  # 08:30 in Shanghai
+    assert alerts.digests_send(at) == 1
+    assert [m.to for m in mail.outbox] == [["admin@example.com"]]  # 00:30 is not 08:00 in UTC
+    assert alerts.digests_send(datetime(2026, 6, 8, 8, 1, tzinfo=UTC)) == 1
+    assert [m.to for m in mail.outbox][1:] == [["admin2@example.com"]]
