@@ -10,7 +10,9 @@ seasonality cannot learn it. Each series is forecast for the 13 weeks from 2026-
 
 - the recovered effects of the CN fit (Prophet's, as a lift in units over the holdout) against the truth:
   median and mean relative error, the share of series within 10%, and the pooled estimate (mean lift);
-- WAPE over the holdout with and without the calendar, over all 13 weeks and over the two festival weeks.
+- WAPE over the holdout with and without the calendar, over all 13 weeks and over the two festival weeks;
+- the same for the global model (LightGBM over all the series, the run's cross-series candidate) trained
+  with China's festival features and without them.
 
 Settings were looked at with ``--seed 1`` only; the figures in docs/FIGURES.md are from ``--seed 2``.
 
@@ -36,6 +38,7 @@ import pandas as pd  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from forecasting.global_model import fit_global  # noqa: E402
 from forecasting.metrics import wape  # noqa: E402
 from forecasting.model import (  # noqa: E402
     ModelSettings,
@@ -86,9 +89,10 @@ def recovered(history: pd.DataFrame, holdout: pd.DataFrame) -> dict[str, float]:
 def run(series: int, seed: int) -> dict:
     started = time.perf_counter()
     lifts = {name: [] for name in TRUTH}
-    actual, with_cn, without, festival_rows = [], [], [], []
+    actual, with_cn, without, festival_rows, panel = [], [], [], [], []
     for index in range(series):
         history, holdout = make_series(seed, index)
+        panel.append((history.reset_index(drop=True), holdout.reset_index(drop=True)))
         for name, lift in recovered(history, holdout).items():
             lifts[name].append(lift)
         future = holdout[["ds", "promo", "display", "price"]]
@@ -123,8 +127,21 @@ def run(series: int, seed: int) -> dict:
             "with_cn": round(wape(actual_all[festival], cn_all[festival]), 4),
             "without": round(wape(actual_all[festival], plain_all[festival]), 4),
         },
+        "global_model": _global_wape(panel, actual_all, festival),
         "seconds": round(time.perf_counter() - started, 1),
     }
+
+
+def _global_wape(panel, actual: np.ndarray, festival: np.ndarray) -> dict:
+    out = {}
+    for label, country in (("with_cn", "CN"), ("without", None)):
+        model = fit_global([history for history, _ in panel], "W", country=country)
+        predicted = np.concatenate(
+            [model.forecast(history, holdout[["ds", "promo", "display", "price"]]) for history, holdout in panel]
+        )
+        out[label] = {"holdout": round(wape(actual, predicted), 4),
+                      "festival_weeks": round(wape(actual[festival], predicted[festival]), 4)}
+    return out
 
 
 def main() -> None:
@@ -147,6 +164,10 @@ def main() -> None:
     for label, key in (("holdout, 13 weeks", "wape_holdout"), ("festival weeks only", "wape_festival_weeks")):
         w = result[key]
         print(f"  WAPE {label:<20} with CN holidays {w['with_cn']:.3f}   without {w['without']:.3f}")
+    g = result["global_model"]
+    for label, key in (("holdout, 13 weeks", "holdout"), ("festival weeks only", "festival_weeks")):
+        print(f"  global model WAPE {label:<20} with CN festival features {g['with_cn'][key]:.3f}   "
+              f"without {g['without'][key]:.3f}")
 
 
 if __name__ == "__main__":

@@ -78,7 +78,8 @@ def _cut(frame: pd.DataFrame, holdout: int, k: int) -> int:
 
 
 def learned_fits(
-    frames: list[pd.DataFrame], holdout: int, origins: int, freq: str, *, with_global: bool = True
+    frames: list[pd.DataFrame], holdout: int, origins: int, freq: str, *, with_global: bool = True,
+    country: str | None = None,
 ) -> LearnedFits:
     """Pooled effects and the global model for each origin's training parts (j = 0) and for each validation
     origin j inside them that some series uses: what each series may learn from the others never reaches
@@ -91,7 +92,8 @@ def learned_fits(
     fits: LearnedFits = {}
     for k, j in sorted(needed):
         trains = [t for t in (f.iloc[: max(_cut(f, holdout, k) - holdout * j, 0)] for f in frames) if len(t)]
-        fits[(k, j)] = Learned(fit_pooled(trains), fit_global(trains, freq) if with_global else None)
+        model = fit_global(trains, freq, country=country) if with_global else None
+        fits[(k, j)] = Learned(fit_pooled(trains), model)
     return fits
 
 
@@ -287,7 +289,7 @@ def run_backtest(
     # of a fresh import is not fixed (codes are created from a set), so without it two runs of the same
     # file gave different figures (tuna chosen WAPE 0.529 and 0.518).
     frames = sorted(((key, regularize(frame, settings.freq)) for key, frame in series), key=lambda item: item[0])
-    learned = learned_fits([frame for _, frame in frames], holdout, origins, settings.freq)
+    learned = learned_fits([frame for _, frame in frames], holdout, origins, settings.freq, country=settings.country)
     jobs = [(key, frame, holdout, origins, settings, learned) for key, frame in frames]
     # Two passes: every series' validation first, so that each series' choice can weigh its own few
     # validation weeks against how each candidate did over the whole category (selection.choose).

@@ -31,6 +31,8 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
+from forecasting.model import SPRING_FESTIVAL, SPRING_FESTIVAL_BEFORE, holiday_frame, weekly_holiday_features
+
 GLOBAL = "global"
 LAGS = 8
 MIN_TRAIN_ROWS = 200  # fewer (origin, horizon) pairs than this across all series: no global model
@@ -77,10 +79,13 @@ TARGET_FEATURES = (
 )
 # Weekly series: the time of year; daily ones: the weekday as well.
 CALENDAR = {"W": ("season_sin", "season_cos"), "D": ("weekday_sin", "weekday_cos", "year_sin", "year_cos")}
+# With China's calendar, Spring Festival, which the time of year cannot place (its date moves by weeks): the
+# festival's week (daily: its break days) and the stock-up before it, as forecasting.model marks them.
+FESTIVAL = ("spring_festival", "spring_festival_before")
 
 
-def feature_names(freq: str) -> tuple[str, ...]:
-    return (*ORIGIN_FEATURES, *TARGET_FEATURES, *CALENDAR[freq])
+def feature_names(freq: str, country: str | None = None) -> tuple[str, ...]:
+    return (*ORIGIN_FEATURES, *TARGET_FEATURES, *CALENDAR[freq], *(FESTIVAL if country == "CN" else ()))
 
 
 @dataclass
@@ -155,12 +160,26 @@ def _prepare(frame: pd.DataFrame, freq: str, reference: float | None = None) -> 
     )
 
 
-def _calendar(ds: pd.DatetimeIndex, freq: str) -> list[np.ndarray]:
+def _calendar(ds: pd.DatetimeIndex, freq: str, country: str | None = None) -> list[np.ndarray]:
     year = 2 * np.pi * ds.day_of_year.to_numpy() / 365.25
+    festival = _festival(ds, freq) if country == "CN" else []
     if freq == "W":
-        return [np.sin(year), np.cos(year)]
+        return [np.sin(year), np.cos(year), *festival]
     weekday = 2 * np.pi * ds.day_of_week.to_numpy() / 7
-    return [np.sin(weekday), np.cos(weekday), np.sin(year), np.cos(year)]
+    return [np.sin(weekday), np.cos(weekday), np.sin(year), np.cos(year), *festival]
+
+
+def _festival(ds: pd.DatetimeIndex, freq: str) -> list[np.ndarray]:
+    if not len(ds):
+        return [np.zeros(0), np.zeros(0)]
+    if freq == "W":
+        weeks = pd.Series(ds.unique())
+        features = weekly_holiday_features("CN", weeks)
+        return [pd.Series(features[name], index=weeks).reindex(ds).to_numpy() for name in FESTIVAL]
+    frame = holiday_frame("CN", ds.min(), ds.max())
+    named = frame.set_index("ds")["holiday"] if frame is not None else pd.Series(dtype=str)
+    names = named.reindex(ds.normalize()).to_numpy()
+    return [(names == SPRING_FESTIVAL).astype(float), (names == SPRING_FESTIVAL_BEFORE).astype(float)]
 
 
 def _rows(
@@ -173,6 +192,7 @@ def _rows(
     price: np.ndarray,
     ds: pd.DatetimeIndex,
     freq: str,
+    country: str | None = None,
 ) -> np.ndarray:
     """Feature rows for origins ``t`` and horizons ``h``; target-period values given per row."""
     origin = series.origin[t]
@@ -190,14 +210,14 @@ def _rows(
             price,
             price - origin[:, ORIGIN_FEATURES.index("price_now")],
             seasonal,
-            *_calendar(ds, freq),
+            *_calendar(ds, freq, country),
         ]
     )
     return np.column_stack([origin, target])
 
 
 def training_rows(
-    frames: Iterable[pd.DataFrame], freq: str, *, max_rows: int = MAX_ROWS, seed: int = 0
+    frames: Iterable[pd.DataFrame], freq: str, *, max_rows: int = MAX_ROWS, seed: int = 0, country: str | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """(features, target) for every usable (origin, horizon) pair inside each frame, sampled to ``max_rows``."""
     horizon = HORIZON[freq]
@@ -213,7 +233,7 @@ def training_rows(
         pairs.append((index, t[keep], h[keep]))
     total = sum(len(t) for _, t, _ in pairs)
     if total == 0:
-        return np.empty((0, len(feature_names(freq)))), np.empty(0)
+        return np.empty((0, len(feature_names(freq, country)))), np.empty(0)
     share = min(1.0, max_rows / total)
     features, targets = [], []
     for index, t, h in pairs:
@@ -234,6 +254,7 @@ def training_rows(
                 price=series.price[u],
                 ds=series.ds[u],
                 freq=freq,
+                country=country,
             )
         )
         targets.append(series.z[u] - series.anchor[t])
@@ -255,6 +276,7 @@ class GlobalModel:
     booster: lgb.Booster
     freq: str
     rows: int
+    country: str | None = None  # the holidays calendar it learned with (FESTIVAL features with CN)
 
     def forecast(self, train: pd.DataFrame, future: pd.DataFrame) -> np.ndarray | None:
         """Units for each row of ``future`` (the periods right after ``train``); None without an origin."""
@@ -276,16 +298,21 @@ class GlobalModel:
             price=_price_index(future["price"], reference),
             ds=pd.DatetimeIndex(future["ds"]),
             freq=self.freq,
+            country=self.country,
         )
         log_units = series.anchor[last] + self.booster.predict(features, num_threads=1)
         return np.clip(np.expm1(log_units), 0.0, None)
 
 
-def fit_global(frames: Iterable[pd.DataFrame], freq: str, *, max_rows: int = MAX_ROWS) -> GlobalModel | None:
-    """The global model from every frame's (training) periods; None when they hold too few pairs."""
-    x, y = training_rows(frames, freq, max_rows=max_rows)
+def fit_global(
+    frames: Iterable[pd.DataFrame], freq: str, *, max_rows: int = MAX_ROWS, country: str | None = None
+) -> GlobalModel | None:
+    """The global model from every frame's (training) periods; None when they hold too few pairs. Only
+    China's calendar adds features (FESTIVAL); other countries' holidays stay with Prophet."""
+    country = "CN" if country == "CN" else None
+    x, y = training_rows(frames, freq, max_rows=max_rows, country=country)
     if len(y) < MIN_TRAIN_ROWS:
         return None
-    data = lgb.Dataset(x, y, feature_name=list(feature_names(freq)), free_raw_data=True)
+    data = lgb.Dataset(x, y, feature_name=list(feature_names(freq, country)), free_raw_data=True)
     booster = lgb.train(PARAMS, data, num_boost_round=ROUNDS)
-    return GlobalModel(booster, freq, len(y))
+    return GlobalModel(booster, freq, len(y), country)

@@ -140,7 +140,7 @@ def _learn(run: ForecastRun, keys: list[tuple[int, int]], as_of: date) -> RunLea
     chunks (which each see only their own series) fit them."""
     histories = selectors.daily_histories(keys, as_of=as_of).histories
     frames = [regularize(selectors.at_frequency(frame, run.freq), run.freq) for frame in histories.values()]
-    return learn_run(frames, run.horizon, run.freq)
+    return learn_run(frames, run.horizon, run.freq, country=run.params.get("country") or None)
 
 
 def _jobs(keys: list[tuple[int, int]], levels) -> list[list[int | str]]:

@@ -381,13 +381,13 @@ class RunLearning:
         return cls(_learned_from(data["now"]), _learned_from(data["before"]), int(data["horizon"]))
 
 
-def learn_run(frames: list[pd.DataFrame], horizon: int, freq: str) -> RunLearning:
+def learn_run(frames: list[pd.DataFrame], horizon: int, freq: str, country: str | None = None) -> RunLearning:
     """The pooled effects and the global model from every series of a run, now and one window back."""
 
     def learned(parts: list[pd.DataFrame]) -> Learned:
         parts = [p for p in parts if len(p)]
         effects = pooled_model.fit_pooled(parts)
-        return Learned(effects, fit_global(parts, freq))
+        return Learned(effects, fit_global(parts, freq, country=country))
 
     return RunLearning(learned(frames), learned([f.iloc[: max(len(f) - horizon, 0)] for f in frames]), horizon)
 
@@ -407,7 +407,8 @@ def _learned_dict(learned: Learned) -> dict:
         # LightGBM's own text format, not a pickle: a stored run must never be able to run code when read.
         "global": None
         if model is None
-        else {"booster": model.booster.model_to_string(), "freq": model.freq, "rows": model.rows},
+        else {"booster": model.booster.model_to_string(), "freq": model.freq, "rows": model.rows,
+              "country": model.country},
     }
 
 
@@ -426,7 +427,9 @@ def _learned_from(data: dict) -> Learned:
         ),
         None
         if model is None
-        else GlobalModel(lgb.Booster(model_str=model["booster"]), model["freq"], int(model["rows"])),
+        else GlobalModel(
+            lgb.Booster(model_str=model["booster"]), model["freq"], int(model["rows"]), model.get("country")
+        ),
     )
 
 

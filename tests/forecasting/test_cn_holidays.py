@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from forecasting.global_model import fit_global
 from forecasting.model import (
     SPRING_FESTIVAL,
     SPRING_FESTIVAL_BEFORE,
@@ -75,6 +76,30 @@ def test_a_spring_festival_effect_is_recovered_within_ten_percent():
     assert lift[0] == pytest.approx(0.5, rel=0.10)
     actual = holdout["y"].to_numpy()
     assert np.abs(actual - with_cn.yhat).sum() < np.abs(actual - without.yhat).sum()
+
+
+def test_the_global_model_learns_spring_festival_from_the_calendar():
+    histories, holdouts = [], []
+    for index in range(8):
+        rng = np.random.default_rng([11, index])
+        truth = DemandTruth(base=40.0, spring_festival_lift=0.5, spring_festival_before_lift=0.3)
+        weekly = daily_to_weekly(simulate_daily(rng, start=date(2021, 1, 4), days=7 * 274, truth=truth))
+        histories.append(weekly.iloc[:-13].reset_index(drop=True))
+        holdouts.append(weekly.iloc[-13:].reset_index(drop=True))
+    festival = weekly_holiday_features("CN", holdouts[0]["ds"])["spring_festival"] == 1
+
+    def festival_error(country):
+        model = fit_global(histories, "W", country=country)
+        errors = [
+            abs(model.forecast(h, f[["ds", "promo", "display", "price"]])[festival] - f["y"][festival]).sum()
+            for h, f in zip(histories, holdouts, strict=True)
+        ]
+        return sum(errors), model
+
+    with_cn, model = festival_error("CN")
+    without, _ = festival_error(None)
+    assert model.country == "CN" and "spring_festival" in model.booster.feature_name()
+    assert with_cn < 0.7 * without
 
 
 def test_an_unknown_country_code_stops_the_process_with_what_to_use():
