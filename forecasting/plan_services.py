@@ -8,6 +8,7 @@ from decimal import Decimal
 import numpy as np
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from forecasting import explanations, planning, selectors
 from forecasting.models import ForecastRun, InventoryPlan, Level, SeriesFit
@@ -226,7 +227,7 @@ def _product_scenarios(run, campaign, product, store_ids, display_stores, execut
         missing = needed - effects.keys()
         if missing:
             # Translators: the effect is a promotion's or a display's, learned from the sales history.
-            name = _("promotion") if "promo" in missing else _("display")
+            name = pgettext("effect", "promotion") if "promo" in missing else pgettext("effect", "display")
             estimate.notes.append(
                 _("store %(store)s × %(sku)s: no %(effect)s effect learned")
                 % {"store": store_id, "sku": product.sku, "effect": name}
