@@ -35,6 +35,7 @@ ALLOWED_WORDS = {
     "ShelfAI", "SKU", "SKUs", "CSV", "PDF", "API", "ERP", "GPS", "EXIF", "ID", "XLSX", "JSON", "ROI", "MB", "KB",
     "HEIC", "JPEG", "PNG", "URL", "UTC", "IANA", "YOLO", "Prophet", "English", "ReDoc", "Swagger", "OpenAPI",
     "Email", "SMTP", "QR", "x",
+    "CNY", "EUR", "USD", "CST", "CET", "CEST",  # currency codes and time-zone names are standards, not English
 }
 WORD = re.compile(r"[A-Za-z][A-Za-z’'-]*")
 USER_ATTRIBUTES = ("placeholder", "title", "aria-label", "alt", "aria-description", "aria-roledescription")
