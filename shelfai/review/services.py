@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from shelfai.detection import engine
 from shelfai.detection.models import Detection, DetectionRun
@@ -56,8 +57,9 @@ def box_crop(image: np.ndarray, det: Detection) -> np.ndarray:
     x1, y1 = max(0, int(round(det.x1))), max(0, int(round(det.y1)))
     x2, y2 = min(w, int(round(det.x2))), min(h, int(round(det.y2)))
     if x2 - x1 < MIN_CROP_SIDE or y2 - y1 < MIN_CROP_SIDE:
-        raise ValidationError(f"The box is too small ({max(0, x2 - x1)}×{max(0, y2 - y1)} px) to teach the "
-                              f"recogniser a pack; at least {MIN_CROP_SIDE}×{MIN_CROP_SIDE} px is needed.")
+        raise ValidationError(_("The box is too small (%(width)s×%(height)s px) to teach the recogniser a pack; at "
+                                "least %(side)s×%(side)s px is needed.")
+                              % {"width": max(0, x2 - x1), "height": max(0, y2 - y1), "side": MIN_CROP_SIDE})
     return image[y1:y2, x1:x2]
 
 
@@ -79,7 +81,7 @@ def reference_from_crop(*, product: Product, crop: np.ndarray) -> tuple[ProductI
     their sha256, the file named from the hash; the same crop twice is one image."""
     ok, buf = cv2.imencode(".png", as_pack_shot(crop))
     if not ok:
-        raise ValidationError("The crop could not be encoded as an image.")
+        raise ValidationError(_("The crop could not be encoded as an image."))
     data = buf.tobytes()
     sha = hashlib.sha256(data).hexdigest()
     existing = ProductImage.objects.filter(product=product, sha256=sha).first()
@@ -96,7 +98,8 @@ def pack_name(*, reviewer, detection: Detection, product: Product) -> ProductIma
     """Name an unrecognised box: its crop becomes a reference image of ``product`` (the catalog is
     rebuilt from reference images on the next photo, no retraining), and the box counts as that SKU."""
     if not product.is_active:
-        raise ValidationError(f"{product} is not an active product; it cannot be recognised.")
+        raise ValidationError(_("%(product)s is not an active product; it cannot be recognised.")
+                              % {"product": product})
     photo = detection.run.photo
     crop = box_crop(_photo_image(photo), detection)
     with transaction.atomic():
@@ -172,14 +175,15 @@ def box_drawn(photo, detections: list[Detection], x1: float, y1: float, x2: floa
     x1, x2 = sorted((max(0.0, min(float(photo.width), x1)), max(0.0, min(float(photo.width), x2))))
     y1, y2 = sorted((max(0.0, min(float(photo.height), y1)), max(0.0, min(float(photo.height), y2))))
     if x2 - x1 < MIN_DRAWN_SIDE or y2 - y1 < MIN_DRAWN_SIDE:
-        raise ValidationError(f"The box is {x2 - x1:.0f}×{y2 - y1:.0f} px inside the photo; draw it around the "
-                              f"whole pack (at least {MIN_DRAWN_SIDE}×{MIN_DRAWN_SIDE} px).")
+        raise ValidationError(_("The box is %(width)s×%(height)s px inside the photo; draw it around the whole pack "
+                                "(at least %(side)s×%(side)s px).")
+                              % {"width": f"{x2 - x1:.0f}", "height": f"{y2 - y1:.0f}", "side": MIN_DRAWN_SIDE})
     box = Box(x1, y1, x2, y2, 1.0)
     if detections:
         overlaps = iou_matrix(np.array([[x1, y1, x2, y2]]), np.array([[d.x1, d.y1, d.x2, d.y2] for d in detections]))[0]
         if overlaps.max() >= SAME_BOX_IOU:
-            raise ValidationError(f"That pack already has a box (#{int(overlaps.argmax()) + 1}); draw only packs the "
-                                  "detector missed.")
+            raise ValidationError(_("That pack already has a box (#%(n)s); draw only packs the detector missed.")
+                                  % {"n": int(overlaps.argmax()) + 1})
     return box
 
 
@@ -191,12 +195,12 @@ def box_audit(*, reviewer, photo, kind: str, before_run: int, after_run: int, bo
 
 def sku_create(*, reviewer, sku: str, name: str, brand, category, pack_size: str = "") -> Product:
     """A pack nobody has in the catalog yet: the reviewer adds it (then names the box as it)."""
-    missing = [what for what, value in (("a SKU code", sku.strip()), ("a name", name.strip()), ("a brand", brand),
-                                        ("a category", category)) if not value]
+    missing = [what for what, value in ((_("a SKU code"), sku.strip()), (_("a name"), name.strip()),
+                                        (_("a brand"), brand), (_("a category"), category)) if not value]
     if missing:
-        raise ValidationError(f"A new SKU needs {', '.join(missing)}.")
+        raise ValidationError(_("A new SKU needs %(what)s.") % {"what": _(", ").join(missing)})
     if Product.objects.filter(sku=sku.strip()).exists():
-        raise ValidationError(f"SKU {sku.strip()} already exists: pick it from the list instead.")
+        raise ValidationError(_("SKU %(sku)s already exists: pick it from the list instead.") % {"sku": sku.strip()})
     product = Product(sku=sku.strip(), name=name.strip(), brand=brand, category=category,
                       pack_size=pack_size.strip())
     product.full_clean()
