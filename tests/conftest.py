@@ -27,6 +27,20 @@ def _media_and_eager(request, settings, tmp_path):
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 
 
+@pytest.fixture(autouse=True)
+def _english_and_server_zone_between_tests():
+    """A request with ``Accept-Language: zh-hans`` (or a user's time zone) leaves that language and zone
+    active in the test thread, as a worker thread keeps them until its next request: each test starts
+    and ends in English and the server's zone, so no test reads another's language."""
+    from django.utils import timezone, translation
+
+    translation.activate("en")
+    timezone.deactivate()
+    yield
+    translation.activate("en")
+    timezone.deactivate()
+
+
 @pytest.fixture
 def world(db):
     """Two stores in one region, reps assigned to one each, and users of every role."""
