@@ -229,7 +229,7 @@ def _placement_summary(placement: PaidPlacement) -> dict:
 def _visit_summary(visit: Visit, verdict, facts, photos: list[Photo], line: ClaimLine) -> dict:
     day = visit_date(visit)
     span = max((line.period_end - line.period_start).days + 1, 1)
-    label = dict(PlacementCheck.Verdict.choices).get(str(verdict.verdict), str(verdict.verdict))
+    label = str(dict(PlacementCheck.Verdict.choices).get(str(verdict.verdict), str(verdict.verdict)))
     return {
         "id": str(visit.public_id), "date": day.isoformat(), "rep": visit.rep.get_username(),
         "verdict": str(verdict.verdict), "verdict_label": label, "reasons": english(verdict.reason_codes),

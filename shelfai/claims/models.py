@@ -7,15 +7,16 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
 class Campaign(models.Model):
     class Kind(models.TextChoices):
-        PROMOTION = "promotion", "Promotion"
-        DISPLAY = "display", "Display"
-        MIXED = "mixed", "Promotion and display"
+        PROMOTION = "promotion", _("Promotion")
+        DISPLAY = "display", _("Display")
+        MIXED = "mixed", _("Promotion and display")
 
     name = models.CharField(max_length=160)
     brand = models.ForeignKey("stores.Brand", on_delete=models.PROTECT, related_name="campaigns")
@@ -24,7 +25,7 @@ class Campaign(models.Model):
     ends_on = models.DateField()
     products = models.ManyToManyField("stores.Product", related_name="campaigns", blank=True)
     stores = models.ManyToManyField(
-        "stores.Store", related_name="campaigns", blank=True, help_text="Empty means every store."
+        "stores.Store", related_name="campaigns", blank=True, help_text=_("Empty means every store.")
     )
     planned_price_discount_pct = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
     budget = models.DecimalField(**MONEY, default=Decimal("0"))
@@ -43,13 +44,13 @@ class PaidPlacement(models.Model):
     """A display a campaign pays a store for, over a period, for a fee."""
 
     class DisplayType(models.TextChoices):
-        END_CAP = "end_cap", "End-cap"
-        FLOOR_STAND = "floor_stand", "Floor stand / secondary display"
-        EXTRA_FACINGS = "extra_facings", "Extra facings"
-        EYE_LEVEL = "eye_level", "Eye-level placement"
-        SHELF_STRIP = "shelf_strip", "Shelf strip"
-        POS_MATERIAL = "pos_material", "Point-of-sale material"
-        OTHER = "other", "Other"
+        END_CAP = "end_cap", _("End-cap")
+        FLOOR_STAND = "floor_stand", _("Floor stand / secondary display")
+        EXTRA_FACINGS = "extra_facings", _("Extra facings")
+        EYE_LEVEL = "eye_level", _("Eye-level placement")
+        SHELF_STRIP = "shelf_strip", _("Shelf strip")
+        POS_MATERIAL = "pos_material", _("Point-of-sale material")
+        OTHER = "other", _("Other")
 
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="placements")
     store = models.ForeignKey("stores.Store", on_delete=models.PROTECT, related_name="placements")
@@ -99,10 +100,10 @@ class PlacementCheck(models.Model):
     """What one visit's photos showed about one paid placement."""
 
     class Verdict(models.TextChoices):
-        EXECUTED = "executed", "Executed"
-        PARTLY_EXECUTED = "partly_executed", "Partly executed"
-        NOT_EXECUTED = "not_executed", "Not executed"
-        INSUFFICIENT = "insufficient_evidence", "Insufficient evidence"
+        EXECUTED = "executed", _("Executed")
+        PARTLY_EXECUTED = "partly_executed", _("Partly executed")
+        NOT_EXECUTED = "not_executed", _("Not executed")
+        INSUFFICIENT = "insufficient_evidence", _("Insufficient evidence")
 
     placement = models.ForeignKey(PaidPlacement, on_delete=models.CASCADE, related_name="checks")
     visit = models.ForeignKey("visits.Visit", on_delete=models.CASCADE, related_name="placement_checks")
@@ -123,15 +124,15 @@ class PlacementCheck(models.Model):
 
 class ExpenseClaim(models.Model):
     class Source(models.TextChoices):
-        REP = "rep", "Field rep"
-        RETAILER = "retailer", "Retailer"
-        DISTRIBUTOR = "distributor", "Distributor"
+        REP = "rep", _("Field rep")
+        RETAILER = "retailer", _("Retailer")
+        DISTRIBUTOR = "distributor", _("Distributor")
 
     class Status(models.TextChoices):
-        SUBMITTED = "submitted", "Submitted"
-        APPROVED = "approved", "Approved"
-        PARTIAL = "partial", "Partially approved"
-        REJECTED = "rejected", "Rejected"
+        SUBMITTED = "submitted", _("Submitted")
+        APPROVED = "approved", _("Approved")
+        PARTIAL = "partial", _("Partially approved")
+        REJECTED = "rejected", _("Rejected")
 
     DECIDED = (Status.APPROVED, Status.PARTIAL, Status.REJECTED)
 
@@ -163,7 +164,7 @@ class ClaimLine(models.Model):
     amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))])
     recommended_amount = models.DecimalField(**MONEY, null=True, blank=True)
     approved_amount = models.DecimalField(**MONEY, null=True, blank=True)
-    evidence = models.JSONField(default=dict, blank=True, help_text="The assembled evidence packet.")
+    evidence = models.JSONField(default=dict, blank=True, help_text=_("The assembled evidence packet."))
 
     class Meta:
         indexes = [models.Index(fields=["placement", "period_start", "period_end"])]
@@ -173,10 +174,10 @@ class ClaimDecision(models.Model):
     """A finance decision. Never edited: a reopen and a new decision add rows."""
 
     class Outcome(models.TextChoices):
-        APPROVE = "approve", "Approve"
-        PARTIAL = "partial", "Partially approve"
-        REJECT = "reject", "Reject"
-        REOPEN = "reopen", "Reopen"
+        APPROVE = "approve", _("Approve")
+        PARTIAL = "partial", _("Partially approve")
+        REJECT = "reject", _("Reject")
+        REOPEN = "reopen", _("Reopen")
 
     claim = models.ForeignKey(ExpenseClaim, on_delete=models.PROTECT, related_name="decisions")
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class ComplianceResult(models.Model):
@@ -13,8 +14,8 @@ class ComplianceResult(models.Model):
     """
 
     class Scope(models.TextChoices):
-        PHOTO = "photo", "Photo"
-        VISIT = "visit", "Visit"
+        PHOTO = "photo", _("Photo")
+        VISIT = "visit", _("Visit")
 
     scope = models.CharField(max_length=8, choices=Scope.choices)
     visit = models.ForeignKey("visits.Visit", on_delete=models.CASCADE, related_name="compliance_results")

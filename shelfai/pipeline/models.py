@@ -9,14 +9,15 @@ hands them (a planogram to score against, a placement's photos), never these row
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class CaptureTask(models.Model):
     """One thing to photograph on a visit: a planogram's shelf, or a paid display."""
 
     class Kind(models.TextChoices):
-        SHELF = "shelf", "Shelf"
-        DISPLAY = "display", "Display"
+        SHELF = "shelf", _("Shelf")
+        DISPLAY = "display", _("Display")
 
     visit = models.ForeignKey("visits.Visit", on_delete=models.CASCADE, related_name="capture_tasks")
     kind = models.CharField(max_length=8, choices=Kind.choices)
@@ -51,12 +52,12 @@ class PhotoCapture(models.Model):
     """What a photo was taken for: the task the phone named, or the planogram it was matched to."""
 
     class MatchedBy(models.TextChoices):
-        TASK = "task", "Sent for the task"
-        BEST_MATCH = "best_match", "Matched to the planogram whose products it shows"
-        NONE = "none", "Not matched to any planogram"
+        TASK = "task", _("Sent for the task")
+        BEST_MATCH = "best_match", _("Matched to the planogram whose products it shows")
+        NONE = "none", _("Not matched to any planogram")
 
     photo = models.OneToOneField("visits.Photo", on_delete=models.CASCADE, related_name="capture")
     task = models.ForeignKey(CaptureTask, null=True, blank=True, on_delete=models.SET_NULL, related_name="captures")
     matched_by = models.CharField(max_length=12, choices=MatchedBy.choices, default=MatchedBy.TASK)
-    retake = models.BooleanField(default=False, help_text="Sent for a task that already had a photo.")
+    retake = models.BooleanField(default=False, help_text=_("Sent for a task that already had a photo."))
     created_at = models.DateTimeField(auto_now_add=True)
