@@ -95,8 +95,8 @@ def rep_claim_form(request: HttpRequest, placement_id: int) -> HttpResponse:
     if reference is None:
         form = RepClaimForm(request.POST.dict() | {"token": _new_token(placement.pk)})
         form.is_valid()
-        form.add_error(None, "This form was open too long to be sent. Check the period and amount and send "
-                             "it again.")
+        form.add_error(None, _("This form was open too long to be sent. Check the period and amount and send "
+                               "it again."))
         return _render_form(request, option, form, status=400)
     already = rep_selectors.claims_of(request.user).filter(reference=reference).first()
     if already is not None:  # the second tap of a double tap: the first one made the claim

@@ -12,6 +12,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from shelfai.stores import layout as shelf_layout
 from shelfai.stores import models, planograms
@@ -35,7 +36,7 @@ class ProductImageForm(forms.ModelForm):
         upload = self.cleaned_data.get("upload")
         if upload is None:
             if self.instance.pk is None and self.has_changed():
-                raise forms.ValidationError("Choose an image file.")
+                raise forms.ValidationError(_("Choose an image file."))
             return None
         try:
             self.reference = normalise_reference(upload.read(), max_pixels=settings.PHOTO_MAX_PIXELS,
@@ -63,9 +64,10 @@ class ProductImageFormSet(forms.BaseInlineFormSet):
             if reference is None or (self.can_delete and self._should_delete_form(form)):
                 continue
             if reference.sha256 in seen:
-                form.add_error("upload", f"The same image as pack shot {seen[reference.sha256]} in this save.")
+                form.add_error("upload", _("The same image as pack shot %(n)s in this save.") % {
+                    "n": seen[reference.sha256]})
             elif reference.sha256 in kept and reference.sha256 != form.instance.sha256:
-                form.add_error("upload", "This image is already a pack shot of this product.")
+                form.add_error("upload", _("This image is already a pack shot of this product."))
             seen[reference.sha256] = number
 
 
@@ -150,11 +152,11 @@ class PlanogramForm(forms.ModelForm):
         known = dict(models.Product.objects.filter(sku__in=skus).values_list("sku", "is_active"))
         missing = sorted(skus - set(known))
         if missing:
-            raise forms.ValidationError(f"Unknown SKU: {', '.join(missing)}. Add the product first, or fix "
-                                        "the code.")
+            raise forms.ValidationError(_("Unknown SKU: %(skus)s. Add the product first, or fix the code.") % {
+                "skus": ", ".join(missing)})
         inactive = sorted(sku for sku, active in known.items() if not active)
         if inactive:
-            raise forms.ValidationError(f"Not an active product: {', '.join(inactive)}.")
+            raise forms.ValidationError(_("Not an active product: %(skus)s.") % {"skus": ", ".join(inactive)})
         self.shelves = shelves
         return text
 

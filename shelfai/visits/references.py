@@ -13,6 +13,7 @@ import hashlib
 import io
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 
 from shelfai.pil_safety import pillow_open
@@ -46,12 +47,12 @@ def normalise_reference(data: bytes, *, max_pixels: int, max_bytes: int) -> Refe
             image.load()
             upright = ImageOps.exif_transpose(image)
     except (OSError, ValueError, SyntaxError):
-        raise ImageRejected("The image could not be decoded. Send the pack shot again as a JPEG or PNG.",
+        raise ImageRejected(_("The image could not be decoded. Send the pack shot again as a JPEG or PNG."),
                             reason="not_an_image") from None
     rgb = upright.convert("RGB")
     if min(rgb.size) < MIN_SIDE:
-        raise ImageRejected(f"The image is {rgb.width}×{rgb.height} pixels; a pack shot needs at least "
-                            f"{MIN_SIDE} pixels on each side.", reason="too_small")
+        raise ImageRejected(_("The image is %(w)s×%(h)s pixels; a pack shot needs at least %(min)s pixels on each "
+                              "side.") % {"w": rgb.width, "h": rgb.height, "min": MIN_SIDE}, reason="too_small")
     rgb.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
     out = io.BytesIO()
     rgb.save(out, format="PNG", optimize=False)
