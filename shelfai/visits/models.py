@@ -8,6 +8,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from shelfai.stores.models import Store
 from shelfai.stores.zones import local_date
@@ -44,8 +45,8 @@ class VisitQuerySet(models.QuerySet):
 
 class Visit(models.Model):
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        CLOSED = "closed", "Closed"
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     rep = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="visits")
@@ -106,13 +107,13 @@ def photo_original_path(instance: Photo, filename: str) -> str:
 
 class Photo(models.Model):
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        PROCESSING = "processing", "Processing"
-        ANALYZED = "analyzed", "Analyzed"  # detections stored, waiting for scoring
-        SCORING = "scoring", "Scoring"
-        DONE = "done", "Done"
-        RETAKE = "retake", "Retake needed"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")
+        PROCESSING = "processing", _("Processing")
+        ANALYZED = "analyzed", _("Analyzed")  # detections stored, waiting for scoring
+        SCORING = "scoring", _("Scoring")
+        DONE = "done", _("Done")
+        RETAKE = "retake", _("Retake needed")
+        FAILED = "failed", _("Failed")
 
     TERMINAL = (Status.DONE, Status.RETAKE, Status.FAILED)
 
@@ -201,9 +202,9 @@ class PhotoHashBand(models.Model):
 
 class AuthenticityFlag(models.Model):
     class Severity(models.TextChoices):
-        INFO = "info", "Info"
-        WARNING = "warning", "Warning"
-        CRITICAL = "critical", "Critical"
+        INFO = "info", _("Info")
+        WARNING = "warning", _("Warning")
+        CRITICAL = "critical", _("Critical")
 
     photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="flags")
     code = models.CharField(max_length=32)
