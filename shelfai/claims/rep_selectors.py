@@ -13,7 +13,9 @@ from decimal import Decimal
 from django.db.models import Max, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from shelfai import formats
 from shelfai.accounts.models import User
 from shelfai.claims.models import ClaimDecision, ClaimLine, ExpenseClaim, PaidPlacement
 from shelfai.claims.selectors import claims_visible_to, placements_claimable_by
@@ -89,13 +91,14 @@ def claim_option(user: User, placement: PaidPlacement, *, today: date, visited: 
     remaining = max(placement.fee - claimed, Decimal("0"))
     why_not = ""
     if placement.starts_on > today:
-        why_not = f"Starts on {placement.starts_on:%d %b %Y}."
+        why_not = _("Starts on %(day)s.") % {"day": formats.day(placement.starts_on)}
     elif start > end:
-        why_not = ("Claimed already up to its end." if end == placement.ends_on
-                   else f"Claimed already up to {last_end:%d %b %Y}; claim the days after once they have passed.")
+        why_not = (_("Claimed already up to its end.") if end == placement.ends_on
+                   else _("Claimed already up to %(day)s; claim the days after once they have passed.") % {
+                       "day": formats.day(last_end)})
         start = end
     elif remaining <= 0:
-        why_not = "Its whole fee has been claimed already."
+        why_not = _("Its whole fee has been claimed already.")
     share = fee_share(placement, start=start, end=end) if start <= end else Decimal("0")
     photos = Photo.objects.filter(placement_links__placement=placement, visit__rep=user).count()
     active_today = placement.starts_on <= today <= placement.ends_on

@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 MAX_FACINGS = 99
 _ITEM = re.compile(r"^(?P<sku>[-a-zA-Z0-9_]+)(?:\s*[x×*]\s*(?P<n>\d+))?$")
 
@@ -28,26 +30,31 @@ def parse(text: str) -> list[ShelfLayout]:
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
-        where = f"Line {number} ({line[:40]!r})"
+        where = _("Line %(n)s (%(text)s)") % {"n": number, "text": repr(line[:40])}
         level_text, sep, rest = line.partition(":")
         if not sep or not level_text.strip().isdigit():
-            raise LayoutError(f"{where}: start with the shelf level and a colon, e.g. '1: sku-a x2'.")
+            raise LayoutError(_("%(where)s: start with the shelf level and a colon, e.g. '1: sku-a x2'.") % {
+                "where": where})
         level = int(level_text)
         if not 1 <= level <= 50:
-            raise LayoutError(f"{where}: the shelf level is 1 (top) to 50.")
+            raise LayoutError(_("%(where)s: the shelf level is 1 (top) to 50.") % {"where": where})
         if level in shelves:
-            raise LayoutError(f"{where}: shelf {level} is written twice; put its SKUs on one line.")
+            raise LayoutError(_("%(where)s: shelf %(level)s is written twice; put its SKUs on one line.") % {
+                "where": where, "level": level})
         items = [item.strip() for item in rest.split(",") if item.strip()]
         if not items:
-            raise LayoutError(f"{where}: shelf {level} has no SKUs; leave the line out instead.")
+            raise LayoutError(_("%(where)s: shelf %(level)s has no SKUs; leave the line out instead.") % {
+                "where": where, "level": level})
         facings = []
         for item in items:
             match = _ITEM.match(item)
             if match is None:
-                raise LayoutError(f"{where}: {item!r} is not 'sku' or 'sku x<facings>'.")
+                raise LayoutError(_("%(where)s: %(item)s is not 'sku' or 'sku x<facings>'.") % {
+                    "where": where, "item": repr(item)})
             count = int(match["n"] or 1)
             if not 1 <= count <= MAX_FACINGS:
-                raise LayoutError(f"{where}: {match['sku']} has {count} facings; 1 to {MAX_FACINGS}.")
+                raise LayoutError(_("%(where)s: %(sku)s has %(n)s facings; 1 to %(max)s.") % {
+                    "where": where, "sku": match["sku"], "n": count, "max": MAX_FACINGS})
             facings.append((match["sku"], count))
         shelves[level] = ShelfLayout(level=level, facings=tuple(facings))
     return [shelves[level] for level in sorted(shelves)]
