@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shelfai.stores.models import Store
 from shelfai.stores.zones import local_date
@@ -45,8 +46,8 @@ class VisitQuerySet(models.QuerySet):
 
 class Visit(models.Model):
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        CLOSED = "closed", _("Closed")
+        OPEN = "open", pgettext_lazy("visit status", "Open")
+        CLOSED = "closed", pgettext_lazy("visit status", "Closed")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     rep = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="visits")
