@@ -16,6 +16,7 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.permissions import BasePermission
 
@@ -104,7 +105,7 @@ def deny_unless(user, action: Action, message: str) -> None:
         raise PermissionDenied(message)
 
 
-def hide_unless(user, action: Action, message: str = "Not found.") -> None:
+def hide_unless(user, action: Action, message: str = _("Not found.")) -> None:
     """For an API reading one record: a user who may not read it at all gets the 404 anyone gets for a
     record they cannot see, so its existence is not given away."""
     if not may(user, action):
@@ -115,7 +116,7 @@ def Allows(*actions: Action) -> type[BasePermission]:  # noqa: N802 - reads as a
     """A DRF permission class: the user may do every one of ``actions``."""
 
     class _Allows(BasePermission):
-        message = "Your role may not do this (see the roles table in the README)."
+        message = _("Your role may not do this (see the roles table in the README).")
 
         def has_permission(self, request, view) -> bool:
             return all(may(request.user, action) for action in actions)
@@ -124,7 +125,7 @@ def Allows(*actions: Action) -> type[BasePermission]:  # noqa: N802 - reads as a
     return _Allows
 
 
-def page(action: Action, *, message: str = "This page is not for your role.") -> Callable:
+def page(action: Action, *, message: str = _("This page is not for your role.")) -> Callable:
     """For a server-rendered page: anonymous users sign in first; a signed-in user whose role may not do
     ``action`` gets a 404 (the page does not admit to existing). Never cached: pages are per user."""
 

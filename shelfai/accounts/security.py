@@ -9,6 +9,8 @@ from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
+from django.utils.translation import get_language, ngettext
+from django.utils.translation import gettext as _
 
 from shelfai.accounts.throttling import SignInThrottle, client_address
 
@@ -75,12 +77,14 @@ def _username(request) -> str:
 
 def _too_many(request, wait: int) -> HttpResponse:
     minutes = max(1, round(wait / 60))
-    sentence = (f"Too many failed sign-ins for this user or from this address. Try again in about "
-                f"{minutes} minute{'s' if minutes != 1 else ''}.")
+    sentence = ngettext("Too many failed sign-ins for this user or from this address. Try again in about "
+                        "%(n)s minute.",
+                        "Too many failed sign-ins for this user or from this address. Try again in about "
+                        "%(n)s minutes.", minutes) % {"n": minutes}
     if request.path.startswith("/api/"):
         response = JsonResponse({"detail": sentence}, status=429)
     else:
-        response = HttpResponse(f"<!doctype html><title>Too many sign-ins</title><p>{sentence}</p>",
-                                status=429)
+        response = HttpResponse(f"<!doctype html><html lang=\"{get_language()}\"><title>{_('Too many sign-ins')}"
+                                f"</title><p>{sentence}</p>", status=429)
     response["Retry-After"] = str(wait)
     return response

@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils.cache import add_never_cache_headers
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
@@ -81,6 +82,8 @@ def _message(exception) -> str:
     # Our refusals are sentences for the user ("The claims desk is for finance."); Django's own
     # resolver 404 carries a dict of tried patterns, which is nobody's business.
     text = exception.args[0] if exception is not None and exception.args else ""
+    if isinstance(text, Promise):  # a lazily translated message: read it in the reader's language
+        text = str(text)
     if not isinstance(text, str) or text.endswith("matches the given query."):
         return ""  # get_object_or_404's "No ExpenseClaim matches the given query." names a table, not a page
     return text
