@@ -59,13 +59,16 @@ def photo_result_summary(photo) -> dict | None:
         "gaps": len(run.gaps),
         "quality_ok": run.quality_ok,
         "quality_reasons": run_quality_reasons(run),
+        "quality_codes": run.quality_codes,  # the same as {"code", "params"}; empty on runs stored before codes
         "detector": run.detector_sha256[:12],
         "score": None,
         "confidence": None,
         "fixes": [],
+        "deductions": [],  # the fixes with their code, sku, points and params
         "planogram": None,
         "verified": None,
         "not_verified_reason": "",
+        "not_verified": None,
         "recognised": None,
     }
     if result is not None:
@@ -74,9 +77,11 @@ def photo_result_summary(photo) -> dict | None:
             score=float(result.score) if result.score is not None else None,
             confidence=round(result.confidence, 2),
             fixes=[messages.deduction_message(d) for d in result.deductions],
+            deductions=messages.deductions_for_reader(result.deductions),
             planogram=result.planogram.name if result.planogram_id else None,
             verified=report.get("verified", True) if result.planogram_id else None,
             not_verified_reason=messages.report_not_verified_reason(report),
+            not_verified=report.get("not_verified") or None,
             recognised={"named": report["facings_recognised"], "total": report["facings_total"]}
             if "facings_total" in report else None,
         )

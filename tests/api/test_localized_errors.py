@@ -48,3 +48,22 @@ def test_deductions_are_rendered_for_the_reader_with_their_code_and_params(world
     assert "缺失" in missing["message"] and missing["params"]["expected"] == 2 and missing["sku"] == "C"
     [same] = [d for d in english["deductions"] if d["code"] == "missing_sku"]
     assert same["message"].startswith("Gamma Oats 500 g is missing: put 2 facings on shelf 1")
+
+
+def test_a_retake_reads_in_the_reps_language_with_its_codes(world, api_for, make_jpeg):
+    from shelfai.detection.models import DetectionRun
+    from shelfai.vision.quality import REASONS
+    from tests.claims.conftest import photo_in
+
+    visit = visit_on(world, date.today())
+    photo = photo_in(visit, make_jpeg(seed=3), status="retake")
+    english = REASONS["tilted"].format(degrees=12)
+    type(photo).objects.filter(pk=photo.pk).update(status_reason=english)
+    DetectionRun.objects.create(photo=photo, detector_sha256="e" * 64, quality_ok=False, quality_reasons=[english],
+                                quality_codes=[{"code": "tilted", "params": {"degrees": 12}}])
+    client = api_for(world.users["rep"])
+    chinese = client.get(f"/api/photos/{photo.public_id}/", **ZH).json()
+    assert chinese["status_reason"].startswith("照片倾斜约 12°")
+    assert chinese["result"]["quality_reasons"] == [chinese["status_reason"]]
+    assert chinese["result"]["quality_codes"] == [{"code": "tilted", "params": {"degrees": 12}}]
+    assert client.get(f"/api/photos/{photo.public_id}/").json()["status_reason"] == english
