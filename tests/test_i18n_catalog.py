@@ -34,7 +34,7 @@ NOT_SCRIPTS = {"sw.js"}  # the service worker says nothing to anyone
 ALLOWED_WORDS = {
     "ShelfAI", "SKU", "SKUs", "CSV", "PDF", "API", "ERP", "GPS", "EXIF", "ID", "XLSX", "JSON", "ROI", "MB", "KB",
     "HEIC", "JPEG", "PNG", "URL", "UTC", "IANA", "YOLO", "Prophet", "English", "ReDoc", "Swagger", "OpenAPI",
-    "Email", "SMTP", "QR", "x",
+    "Email", "SMTP", "QR", "x", "px",
     "CNY", "EUR", "USD", "CST", "CET", "CEST",  # currency codes and time-zone names are standards, not English
 }
 WORD = re.compile(r"[A-Za-z][A-Za-z’'-]*")
@@ -67,8 +67,10 @@ def template_leftovers(source: str) -> list[str]:
     for tag in re.findall(r"<[a-zA-Z][^>]*>", text):
         pairs = re.findall(r'([\w:-]+)\s*=\s*"([^"]*)"', tag) + re.findall(r"([\w:-]+)\s*=\s*'([^']*)'", tag)
         for name, value in pairs:
+            # A <button>'s value is sent, not shown; an <input type="submit">'s value is its label.
             shown = name.lower() in USER_ATTRIBUTES or (
-                name.lower() == "value" and re.search(r'type\s*=\s*["\']?(submit|button|reset)', tag, re.I))
+                name.lower() == "value" and tag.lower().startswith("<input")
+                and re.search(r'type\s*=\s*["\']?(submit|button|reset)', tag, re.I))
             if shown and english_words(value):
                 found.append(f'{name}="{value.strip()}"')
     text = re.sub(r"<[^>]*>", "\n", text)
@@ -356,7 +358,8 @@ def test_every_marked_string_has_a_chinese_translation(domain):
 
 def test_the_template_check_finds_bare_text_and_attributes():
     bad = ('{% load i18n %}<h1>Claims</h1><input placeholder="Search stores" type="text">'
-           '<img alt="Shelf photo" src="{{ x }}"><input type="submit" value="Send">')
+           '<img alt="Shelf photo" src="{{ x }}"><input type="submit" value="Send">'
+           '<button type="submit" name="do" value="confirm">{% translate "Confirm" %}</button>')
     assert template_leftovers(bad) == ['placeholder="Search stores"', 'alt="Shelf photo"', 'value="Send"', "Claims"]
 
 

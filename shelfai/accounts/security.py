@@ -84,7 +84,8 @@ def _too_many(request, wait: int) -> HttpResponse:
     if request.path.startswith("/api/"):
         response = JsonResponse({"detail": sentence}, status=429)
     else:
-        response = HttpResponse(f"<!doctype html><html lang=\"{get_language()}\"><title>{_('Too many sign-ins')}"
-                                f"</title><p>{sentence}</p>", status=429)
+        title = _("Too many sign-ins")
+        response = HttpResponse(f'<!doctype html><html lang="{get_language()}"><title>{title}</title><p>{sentence}</p>',
+                                status=429)
     response["Retry-After"] = str(wait)
     return response
