@@ -147,7 +147,8 @@ def _call_spans(source: str, literals: list[Literal]) -> list[tuple[int, int]]:
 PROSE_END = re.compile(r"[A-Za-z][.!?:…]$")
 NOT_TEXT_BEFORE = re.compile(
     r"(className\s*[+]?=|querySelector(?:All)?\(|classList\.\w+\(|getElementById\(|closest\(|matches\(|"
-    r"createElement\(|addEventListener\(|setAttribute\(|dataset\.\w+\s*=|\.open\(|fetch\()\s*$")
+    r"createElement(?:NS)?\(|addEventListener\(|setAttribute\(|dataset\.\w+\s*=|\.open\(|fetch\(|"
+    r"setAttribute\(\s*[\"'](?:class|id|href|src|type|name|role|d|transform|data-[\w-]+)[\"']\s*,)\s*$")
 
 
 def looks_like_prose(text: str) -> bool:
@@ -383,6 +384,7 @@ def test_the_script_check_finds_prose_outside_gettext():
       note.textContent = ngettext("one photo", "two photos", n);
       throw new Error("network down"); // i18n: not shown
       li.className = "small claim-link";
+      rect.setAttribute("class", "box drawn");
       document.querySelectorAll("#stores button");
       const type = "image/jpeg", key = "shelfai.visit";
       // a comment that says "Hello world." is no string
