@@ -70,6 +70,13 @@ def check_reasons(check) -> list[str]:
     return reasons_text(check.reasons, getattr(check, "reason_codes", None))
 
 
+def week_label(status: str) -> str:
+    """A coverage window's status in words: a verdict, or "no usable photos" for an unverified week."""
+    if status == "unverified":
+        return _("no usable photos")
+    return str(dict(PlacementCheck.Verdict.choices).get(status, status))
+
+
 def outcome_label(outcome: str) -> str:
     return str(OUTCOMES.get(outcome, outcome))
 
@@ -83,6 +90,9 @@ def packet_for_reader(packet: Mapping[str, Any] | None) -> dict[str, Any]:
     coverage = out.get("coverage")
     if isinstance(coverage, dict) and coverage.get("text_code"):
         coverage["text"] = reason_text(coverage["text_code"])
+    if isinstance(coverage, dict):
+        for window in coverage.get("windows") or []:  # a week's status, said in words ("label")
+            window["label"] = week_label(window.get("status", ""))
     payable = out.get("payable")
     if isinstance(payable, dict) and "rule" in payable:
         payable["rule"] = pro_rata_rule()
@@ -99,6 +109,7 @@ def packet_for_reader(packet: Mapping[str, Any] | None) -> dict[str, Any]:
             for flag in photo.get("flags") or []:
                 flag["reason"] = flag_messages.flag_text(flag.get("code", ""), flag.get("params"),
                                                          flag.get("reason", ""), flag.get("severity", ""))
+                flag["label"] = flag_messages.code_label(flag.get("code", ""))  # the check's name
     return out
 
 

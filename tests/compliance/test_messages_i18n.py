@@ -164,3 +164,26 @@ def test_every_code_has_a_chinese_sentence():
             texts += list(pipeline_messages.all_failure_texts().values())
             for text in texts:
                 assert text and chinese(text) == expect_chinese, (lang, text)
+
+
+def test_a_packet_reads_in_the_readers_language():
+    packet = {"coverage": {"text": "Executed in 1 of 2 weeks; EUR 1.00 of EUR 2.00 payable.",
+                           "text_code": {"code": "coverage", "params": REASON_SAMPLES["coverage"]},
+                           "windows": [{"status": "executed"}, {"status": "unverified"}]},
+              "recommendation": {"reasons": ["English."], "reason_codes": [{"code": "no_week_verified", "params": {}}]},
+              "visits": [{"verdict": "executed", "reasons": ["All required products are displayed with their facings."],
+                          "reason_codes": [{"code": "all_required_displayed", "params": {}}],
+                          "checklist": {"done": 1, "total": 3, "text": "1 of 3 photographed"},
+                          "photos": [{"flags": [{"code": "edited", "severity": "warning", "reason": "Edited.",
+                                                 "params": {"software": "Photoshop"}}]}]}]}
+    with translation.override("zh-hans"):
+        shown = claim_messages.packet_for_reader(packet)
+    assert shown["coverage"]["text"].startswith("4 周中有 3 周已执行")
+    assert [w["label"] for w in shown["coverage"]["windows"]] == ["已执行", "没有可用照片"]
+    assert shown["recommendation"]["reasons"] == ["该期间没有任何一周经照片验证为已执行。"]
+    visit = shown["visits"][0]
+    assert visit["reasons"] == ["所有要求的商品均已按排面数陈列。"] and visit["checklist"]["text"] == "已拍 1 / 3"
+    assert visit["verdict_label"] == "已执行"
+    flag = visit["photos"][0]["flags"][0]
+    assert "Photoshop" in flag["reason"] and chinese(flag["reason"]) and flag["label"] == "经过编辑"
+    assert packet["visits"][0]["reasons"] == ["All required products are displayed with their facings."]  # a copy
