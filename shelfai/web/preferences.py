@@ -46,14 +46,23 @@ def set_language(request: HttpRequest) -> HttpResponse:
     return response
 
 
+# The IANA zones people live in ("Asia/Shanghai"); the database's legacy aliases ("US/Eastern",
+# "Etc/GMT+5", "PRC") are left out of the list (a profile holding one still works).
+REGIONS = ("Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe", "Indian",
+           "Pacific")
+
+
 def _zone_choices() -> list[tuple[str, str]]:
-    return [("", gettext_lazy("The site's time zone (%(zone)s)") % {"zone": settings.TIME_ZONE})] + [
-        (name, name) for name in sorted(zoneinfo.available_timezones()) if "/" in name or name == "UTC"]
+    zones = sorted(name for name in zoneinfo.available_timezones() if name.split("/", 1)[0] in REGIONS)
+    return [("", _("The site's time zone (%(zone)s)") % {"zone": settings.TIME_ZONE}), ("UTC", "UTC")] + [
+        (name, name) for name in zones]
 
 
 class PreferencesForm(forms.Form):
     language = forms.ChoiceField(label=gettext_lazy("Language"), required=False)
+    # The zones' names are IANA identifiers, the same in every language: marked so for translators and checks.
     time_zone = forms.ChoiceField(label=gettext_lazy("Time zone"), required=False,
+                                  widget=forms.Select(attrs={"translate": "no"}),
                                   help_text=gettext_lazy("Times on every page are shown in this zone, "
                                                          "with its name."))
 
@@ -67,6 +76,8 @@ class PreferencesForm(forms.Form):
 def preferences_page(request: HttpRequest) -> HttpResponse:
     user = request.user
     form = PreferencesForm(request.POST or None, initial={"language": user.language, "time_zone": user.time_zone})
+    if user.time_zone and user.time_zone not in dict(form.fields["time_zone"].choices):
+        form.fields["time_zone"].choices += [(user.time_zone, user.time_zone)]  # an alias set in the admin
     if request.method == "POST" and form.is_valid():
         user.language = form.cleaned_data["language"]
         user.time_zone = form.cleaned_data["time_zone"]

@@ -226,10 +226,18 @@ def test_a_chinese_rep_walks_the_capture_flow_on_a_phone(make_driver, live_serve
     assert "CST" in phone.find_element(By.TAG_NAME, "main").text  # sent at ... Beijing time, named
     shoot(phone, "phone-09-claim-sent")
 
+    # The settings page: language and time zone, the time now in the rep's zone, named.
+    phone.get(f"{live_server.url}/settings/")
+    pages.check(phone, "settings", "时区")
+    assert "CST" in phone.find_element(By.ID, "now").text
+    shoot(phone, "phone-10-settings")
+
     # The switch on every page: back to English, saved to the profile.
+    phone.get(f"{live_server.url}/rep/claims/")
     phone.find_element(By.CSS_SELECTOR, ".lang-switch button[value=en]").click()
     wait(phone).until(lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en")
-    assert "Waiting for finance" in phone.find_element(By.ID, "decision").text
+    assert phone.find_element(By.TAG_NAME, "h1").text == "My claims"
+    assert "Waiting for finance" in phone.find_element(By.ID, "claims").text
     assert User.objects.get(username="rep").language == "en"
     pages.assert_no_english()
 
@@ -300,4 +308,4 @@ def test_the_offline_phone_still_reads_chinese(make_driver, live_server, sign_in
     phone.refresh()  # the service worker answers: the page and its script catalog, in Chinese
     wait(phone).until(lambda d: d.find_element(By.ID, "net").is_displayed())
     assert "离线" in phone.find_element(By.ID, "net").text
-    shoot(phone, "phone-10-offline")
+    shoot(phone, "phone-11-offline")
