@@ -384,6 +384,8 @@ def claim_reopen(*, claim: ExpenseClaim, reopened_by: User, reason: str) -> Clai
 
 # --- ERP export ----------------------------------------------------------------------------------
 
+# The ERP reads this file by its column names and codes (source, display_type, decision): they stay
+# English and stable in every language; only the reason finance typed is free text.
 EXPORT_COLUMNS = [
     "claim_reference", "source", "claimant", "store_code", "store_name", "retailer", "campaign",
     "placement_id", "display_type", "period_start", "period_end", "claimed_amount", "approved_amount",
