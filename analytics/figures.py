@@ -15,6 +15,7 @@ from analytics.thumbs import thumb, thumbs_by_visit
 from shelfai import formats
 from shelfai.claims import messages as claim_messages
 from shelfai.compliance import messages as compliance_messages
+from shelfai.pipeline import messages as pipeline_messages
 from shelfai.visits import flag_messages
 
 VERDICT_CSS = {"executed": "ok", "partly_executed": "warn", "not_executed": "bad", "insufficient_evidence": "muted"}
@@ -234,7 +235,7 @@ def visit_photos_table(photos) -> Table:
     rows = [{"thumb": [thumb(p, alt=_("Photo %(n)s of the visit, uploaded %(when)s")
                                  % {"n": i, "when": formats.moment(p.uploaded_at)})],
              "uploaded_at": p.uploaded_at, "photo": str(p.public_id)[:8], "status": p.get_status_display(),
-             "score": p.score, "flags": p.flag_count, "reason": p.status_reason,
+             "score": p.score, "flags": p.flag_count, "reason": pipeline_messages.photo_status_reason(p),
              "_url": reverse("analytics-photo", args=[p.public_id])} for i, p in enumerate(photos, start=1)]
     return Table("photos", _("Photos"), [
         Column("thumb", _("Photo"), "thumbs"), Column("uploaded_at", _("Uploaded"), "datetime"),
