@@ -19,7 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -34,16 +34,18 @@ Outcome = ClaimDecision.Outcome
 
 
 class QueueFilterForm(forms.Form):
-    status = forms.ChoiceField(required=False, initial=ExpenseClaim.Status.SUBMITTED, choices=[
-        (ExpenseClaim.Status.SUBMITTED, "To decide"), ("decided", "Decided"), ("", "All"),
+    status = forms.ChoiceField(
+        required=False, label=gettext_lazy("Status"), initial=ExpenseClaim.Status.SUBMITTED, choices=[
+        (ExpenseClaim.Status.SUBMITTED, gettext_lazy("To decide")),
+        ("decided", pgettext_lazy("claims filter", "Decided")), ("", pgettext_lazy("claims filter", "All")),
         *[(s, label) for s, label in ExpenseClaim.Status.choices if s != ExpenseClaim.Status.SUBMITTED]])
-    source = forms.ChoiceField(required=False, choices=[("", gettext_lazy("Any source")),
+    source = forms.ChoiceField(required=False, label=gettext_lazy("Source"), choices=[("", gettext_lazy("Any source")),
                                                         *ExpenseClaim.Source.choices])
-    recommendation = forms.ChoiceField(required=False, choices=[
+    recommendation = forms.ChoiceField(required=False, label=gettext_lazy("Recommendation"), choices=[
         ("", gettext_lazy("Any recommendation")), ("approve", gettext_lazy("Approve")),
         ("partial", gettext_lazy("Partial")), ("reject", gettext_lazy("Reject"))])
     store = forms.CharField(required=False, max_length=32, label=gettext_lazy("Store code"))
-    campaign = forms.ModelChoiceField(required=False, queryset=Campaign.objects.all(),
+    campaign = forms.ModelChoiceField(required=False, label=gettext_lazy("Campaign"), queryset=Campaign.objects.all(),
                                       empty_label=gettext_lazy("Any campaign"))
     q = forms.CharField(required=False, max_length=64, label=gettext_lazy("Reference or claimant"))
 

@@ -112,6 +112,9 @@ WALK = [
     ("POST", "api/auth/token/", OPEN, False),
     ("GET", "", SIGNED_IN, False),
     ("GET", "favicon.ico", OPEN, False),
+    ("GET", "settings/", SIGNED_IN, False),
+    ("POST", "i18n/language/", OPEN, False),
+    ("GET", "jsi18n/", OPEN, False),
     ("GET", "rep/", SIGNED_IN, False),
 ]
 
