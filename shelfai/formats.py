@@ -17,6 +17,8 @@ Timestamps are read in the viewer's time zone (``shelfai.accounts.middleware``) 
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -51,12 +53,28 @@ def number(value: Any, places: int = 0) -> str:
                                  force_grouping=True)
 
 
+# The currency of the record a page or response is about (a claim's campaign), for every amount written while
+# it is set without a code of its own: the stored reasons say "EUR 750.00 of EUR 1,000.00 payable" from
+# bare figures, and on a yuan campaign's claim they must read yuan.
+_RECORD_CURRENCY: ContextVar[str | None] = ContextVar("shelfai_record_currency", default=None)
+
+
+@contextmanager
+def amounts_in(currency: str | None):
+    """Inside the block, ``money(x)`` without a code writes ``currency`` (None: the site's ``CURRENCY``)."""
+    token = _RECORD_CURRENCY.set(currency or None)
+    try:
+        yield
+    finally:
+        _RECORD_CURRENCY.reset(token)
+
+
 def money(value: Any, currency: str | None = None) -> str:
     """``Decimal("41737.48")`` -> "EUR 41,737.48" (zh-hans and CNY: "¥41,737.48"); None -> "—"."""
     amount = _decimal(value)
     if amount is None:
         return DASH
-    code = (currency or settings.CURRENCY).upper()
+    code = (currency or _RECORD_CURRENCY.get() or settings.CURRENCY).upper()
     symbol = SYMBOLS.get((get_language() or "").lower(), {}).get(code)
     if symbol:
         return f"{symbol}{number(amount, 2)}"

@@ -17,7 +17,7 @@ class PaidPlacementAdmin(admin.ModelAdmin):
 
 @admin.register(models.Campaign)
 class CampaignAdmin(admin.ModelAdmin):
-    list_display = ("name", "brand", "kind", "starts_on", "ends_on", "budget")
+    list_display = ("name", "brand", "kind", "starts_on", "ends_on", "budget", "currency")
 
 
 @admin.register(models.AuditEvent)

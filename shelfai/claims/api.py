@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from shelfai import formats
 from shelfai.accounts.roles import Action, Allows, deny_unless, may
 from shelfai.api_errors import ID_MAX, BoundedPagination
 from shelfai.claims import selectors, services
@@ -166,7 +167,8 @@ class ClaimDetailApi(APIView):
                    summary="A claim; the desk (finance, marketing) also gets the assessment and evidence packet")
     def get(self, request: Request, pk: int) -> Response:
         claim = _claim_for(request, pk)
-        return Response(claim_output(claim, with_evidence=_sees_evidence(request.user)))
+        with formats.amounts_in(claim.currency):  # reasons and packet amounts in the campaign's currency
+            return Response(claim_output(claim, with_evidence=_sees_evidence(request.user)))
 
 
 class ClaimDecideApi(APIView):

@@ -5,8 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -29,6 +30,12 @@ class Campaign(models.Model):
     )
     planned_price_discount_pct = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
     budget = models.DecimalField(**MONEY, default=Decimal("0"))
+    # A Chinese brand's fees are in yuan while the same site may run a euro campaign: every amount of the
+    # campaign (budget, fees, claims) is shown in this code. Empty: the site's CURRENCY.
+    currency = models.CharField(
+        max_length=3, blank=True,
+        validators=[RegexValidator(r"^[A-Z]{3}$", _("An ISO 4217 code in capitals, e.g. CNY or EUR."))],
+        help_text=_("ISO 4217 code of its budget and fees, e.g. CNY; empty means the site's currency."))
 
     class Meta:
         ordering = ["-starts_on"]
@@ -154,6 +161,14 @@ class ExpenseClaim(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+    @cached_property
+    def currency(self) -> str:
+        """The currency of the campaign its lines claim (a claim is for one campaign's displays in practice);
+        the site's when its campaigns carry none or disagree, so no amount is ever shown in a wrong code."""
+        codes = {code or settings.CURRENCY
+                 for code in self.lines.values_list("placement__campaign__currency", flat=True)}
+        return codes.pop() if len(codes) == 1 else settings.CURRENCY
 
 
 class ClaimLine(models.Model):

@@ -124,7 +124,8 @@ class CampaignOutput(serializers.ModelSerializer):
     class Meta:
         model = Campaign
         # Not the budget: what a campaign costs is the desk's business, and reps read this list too.
-        fields = ["id", "name", "brand", "kind", "starts_on", "ends_on", "products", "planned_price_discount_pct"]
+        fields = ["id", "name", "brand", "kind", "starts_on", "ends_on", "products", "planned_price_discount_pct",
+                  "currency"]
 
 
 class PlacementOutput(serializers.ModelSerializer):

@@ -169,6 +169,12 @@ def claim_detail(request: HttpRequest, claim: ExpenseClaim) -> HttpResponse:
 
 
 def _render_claim(request, claim, *, form=None, reopen_form=None, refusal="", status=200) -> HttpResponse:
+    with formats.amounts_in(claim.currency):  # the packet's and reasons' bare amounts are the campaign's
+        return _render_claim_page(request, claim, form=form, reopen_form=reopen_form, refusal=refusal,
+                                  status=status)
+
+
+def _render_claim_page(request, claim, *, form, reopen_form, refusal, status) -> HttpResponse:
     decisions = list(selectors.claim_decisions(claim))
     if form is None:
         form = DecisionForm(initial={"decisions_seen": len(decisions)})
@@ -252,7 +258,8 @@ def claim_decide(request: HttpRequest, claim: ExpenseClaim) -> HttpResponse:
         return _render_claim(request, claim, refusal=str(exc), status=409)
     messages.success(request, _("Claim %(reference)s %(status)s: %(amount)s of the %(claimed)s claimed.") % {
         "reference": claim.reference, "status": claim.get_status_display().lower(),
-        "amount": formats.money(decision.amount), "claimed": formats.money(claim.total_amount)})
+        "amount": formats.money(decision.amount, claim.currency),
+        "claimed": formats.money(claim.total_amount, claim.currency)})
     return redirect("claim-detail", pk=claim.pk)
 
 
