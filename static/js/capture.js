@@ -68,18 +68,29 @@
         (p) => resolve(p.coords), () => resolve(null), { timeout: 6000, maximumAge: 60000 });
     });
   }
+  // Today's stores follow the assignment's weekdays; a rep sent to a store off schedule opens every
+  // assigned store with the switch below the list (the server allows that visit).
+  let allStores = false;
   async function loadStores() {
     position = await locate();
-    const q = position ? `?lat=${position.latitude}&lon=${position.longitude}` : "";
+    const params = new URLSearchParams();
+    if (position) { params.set("lat", position.latitude); params.set("lon", position.longitude); }
+    if (allStores) params.set("all", "1");
+    const q = params.toString() ? "?" + params.toString() : "";
+    $("stores-h").textContent = allStores ? gettext("All my stores") : gettext("Today's stores");
+    $("all-stores").textContent = allStores ? gettext("Only today's stores") : gettext("Show all my stores");
     $("geo-note").textContent = position ? gettext("Nearest first.") : gettext("Location is off: stores in name order.");
     let stores = [];
-    try { stores = await api("GET", "/api/stores/" + q); localStorage.setItem("shelfai.stores", JSON.stringify(stores)); }
-    catch (e) { stores = JSON.parse(localStorage.getItem("shelfai.stores") || "[]"); }
+    const cacheKey = allStores ? "shelfai.stores.all" : "shelfai.stores";
+    try { stores = await api("GET", "/api/stores/" + q); localStorage.setItem(cacheKey, JSON.stringify(stores)); }
+    catch (e) { stores = JSON.parse(localStorage.getItem(cacheKey) || "[]"); }
     const list = $("stores");
     list.replaceChildren();
     if (!stores.length) {
       const none = document.createElement("li");
-      none.className = "muted"; none.textContent = gettext("No stores are assigned to you today.");
+      none.className = "muted";
+      none.textContent = allStores ? gettext("No stores are assigned to you.")
+        : gettext("No stores are assigned to you today.");
       list.append(none);
     }
     for (const s of stores) {
@@ -445,6 +456,7 @@
     // Back to the store list leaves the visit open on the server: a tap on the store resumes it.
     $("back").addEventListener("click", () => leaveVisit(""));
     $("end-visit").addEventListener("click", endVisit);
+    $("all-stores").addEventListener("click", () => { allStores = !allStores; loadStores(); });
     $("viewer-close").addEventListener("click", () => $("viewer").close ? $("viewer").close() : $("viewer").removeAttribute("open"));
     if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(() => {});
     if (visit) { showVisit(); refreshVisit(); loadServerPhotos(); } else loadStores();

@@ -125,3 +125,22 @@ def test_a_rep_checking_in_far_from_the_store_is_warned_at_once(make_driver, liv
         assert warning.get_attribute("role") == "alert"
     # The second browser resumed the first one's open visit: visits live on the server, not one device.
     assert Visit.objects.count() == 1 and Visit.objects.get().checkin_distance_m > 5000
+
+
+def test_a_store_off_todays_schedule_is_one_tap_away(phone, sign_in, world):
+    from shelfai.stores import zones
+    from shelfai.stores.models import RepAssignment
+
+    # The rep's store is scheduled on every weekday but today's (in the store's zone).
+    today = zones.local_today(world.store)
+    RepAssignment.objects.filter(rep=world.users["rep"]).update(
+        weekdays="".join("0" if day == today.weekday() else "1" for day in range(7)))
+    sign_in(phone, "rep", "pw-rep", "/rep/")
+    wait(phone).until(lambda d: "No stores are assigned to you today." in d.find_element(By.ID, "stores").text)
+    assert not phone.find_elements(By.CSS_SELECTOR, "#stores button[data-store='s1']")
+    phone.find_element(By.ID, "all-stores").click()
+    store = wait(phone).until(lambda d: d.find_element(By.CSS_SELECTOR, "#stores button[data-store='s1']"))
+    assert phone.find_element(By.ID, "stores-h").text == "All my stores"
+    store.click()
+    wait(phone).until(lambda d: d.find_element(By.ID, "visit-view").is_displayed())
+    assert Visit.objects.get().store == world.store
