@@ -279,14 +279,16 @@ def campaign_report(request: HttpRequest, pk: int) -> HttpResponse:
     data = report.campaign_report(campaign)
     tables: TableBuilders = {t.name: (lambda export, t=t: t) for t in data.tables}
     context = {"section": "campaigns", "report": data, "campaign": campaign}
-    return _respond(request, "analytics/campaign_report.html", context, tables)
+    with formats.amounts_in(campaign.currency):  # fees and budget in the campaign's currency, exports too
+        return _respond(request, "analytics/campaign_report.html", context, tables)
 
 
 @analytics_page
 def campaign_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = get_object_or_404(Campaign.objects.select_related("brand"), pk=pk)
     summaries.refresh_pending()
-    body = report.render_pdf(report.campaign_report(campaign))
+    with formats.amounts_in(campaign.currency):
+        body = report.render_pdf(report.campaign_report(campaign))
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="campaign-{campaign.pk}-report.pdf"'
     return response

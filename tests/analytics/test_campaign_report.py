@@ -112,3 +112,11 @@ def test_the_pdf_download_follows_the_users_language(marketing_client, campaign,
     world.users["marketing"].save(update_fields=["language"])
     response = marketing_client.get(f"/analytics/campaigns/{campaign.pk}/report.pdf")
     assert response.content.startswith(b"%PDF") and b"STSong-Light" in response.content
+
+
+def test_a_yuan_campaigns_report_shows_its_fees_in_yuan(marketing_client, campaign, settings):
+    settings.CURRENCY = "EUR"
+    campaign.currency = "CNY"
+    campaign.save(update_fields=["currency"])
+    html = marketing_client.get(f"/analytics/campaigns/{campaign.pk}/report/").content.decode()
+    assert "CNY 400.00" in html and "EUR" not in html
