@@ -90,6 +90,10 @@ class ForecastRun(models.Model):
     # What the run learned from all its series before fitting any (forecasting.selection.RunLearning as
     # JSON, the global model in LightGBM's text format): every chunk of the run reads the same.
     learning = models.TextField(blank=True, editable=False)
+    # Its two halves, each written by the task that learned it (the two run at once); the one that finds
+    # both written joins them into ``learning`` and starts the chunks.
+    learning_now = models.TextField(blank=True, editable=False)
+    learning_before = models.TextField(blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from forecasting import selectors
 from forecasting.model import ModelSettings, forecast_series, regularize
 from forecasting.models import ForecastPoint, ForecastRun, Level, ModelName, SeriesFit
-from forecasting.selection import RunLearning, forecast_chosen, learn_run
+from forecasting.selection import LEARN_PARTS, RunLearning, forecast_chosen, learn_part, learned_to_json
 from shelfai.stores.models import Store
 from shelfai.tasks_common import TRANSIENT_ERRORS
 
@@ -129,18 +129,38 @@ def forecast_run_plan(run_id: int) -> list[list[list[int | str]]]:
     jobs = _jobs(keys, run.params.get("levels", ALL_LEVELS))
     run.params = {**run.params, "as_of": as_of.isoformat()}
     run.series_total = len(jobs)
-    if run.params.get("select", True) and any(job[0] == Level.SERIES for job in jobs):
-        run.learning = _learn(run, keys, as_of).to_json()
-    run.save(update_fields=["params", "series_total", "learning"])
+    # Store x SKU series are chosen with what the run learns across all of them (forecast_run_learn),
+    # before any chunk starts.
+    run.params["learns"] = bool(run.params.get("select", True) and any(job[0] == Level.SERIES for job in jobs))
+    run.save(update_fields=["params", "series_total"])
     return [jobs[i : i + CHUNK_SIZE] for i in range(0, len(jobs), CHUNK_SIZE)]
 
 
-def _learn(run: ForecastRun, keys: list[tuple[int, int]], as_of: date) -> RunLearning:
-    """The pooled effects and the global model from every store x SKU series of the run, once, before the
-    chunks (which each see only their own series) fit them."""
-    histories = selectors.daily_histories(keys, as_of=as_of).histories
+def run_learns(run_id: int) -> bool:
+    """Whether the planned run learns across its series before its chunks (forecast_run_learn) may start."""
+    return bool(ForecastRun.objects.values_list("params", flat=True).get(pk=run_id).get("learns"))
+
+
+def forecast_run_learn(run_id: int, part: str) -> bool:
+    """Learn one half (``LEARN_PARTS``) of what the run learns from all its store x SKU series: the pooled
+    effects and the global model, now or one validation window back. The halves are independent, so two
+    tasks learn them at once on two workers (the cross-series learning was a quarter of a run's time with
+    one core idle). True for the one call that finds both halves written and joins them: its caller starts
+    the chunks. Each half is written with its own update and the join is conditional, so two tasks
+    finishing together start the chunks once."""
+    run = ForecastRun.objects.get(pk=run_id)
+    if run.status != ForecastRun.Status.RUNNING or run.learning:
+        return False
+    keys = selectors.series_keys(store_ids=run.params.get("store_ids"), product_ids=run.params.get("product_ids"))
+    histories = selectors.daily_histories(keys, as_of=date.fromisoformat(run.params["as_of"])).histories
     frames = [regularize(selectors.at_frequency(frame, run.freq), run.freq) for frame in histories.values()]
-    return learn_run(frames, run.horizon, run.freq, country=run.params.get("country") or None)
+    learned = learn_part(frames, run.horizon, run.freq, part, country=run.params.get("country") or None)
+    ForecastRun.objects.filter(pk=run_id).update(**{f"learning_{part}": learned_to_json(learned)})
+    halves = ForecastRun.objects.values("learning_now", "learning_before").get(pk=run_id)
+    if not all(halves.values()):
+        return False  # the other half is still being learned: its task starts the chunks
+    joined = RunLearning.from_parts(halves["learning_now"], halves["learning_before"], run.horizon).to_json()
+    return ForecastRun.objects.filter(pk=run_id, learning="").update(learning=joined) == 1
 
 
 def _jobs(keys: list[tuple[int, int]], levels) -> list[list[int | str]]:
@@ -329,6 +349,9 @@ def _finish(run: ForecastRun, done: int, failed: int) -> None:
 def forecast_run_execute(run_id: int, progress=None) -> ForecastRun:
     """Plan and fit a run in this process, chunk after chunk (the management command's path)."""
     chunks = forecast_run_plan(run_id)
+    if chunks and run_learns(run_id):
+        for part in LEARN_PARTS:
+            forecast_run_learn(run_id, part)
     for index, chunk in enumerate(chunks, 1):
         forecast_run_fit_chunk(run_id=run_id, jobs=chunk)
         if progress:

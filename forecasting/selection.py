@@ -380,16 +380,38 @@ class RunLearning:
         data = json.loads(text)
         return cls(_learned_from(data["now"]), _learned_from(data["before"]), int(data["horizon"]))
 
+    @classmethod
+    def from_parts(cls, now: str, before: str, horizon: int) -> RunLearning:
+        """From the two halves as ``learned_to_json`` wrote them (two tasks learn them at once)."""
+        return cls(_learned_from(json.loads(now)), _learned_from(json.loads(before)), horizon)
+
+
+# The two halves of a run's learning: independent of each other, so a run learns them in two tasks at once.
+LEARN_PARTS = ("now", "before")
+
+
+def learn_part(
+    frames: list[pd.DataFrame], horizon: int, freq: str, part: str, country: str | None = None
+) -> Learned:
+    """The pooled effects and the global model from every series of a run, at its last date (``now``) or
+    one validation window back (``before``)."""
+    if part not in LEARN_PARTS:
+        raise ValueError(f"part is one of {LEARN_PARTS}, not {part!r}")
+    if part == "before":
+        frames = [f.iloc[: max(len(f) - horizon, 0)] for f in frames]
+    parts = [p for p in frames if len(p)]
+    effects = pooled_model.fit_pooled(parts)
+    return Learned(effects, fit_global(parts, freq, country=country))
+
 
 def learn_run(frames: list[pd.DataFrame], horizon: int, freq: str, country: str | None = None) -> RunLearning:
     """The pooled effects and the global model from every series of a run, now and one window back."""
+    now, before = (learn_part(frames, horizon, freq, part, country=country) for part in LEARN_PARTS)
+    return RunLearning(now, before, horizon)
 
-    def learned(parts: list[pd.DataFrame]) -> Learned:
-        parts = [p for p in parts if len(p)]
-        effects = pooled_model.fit_pooled(parts)
-        return Learned(effects, fit_global(parts, freq, country=country))
 
-    return RunLearning(learned(frames), learned([f.iloc[: max(len(f) - horizon, 0)] for f in frames]), horizon)
+def learned_to_json(learned: Learned) -> str:
+    return json.dumps(_learned_dict(learned))
 
 
 def _learned_dict(learned: Learned) -> dict:

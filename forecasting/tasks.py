@@ -25,9 +25,29 @@ def run_forecast(run_id: int) -> int:
     except Exception as exc:
         runs.forecast_run_fail(run_id, f"Planning the run failed: {type(exc).__name__}: {exc}")
         raise
-    if chunks:
-        group(fit_forecast_chunk.s(run_id, chunk) for chunk in chunks).apply_async()
+    if chunks and runs.run_learns(run_id):
+        # Both halves of the cross-series learning at once; the task that completes it starts the chunks.
+        group(learn_forecast.s(run_id, part, chunks) for part in runs.LEARN_PARTS).apply_async()
+    elif chunks:
+        _fit_chunks(run_id, chunks)
     return len(chunks)
+
+
+@shared_task(**RETRY)
+def learn_forecast(run_id: int, part: str, chunks: list[list[list]]) -> None:
+    try:
+        complete = runs.forecast_run_learn(run_id, part)
+    except TRANSIENT_ERRORS:
+        raise
+    except Exception as exc:
+        runs.forecast_run_fail(run_id, f"Learning across the series failed: {type(exc).__name__}: {exc}")
+        raise
+    if complete:
+        _fit_chunks(run_id, chunks)
+
+
+def _fit_chunks(run_id: int, chunks: list[list[list]]) -> None:
+    group(fit_forecast_chunk.s(run_id, chunk) for chunk in chunks).apply_async()
 
 
 @shared_task(**RETRY)
