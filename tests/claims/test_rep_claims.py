@@ -85,8 +85,10 @@ def test_the_rep_sees_the_decision_and_its_reason_never_the_assessment(rep, shop
     page = rep.get(f"/rep/claims/{claim.pk}/").content.decode()
     assert f'Partly approved: <span class="money">{money(Decimal("750.00"))}</span>' in page
     assert "Week 3 not set up." in page
+    # The page's own address (the language switch sends it back there) holds the claim's id, which may be 87.
+    shown = page.replace(f"/rep/claims/{claim.pk}/", "/rep/claims/<id>/")
     for secret in ("612.34", "0.87", "87", "risk", "ecommend"):
-        assert secret not in page, secret
+        assert secret not in shown, secret
     listing = rep.get("/rep/claims/").content.decode()
     assert claim.reference in listing and "Partly approved" in listing and money(Decimal("750")) in listing
 
