@@ -4,8 +4,9 @@ Target: <= 90 s wall on a 2-core machine with every model on. Prints the wall ti
 each worker saw it (the figure that does not depend on how busy a shared machine is), and the load average
 around the run. Every model on (the default) is a live run's path: the pooled effects and the global
 LightGBM model learned once from all 1,000 histories, now and one validation window back, the two halves
-at once in two processes as the run's two learn_forecast tasks do (selection.learn_part), then per series every candidate validated on that window, the best chosen, its
-conformal interval (selection.forecast_chosen). ``--prophet-only`` times the Prophet fit alone, as before.
+at once in two processes as the run's two learn_forecast tasks do (selection.learn_part), then per
+series every candidate validated on that window, the best chosen, its conformal interval
+(selection.forecast_chosen). ``--prophet-only`` times the Prophet fit alone, as before.
 
     .venv/bin/python bench/forecast_speed.py [--series 1000] [--processes 2] [--prophet-only] [--defaults-sample 10]
 

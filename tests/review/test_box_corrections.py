@@ -33,7 +33,7 @@ def current(photo) -> DetectionRun:
     return DetectionRun.objects.get(photo=photo, is_current=True)
 
 
-def test_a_wrong_box_is_taken_out_scored_again_and_audited(shop):
+def test_a_wrong_box_is_taken_out_scored_again_and_audited(shop):  # noqa: F811
     k1, k2, k3 = shop.known
     # The detector also boxed a stretch of bare shelf on the right.
     photo, true = photo_with_boxes(shop, lambda t: ([*t, (395, 150, 425, 230)], [k1, k2, k3, None]))
@@ -57,7 +57,7 @@ def test_a_wrong_box_is_taken_out_scored_again_and_audited(shop):
     assert current(photo).pk == after.pk and ReviewAction.objects.filter(kind="remove_box").count() == 1
 
 
-def test_a_missed_pack_drawn_in_is_recognised_and_fills_the_gap(shop):
+def test_a_missed_pack_drawn_in_is_recognised_and_fills_the_gap(shop):  # noqa: F811
     k1, _, k3 = shop.known
     photo, true = photo_with_boxes(shop, lambda t: ([t[0], t[2]], [k1, k3]))  # the middle pack was missed
     x1, y1, x2, y2 = true[1]
@@ -72,7 +72,7 @@ def test_a_missed_pack_drawn_in_is_recognised_and_fills_the_gap(shop):
     assert ReviewAction.objects.get(kind="add_box").data["box"]["x1"] == x1
 
 
-def test_a_drawn_box_with_its_sku_is_named_as_told(shop):
+def test_a_drawn_box_with_its_sku_is_named_as_told(shop):  # noqa: F811
     k1, k2, _ = shop.known
     photo, true = photo_with_boxes(shop, lambda t: (t[:2], [k1, k2]))
     x1, y1, x2, y2 = true[2]
@@ -88,7 +88,7 @@ def test_a_drawn_box_with_its_sku_is_named_as_told(shop):
     (("x", 1, 2, 3), "Draw the box on the photo"),
     ((float("nan"), 1, 200, 300), "Draw the box on the photo"),
 ])
-def test_a_bad_drawn_box_is_a_clear_error_and_changes_nothing(shop, corners, words):
+def test_a_bad_drawn_box_is_a_clear_error_and_changes_nothing(shop, corners, words):  # noqa: F811
     photo, true = photo_with_boxes(shop, lambda t: (t, shop.known))
     before = current(photo)
     page = signed_in(shop.users["marketing"]).post(
@@ -98,7 +98,7 @@ def test_a_bad_drawn_box_is_a_clear_error_and_changes_nothing(shop, corners, wor
     assert current(photo).pk == before.pk and not ReviewAction.objects.exists()
 
 
-def test_a_reviewer_adds_a_new_sku_while_naming_a_pack(shop):
+def test_a_reviewer_adds_a_new_sku_while_naming_a_pack(shop):  # noqa: F811
     photo, _ = photo_with_boxes(shop, lambda t: (t, [shop.known[0], None, shop.known[2]]))
     unknown = Detection.objects.get(run=current(photo), product__isnull=True)
     brand, category = shop.known[0].brand, shop.known[0].category
@@ -120,7 +120,7 @@ def test_a_reviewer_adds_a_new_sku_while_naming_a_pack(shop):
     assert Product.objects.filter(sku__in=["gold-chips-150", "x-1"]).count() == 1
 
 
-def test_corrected_boxes_go_out_as_checked_labels_and_into_the_training_set(shop, tmp_path):
+def test_corrected_boxes_go_out_as_checked_labels_and_into_the_training_set(shop, tmp_path):  # noqa: F811
     photo, true = photo_with_boxes(shop, lambda t: ([*t, (395, 150, 425, 230)], [*shop.known, None]))
     untouched, _ = photo_with_boxes(shop, lambda t: (t, [None, None, None]))
     wrong = current(photo).detections.get(x1=395)
