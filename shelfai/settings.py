@@ -250,7 +250,9 @@ NUM_PROXIES = env_int("NUM_PROXIES", 0, minimum=0)
 # --- REST framework ----------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # Token sign-in that also applies the person's profile language and zone (DRF signs a token
+        # client in after the middleware ran).
+        "shelfai.accounts.authentication.ProfileTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -67,3 +67,17 @@ def test_a_retake_reads_in_the_reps_language_with_its_codes(world, api_for, make
     assert chinese["result"]["quality_reasons"] == [chinese["status_reason"]]
     assert chinese["result"]["quality_codes"] == [{"code": "tilted", "params": {"degrees": 12}}]
     assert client.get(f"/api/photos/{photo.public_id}/").json()["status_reason"] == english
+
+
+def test_a_token_client_reads_its_profiles_language_and_an_unset_profile_follows_the_browser(world, api_for):
+    rep = world.users["rep"]
+    rep.language = "zh-hans"
+    rep.save(update_fields=["language"])
+    body = {"lines": [{"placement": 999, "period_start": "2025-03-01", "period_end": "2025-03-07", "amount": "10"}]}
+    answer = api_for(rep).post("/api/claims/", body, format="json")  # no Accept-Language: the profile's
+    assert answer.status_code == 400 and "分配给您的门店中没有付费陈列 999" in answer.json()["detail"]
+    assert answer["Content-Language"] == "zh-hans"
+    rep.language = ""
+    rep.save(update_fields=["language"])
+    english = api_for(rep).post("/api/claims/", body, format="json")
+    assert "No placement 999 at a store assigned to you." in english.json()["detail"]
