@@ -166,8 +166,11 @@ class ExpenseClaim(models.Model):
     def currency(self) -> str:
         """The currency of the campaign its lines claim (a claim is for one campaign's displays in practice);
         the site's when its campaigns carry none or disagree, so no amount is ever shown in a wrong code."""
-        codes = {code or settings.CURRENCY
-                 for code in self.lines.values_list("placement__campaign__currency", flat=True)}
+        if "lines" in getattr(self, "_prefetched_objects_cache", {}):  # a list page: no query per claim
+            found = [line.placement.campaign.currency for line in self.lines.all()]
+        else:
+            found = self.lines.values_list("placement__campaign__currency", flat=True)
+        codes = {code or settings.CURRENCY for code in found}
         return codes.pop() if len(codes) == 1 else settings.CURRENCY
 
 

@@ -65,7 +65,7 @@ def claim_queue(
     if search:
         claims = claims.filter(Q(reference__icontains=search) | Q(claimant_name__icontains=search))
     return (
-        claims.distinct().prefetch_related("lines__placement__store")
+        claims.distinct().prefetch_related("lines__placement__store", "lines__placement__campaign")
         .order_by("-risk_score", "-total_amount", "submitted_at")
     )
 

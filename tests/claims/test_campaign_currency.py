@@ -52,3 +52,22 @@ def test_the_api_names_a_campaigns_currency(yuan, api_for):
     body = client.get("/api/campaigns/").json()
     rows = body["results"] if isinstance(body, dict) else body
     assert {row["name"]: row["currency"] for row in rows}["Spring end-caps"] == "CNY"
+
+
+def test_the_queue_finds_each_claims_currency_without_a_query_per_claim(yuan, claim_for):
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = signed_in(yuan.users["finance"])
+    claim_for("10.00", start=yuan.start, end=yuan.start)
+    client.get("/claims/")  # the session's first request warms what every later one reuses
+    with CaptureQueriesContext(connection) as one_claim:
+        assert "CNY 10.00" in client.get("/claims/").content.decode()
+    for i in range(1, 6):
+        day = yuan.start + timedelta(days=i)
+        claim_for("10.00", start=day, end=day)
+    with CaptureQueriesContext(connection) as six_claims:
+        client.get("/claims/")
+    assert len(six_claims) == len(one_claim)
