@@ -73,6 +73,13 @@ def world(db):
 
 
 @pytest.fixture
+def rep_api(world, api_for, monkeypatch):
+    """The rep's API client; photos are accepted but not sent on to the pipeline (intake tests)."""
+    monkeypatch.setattr("shelfai.pipeline.dispatch.send", lambda stage, photo_ids: True)
+    return api_for(world.users["rep"])
+
+
+@pytest.fixture
 def api_for():
     from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient

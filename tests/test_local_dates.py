@@ -16,6 +16,7 @@ from shelfai.stores.models import RepAssignment
 from shelfai.stores.zones import local_date, local_day_bounds
 from shelfai.visits import services
 from shelfai.visits.models import Visit
+from tests.visits.test_visit_lifecycle import check_in, send_photo
 
 UTC = ZoneInfo("UTC")
 SHANGHAI, NEW_YORK = ZoneInfo("Asia/Shanghai"), ZoneInfo("America/New_York")
@@ -46,24 +47,6 @@ def shanghai(world):
     world.store.save(update_fields=["timezone"])
     RepAssignment.objects.filter(rep=world.users["rep"]).update(starts_on=date(2026, 1, 1))
     return world
-
-
-@pytest.fixture
-def rep_api(world, api_for, monkeypatch):
-    monkeypatch.setattr("shelfai.pipeline.dispatch.send", lambda stage, photo_ids: True)
-    return api_for(world.users["rep"])
-
-
-def check_in(client, client_id: str, store: str = "s1"):
-    return client.post("/api/visits/", {"store": store, "client_visit_id": client_id}, format="json")
-
-
-def send_photo(client, visit_id: str, make_jpeg, client_id: str = "p1"):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    photo = SimpleUploadedFile("shelf.jpg", make_jpeg(seed=5), content_type="image/jpeg")
-    return client.post(f"/api/visits/{visit_id}/photos/", {"photos": [photo], "client_upload_ids": [client_id]},
-                       format="multipart")
 
 
 # --- The visit's day -------------------------------------------------------------------------------

@@ -5,18 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 
 from shelfai.visits import services
 from shelfai.visits.models import Visit
 from shelfai.visits.tasks import close_stale_visits
-
-
-@pytest.fixture
-def rep_api(world, api_for, monkeypatch):
-    monkeypatch.setattr("shelfai.pipeline.dispatch.send", lambda stage, photo_ids: True)
-    return api_for(world.users["rep"])
 
 
 def check_in(client, client_id: str, store: str = "s1"):
