@@ -121,6 +121,9 @@ def sign_in(live_server):
 
 
 def wait(driver, timeout: float = WAIT_S):
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, timeout, poll_frequency=0.1)
+    # The pages re-render their lists as they poll (the phone's checklist every 2 s): an element read
+    # between two renders is stale, and the next poll reads the new one.
+    return WebDriverWait(driver, timeout, poll_frequency=0.1, ignored_exceptions=(StaleElementReferenceException,))
